@@ -1,0 +1,66 @@
+// SNMP/nstat counters under the names `nstat` prints (DESIGN.md: control
+// plane). One Counters block per stack; layers bump them by enum.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace stackd {
+
+#define STACKD_COUNTERS(X)                                                               \
+  X(IpInReceives) X(IpInHdrErrors) X(IpInAddrErrors) X(IpForwDatagrams)                  \
+  X(IpInUnknownProtos) X(IpInDiscards) X(IpInDelivers) X(IpOutRequests) X(IpOutDiscards) \
+  X(IpOutNoRoutes) X(IpReasmTimeout) X(IpReasmReqds) X(IpReasmOKs) X(IpReasmFails)       \
+  X(IpFragOKs) X(IpFragFails) X(IpFragCreates)                                           \
+  X(IpExtInNoRoutes) X(IpExtInTruncatedPkts) X(IpExtInMcastPkts) X(IpExtOutMcastPkts)    \
+  X(IpExtInBcastPkts) X(IpExtOutBcastPkts) X(IpExtInOctets) X(IpExtOutOctets)            \
+  X(IpExtInCsumErrors)                                                                   \
+  X(IcmpInMsgs) X(IcmpInErrors) X(IcmpInCsumErrors) X(IcmpInDestUnreachs)                \
+  X(IcmpInTimeExcds) X(IcmpInParmProbs) X(IcmpInEchos) X(IcmpInEchoReps)                 \
+  X(IcmpOutMsgs) X(IcmpOutErrors) X(IcmpOutRateLimitGlobal) X(IcmpOutRateLimitHost)      \
+  X(IcmpOutDestUnreachs) X(IcmpOutTimeExcds) X(IcmpOutParmProbs) X(IcmpOutEchos)         \
+  X(IcmpOutEchoReps)                                                                     \
+  X(UdpInDatagrams) X(UdpNoPorts) X(UdpInErrors) X(UdpOutDatagrams) X(UdpRcvbufErrors)   \
+  X(UdpSndbufErrors) X(UdpInCsumErrors)                                                  \
+  X(TcpActiveOpens) X(TcpPassiveOpens) X(TcpAttemptFails) X(TcpEstabResets)              \
+  X(TcpCurrEstab) X(TcpInSegs) X(TcpOutSegs) X(TcpRetransSegs) X(TcpInErrs)              \
+  X(TcpOutRsts) X(TcpInCsumErrors)                                                       \
+  X(ArpInRequests) X(ArpInReplies) X(ArpOutRequests) X(ArpOutReplies)                    \
+  X(ArpOutGratuitous)
+
+enum class Counter : uint16_t {
+#define STACKD_X(id) id,
+  STACKD_COUNTERS(STACKD_X)
+#undef STACKD_X
+      kCount
+};
+
+constexpr size_t kCounterCount = static_cast<size_t>(Counter::kCount);
+
+constexpr std::string_view counter_name(Counter c) {
+  constexpr std::string_view kNames[] = {
+#define STACKD_X(id) #id,
+      STACKD_COUNTERS(STACKD_X)
+#undef STACKD_X
+  };
+  auto i = static_cast<size_t>(c);
+  return i < kCounterCount ? kNames[i] : std::string_view("unknown");
+}
+
+struct Counters {
+  std::array<uint64_t, kCounterCount> v{};
+
+  void inc(Counter c, uint64_t n = 1) { v[static_cast<size_t>(c)] += n; }
+  void dec(Counter c, uint64_t n = 1) { v[static_cast<size_t>(c)] -= n; }
+  uint64_t operator[](Counter c) const { return v[static_cast<size_t>(c)]; }
+};
+
+// Per-interface link statistics, as `ip -s link` shows them.
+struct LinkStats {
+  uint64_t rx_packets = 0, rx_bytes = 0, rx_dropped = 0, rx_multicast = 0;
+  uint64_t tx_packets = 0, tx_bytes = 0, tx_dropped = 0;
+};
+
+}  // namespace stackd

@@ -1,0 +1,108 @@
+// Every drop has a typed reason, counted in one place (STYLE.md #14).
+// Add reasons here (keep the layer grouping); names are what logs, tests
+// and the control plane show.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace stackd {
+
+#define STACKD_DROP_REASONS(X)                                                   \
+  /* nic / buffers */                                                            \
+  X(kNoBuffer, "no_buffer")                 /* pool exhausted */                 \
+  X(kTxRingFull, "tx_ring_full")            /* device refused the frame */       \
+  X(kFaultInjected, "fault_injected")       /* seeded fault injector */          \
+  /* Ethernet */                                                                 \
+  X(kEthTruncated, "eth_truncated")                                              \
+  X(kEthNotForUs, "eth_not_for_us")         /* unicast to another MAC */         \
+  X(kEthMulticastNotJoined, "eth_mcast_not_joined")                              \
+  X(kEthSrcMulticast, "eth_src_multicast")                                       \
+  X(kEthUnknownType, "eth_unknown_ethertype")                                    \
+  X(kEthVlanNotConfigured, "eth_vlan_not_configured")                            \
+  X(kIfaceDown, "iface_down")                                                    \
+  X(kFrameTooBig, "frame_too_big")          /* larger than the MTU */            \
+  /* ARP */                                                                      \
+  X(kArpTruncated, "arp_truncated")                                              \
+  X(kArpUnsupported, "arp_unsupported")     /* htype/ptype/hlen/plen */          \
+  X(kArpBadOp, "arp_bad_op")                                                     \
+  X(kArpBadSender, "arp_bad_sender")        /* multicast/broadcast/zero */       \
+  X(kArpNotForUs, "arp_not_for_us")                                              \
+  X(kNeighPendingOverflow, "neigh_pending_overflow")                             \
+  X(kNeighUnresolved, "neigh_unresolved")   /* resolution failed */              \
+  X(kNeighCacheFull, "neigh_cache_full")                                         \
+  /* IPv4 (RFC 1122 §3.2.1) */                                                   \
+  X(kIpTruncated, "ip_truncated")                                                \
+  X(kIpBadVersion, "ip_bad_version")                                             \
+  X(kIpBadIhl, "ip_bad_ihl")                                                     \
+  X(kIpBadTotalLength, "ip_bad_total_length")                                    \
+  X(kIpBadChecksum, "ip_bad_checksum")                                           \
+  X(kIpBadSource, "ip_bad_source")          /* broadcast/multicast/loopback */   \
+  X(kIpBadOptions, "ip_bad_options")                                             \
+  X(kIpTtlExpired, "ip_ttl_expired")                                             \
+  X(kIpNotForUs, "ip_not_for_us")           /* no forwarding */                  \
+  X(kIpMartianDest, "ip_martian_destination")                                    \
+  X(kIpUnknownProtocol, "ip_unknown_protocol")                                   \
+  X(kIpNoRoute, "ip_no_route")                                                   \
+  X(kIpFragNeededDf, "ip_frag_needed_df")   /* DF set, larger than MTU */        \
+  X(kIpFragBad, "ip_frag_bad")              /* bad offset/length */              \
+  X(kIpFragOverlap, "ip_frag_overlap")      /* RFC 5722-style discard */         \
+  X(kIpFragTooMany, "ip_frag_too_many")                                          \
+  X(kIpFragTooBig, "ip_frag_too_big")       /* reassembled > 65535 */            \
+  X(kIpReasmTimeout, "ip_reasm_timeout")                                         \
+  X(kIpReasmMemory, "ip_reasm_memory")      /* global memory bound */            \
+  X(kIpFirewall, "ip_firewall")                                                  \
+  /* ICMP */                                                                     \
+  X(kIcmpTruncated, "icmp_truncated")                                            \
+  X(kIcmpBadChecksum, "icmp_bad_checksum")                                       \
+  X(kIcmpUnknownType, "icmp_unknown_type")                                       \
+  X(kIcmpEchoToBroadcast, "icmp_echo_to_broadcast")                              \
+  X(kIcmpRateLimited, "icmp_rate_limited")                                       \
+  /* UDP */                                                                      \
+  X(kUdpTruncated, "udp_truncated")                                              \
+  X(kUdpBadLength, "udp_bad_length")                                             \
+  X(kUdpBadChecksum, "udp_bad_checksum")                                         \
+  X(kUdpNoPort, "udp_no_port")                                                   \
+  X(kUdpRcvbufFull, "udp_rcvbuf_full")                                           \
+  X(kUdpZeroChecksumV6, "udp_zero_checksum_v6")                                  \
+  /* TCP (grows with the TCP issue) */                                           \
+  X(kTcpTruncated, "tcp_truncated")                                              \
+  X(kTcpBadChecksum, "tcp_bad_checksum")                                         \
+  X(kTcpBadOffset, "tcp_bad_data_offset")                                        \
+  X(kTcpNoSocket, "tcp_no_socket")
+
+enum class DropReason : uint16_t {
+#define STACKD_X(id, name) id,
+  STACKD_DROP_REASONS(STACKD_X)
+#undef STACKD_X
+      kCount
+};
+
+constexpr size_t kDropReasonCount = static_cast<size_t>(DropReason::kCount);
+
+constexpr std::string_view drop_reason_name(DropReason r) {
+  constexpr std::string_view kNames[] = {
+#define STACKD_X(id, name) name,
+      STACKD_DROP_REASONS(STACKD_X)
+#undef STACKD_X
+  };
+  auto i = static_cast<size_t>(r);
+  return i < kDropReasonCount ? kNames[i] : std::string_view("unknown");
+}
+
+// The one place drops are counted.
+struct DropStats {
+  std::array<uint64_t, kDropReasonCount> count{};
+
+  void drop(DropReason r) { ++count[static_cast<size_t>(r)]; }
+  uint64_t operator[](DropReason r) const { return count[static_cast<size_t>(r)]; }
+  uint64_t total() const {
+    uint64_t t = 0;
+    for (auto c : count) t += c;
+    return t;
+  }
+};
+
+}  // namespace stackd

@@ -1,0 +1,76 @@
+// What the stack core is configured with. The daemon fills it from TOML
+// (daemon/app/config.*); tests fill it directly. Plain data, no parsing here.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/addr.h"
+#include "base/time.h"
+
+namespace stackd::stack {
+
+enum class Backend : uint8_t { kAuto, kAfXdp, kTap };
+
+struct InterfaceConfig {
+  std::string name;                 // kernel interface (af_xdp) or tap name
+  Backend backend = Backend::kAuto;
+  std::optional<MacAddr> mac;       // default: the device's own / generated
+  uint32_t mtu = 1500;
+  std::vector<IpPrefix> addrs;      // "10.0.0.2/24"
+};
+
+struct RouteConfig {
+  IpPrefix dst;                     // 0.0.0.0/0 for the default route
+  std::optional<IpAddr> via;        // gateway; none = on-link
+  std::string dev;                  // interface name (may be empty when via resolves it)
+  uint32_t metric = 0;
+  uint32_t mtu = 0;                 // 0 = interface MTU
+};
+
+struct NeighbourConfig {            // static (permanent) entries
+  IpAddr addr;
+  MacAddr mac;
+  std::string dev;
+};
+
+enum class ServiceKind : uint8_t { kEcho, kDiscard };  // RFC 862 / RFC 863
+enum class ServiceProto : uint8_t { kUdp, kTcp };
+
+struct ServiceConfig {
+  ServiceKind kind = ServiceKind::kEcho;
+  ServiceProto proto = ServiceProto::kUdp;
+  std::optional<IpAddr> addr;       // none = every address of the stack
+  uint16_t port = 7;                // 7 echo, 9 discard by default
+};
+
+struct NeighbourTimers {            // RFC 1122 §2.3.2.1 / Linux defaults
+  Duration reachable = Duration::seconds(30);
+  Duration retrans = Duration::seconds(1);
+  uint32_t max_probes = 3;
+  uint32_t pending_per_entry = 64;  // packets queued while resolving (bound)
+  uint32_t cache_size = 1024;
+};
+
+struct IpConfig {
+  uint8_t default_ttl = 64;
+  Duration reasm_timeout = Duration::seconds(30);  // Linux ipfrag_time
+  uint32_t reasm_max_bytes = 4u << 20;             // global bound (Linux ipfrag_high_thresh)
+  uint32_t reasm_max_frags = 64;                   // per datagram
+  uint32_t icmp_ratelimit_ms = 1000;               // Linux icmp_ratelimit (per host)
+  uint32_t icmp_msgs_per_sec = 1000;               // Linux icmp_msgs_per_sec (global)
+  uint32_t icmp_msgs_burst = 50;
+};
+
+struct StackConfig {
+  std::vector<InterfaceConfig> interfaces;
+  std::vector<RouteConfig> routes;
+  std::vector<NeighbourConfig> neighbours;
+  std::vector<ServiceConfig> services;
+  NeighbourTimers neigh;
+  IpConfig ip;
+};
+
+}  // namespace stackd::stack

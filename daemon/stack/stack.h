@@ -1,0 +1,52 @@
+// The whole stack core for one dataplane worker: interfaces over devices,
+// L2 (Ethernet, ARP), IP (IPv4, ICMP, FIB, fragments), transport (UDP) and
+// the diagnostic services. No I/O of its own: the runtime calls poll(now)
+// and sleeps until poll_at() or until a device's wait_fd is readable.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "base/counters.h"
+#include "base/drop_reason.h"
+#include "base/time.h"
+#include "l2/interface.h"
+#include "nic/device.h"
+#include "stack/config.h"
+
+namespace stackd::stack {
+
+class Stack {
+ public:
+  explicit Stack(const StackConfig& cfg);
+  ~Stack();
+  Stack(const Stack&) = delete;
+  Stack& operator=(const Stack&) = delete;
+
+  // Bring up the interface configured as cfg.interfaces[i] on `dev` (the
+  // stack does not own the device). Sends gratuitous ARP. Returns the
+  // interface index (1-based). Routes/neighbours/services of the config
+  // that name this interface take effect once it exists.
+  uint16_t attach(size_t config_index, nic::Device& dev, Instant now);
+
+  // One run-to-completion pass: receive a burst from every device, run the
+  // protocols, fire due timers, transmit what was produced. Returns the
+  // number of frames received + sent (0 = idle).
+  size_t poll(Instant now);
+
+  // The earliest instant at which poll() has timer work (Instant::never()).
+  Instant poll_at() const;
+
+  const Counters& counters() const;
+  const DropStats& drops() const;
+  std::span<const std::unique_ptr<l2::Interface>> interfaces() const;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace stackd::stack
