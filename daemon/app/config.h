@@ -1,0 +1,64 @@
+// stackd's configuration file (TOML, schema in deploy/stackd.toml.example):
+// the daemon's own settings plus the stack::StackConfig the core runs with.
+// Parsing collects every error it finds, each naming file:line:column, the
+// key path and what was expected, so `stackd --check-config` shows them all.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "stack/config.h"
+
+namespace stackd::app {
+
+enum class LogLevel : uint8_t { kError, kWarn, kInfo, kDebug };
+
+std::optional<LogLevel> parse_log_level(std::string_view s);  // error|warn|info|debug
+std::string_view log_level_name(LogLevel l);
+
+struct DaemonConfig {
+  LogLevel log_level = LogLevel::kInfo;
+  uint32_t busy_poll_us = 50;   // keep polling this long after the last work
+  uint32_t umem_frames = 4096;  // AF_XDP UMEM frames per interface
+};
+
+struct Config {
+  DaemonConfig daemon;
+  stack::StackConfig stack;
+};
+
+struct ConfigError {
+  std::string file;
+  uint32_t line = 0;    // 1-based; 0 = not tied to a position (e.g. unreadable file)
+  uint32_t column = 0;  // 1-based; 0 = unknown
+  std::string key;      // "interface[0].mtu"; empty for syntax errors
+  std::string message;  // "expected an integer in 68..9000, got 70000"
+
+  // "stackd.toml:12:1: interface[0].mtu: expected an integer in 68..9000, got 70000"
+  std::string to_string() const;
+};
+
+struct ConfigResult {
+  Config config;
+  std::vector<ConfigError> errors;  // sorted by position
+  bool ok() const { return errors.empty(); }
+};
+
+// Parse `text`; `file` is the name errors carry.
+ConfigResult parse_config(std::string_view text, std::string_view file);
+
+// Read and parse the file at `path`.
+ConfigResult load_config(const std::string& path);
+
+// Valid ranges, shared by the parser and its messages.
+inline constexpr uint32_t kMinMtu = 68;      // RFC 791: every host must accept 68
+inline constexpr uint32_t kMaxMtu = 9000;    // jumbo frames
+inline constexpr uint32_t kMaxBusyPollUs = 1'000'000;
+inline constexpr uint32_t kMinUmemFrames = 256;
+inline constexpr uint32_t kMaxUmemFrames = 1u << 20;
+inline constexpr size_t kMaxIfNameLen = 15;  // IFNAMSIZ - 1
+
+}  // namespace stackd::app
