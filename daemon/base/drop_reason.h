@@ -54,6 +54,9 @@ namespace stackd {
   X(kIpReasmTimeout, "ip_reasm_timeout")                                         \
   X(kIpReasmMemory, "ip_reasm_memory")      /* global memory bound */            \
   X(kIpFirewall, "ip_firewall")                                                  \
+  X(kIpFragDuplicate, "ip_frag_duplicate")  /* exact duplicate fragment */      \
+  X(kIp6NotSupported, "ip6_not_supported")                                       \
+  X(kIpLoopbackFull, "ip_loopback_full")    /* local delivery queue bound */    \
   /* ICMP */                                                                     \
   X(kIcmpTruncated, "icmp_truncated")                                            \
   X(kIcmpBadChecksum, "icmp_bad_checksum")                                       \
