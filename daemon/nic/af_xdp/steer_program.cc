@@ -1,0 +1,146 @@
+#include "nic/af_xdp/steer_program.h"
+
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/if_link.h>
+
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include <fmt/format.h>
+
+namespace stackd::nic {
+namespace af_xdp_embed {
+extern const uint8_t xdp_steer_object[];
+extern const size_t xdp_steer_object_size;
+}  // namespace af_xdp_embed
+
+namespace {
+
+// libbpf prints warnings to stderr by default; we report errors ourselves.
+int quiet_libbpf(enum libbpf_print_level level, const char* fmt, va_list args) {
+  if (level != LIBBPF_WARN) return 0;
+  return vfprintf(stderr, fmt, args);
+}
+
+std::string attached_program_error(int ifindex, const std::string& ifname) {
+  uint32_t id = 0;
+  bpf_xdp_query_id(ifindex, 0, &id);
+  return fmt::format(
+      "interface {} already has an XDP program attached (program id {}); stackd attaches its "
+      "own steering program. Detach the other one with `ip link set dev {} xdp off` (see "
+      "`bpftool prog show id {}` for what it is)",
+      ifname, id, ifname, id);
+}
+
+}  // namespace
+
+std::variant<std::unique_ptr<SteerProgram>, std::string> SteerProgram::attach(
+    int ifindex, const std::string& ifname, uint32_t flags, bool allow_skb) {
+  libbpf_set_print(quiet_libbpf);
+  std::unique_ptr<SteerProgram> p(new SteerProgram());
+  p->ifindex_ = ifindex;
+
+  // Refuse early (and with the program id) if something else is attached.
+  uint32_t existing = 0;
+  if (bpf_xdp_query_id(ifindex, 0, &existing) == 0 && existing != 0)
+    return attached_program_error(ifindex, ifname);
+
+  LIBBPF_OPTS(bpf_object_open_opts, oopts, .object_name = "stackd_xdp_steer");
+  p->obj_ = bpf_object__open_mem(af_xdp_embed::xdp_steer_object,
+                                 af_xdp_embed::xdp_steer_object_size, &oopts);
+  if (p->obj_ == nullptr)
+    return fmt::format("cannot open the embedded XDP program: {}", strerror(errno));
+  if (int err = bpf_object__load(p->obj_); err != 0) {
+    if (err == -EPERM)
+      return std::string(
+          "loading the XDP program was refused (EPERM): stackd needs CAP_BPF and "
+          "CAP_NET_ADMIN (or root)");
+    return fmt::format("cannot load the XDP program: {}", strerror(-err));
+  }
+  bpf_program* prog = bpf_object__find_program_by_name(p->obj_, "stackd_steer");
+  if (prog == nullptr) return std::string("embedded XDP object has no stackd_steer program");
+  p->prog_fd_ = bpf_program__fd(prog);
+  p->addrs_fd_ = bpf_object__find_map_fd_by_name(p->obj_, "stackd_addrs");
+  p->flags_fd_ = bpf_object__find_map_fd_by_name(p->obj_, "stackd_flags");
+  p->xsk_map_fd_ = bpf_object__find_map_fd_by_name(p->obj_, "stackd_xsks");
+  if (p->addrs_fd_ < 0 || p->flags_fd_ < 0 || p->xsk_map_fd_ < 0)
+    return std::string("embedded XDP object lacks one of its maps");
+  if (auto e = p->set_flags(flags); !e.empty()) return e;
+
+  // XDP_FLAGS_UPDATE_IF_NOEXIST: never replace someone else's program.
+  const uint32_t modes[] = {XDP_FLAGS_DRV_MODE, XDP_FLAGS_SKB_MODE};
+  int err = 0;
+  for (uint32_t mode : modes) {
+    if (mode == XDP_FLAGS_SKB_MODE && !allow_skb) break;
+    uint32_t f = mode | XDP_FLAGS_UPDATE_IF_NOEXIST;
+    err = bpf_xdp_attach(ifindex, p->prog_fd_, f, nullptr);
+    if (err == 0) {
+      p->attach_flags_ = f;
+      p->mode_ = mode == XDP_FLAGS_DRV_MODE ? Mode::kNative : Mode::kSkb;
+      break;
+    }
+    if (err == -EBUSY || err == -EEXIST) return attached_program_error(ifindex, ifname);
+    if (err == -EPERM)
+      return fmt::format(
+          "attaching the XDP program to {} was refused (EPERM): stackd needs CAP_NET_ADMIN "
+          "and CAP_BPF (or root)",
+          ifname);
+    if (err == -ENODEV) return fmt::format("interface {} disappeared (ENODEV)", ifname);
+  }
+  if (p->attach_flags_ == 0)
+    return fmt::format("cannot attach the XDP program to {}: {}", ifname, strerror(-err));
+  bpf_xdp_query_id(ifindex, p->attach_flags_ & ~XDP_FLAGS_UPDATE_IF_NOEXIST, &p->prog_id_);
+  return p;
+}
+
+SteerProgram::~SteerProgram() {
+  if (attach_flags_ != 0) {
+    // Detach only if the attached program is still ours.
+    uint32_t mode = attach_flags_ & ~XDP_FLAGS_UPDATE_IF_NOEXIST;
+    LIBBPF_OPTS(bpf_xdp_attach_opts, dopts, .old_prog_fd = prog_fd_);
+    if (bpf_xdp_detach(ifindex_, mode | XDP_FLAGS_REPLACE, &dopts) != 0)
+      bpf_xdp_detach(ifindex_, mode, nullptr);
+  }
+  if (obj_ != nullptr) bpf_object__close(obj_);
+}
+
+std::string SteerProgram::set_addresses(std::span<const Ipv4Addr> addrs) {
+  // Remove the entries no longer wanted, then add the new ones (the map is
+  // small: collect keys first, since deleting while iterating restarts).
+  std::vector<uint32_t> want;
+  want.reserve(addrs.size());
+  for (Ipv4Addr a : addrs) want.push_back(htonl(a.v));
+  std::vector<uint32_t> have;
+  uint32_t key = 0;
+  uint32_t next = 0;
+  const void* prev = nullptr;
+  while (bpf_map_get_next_key(addrs_fd_, prev, &next) == 0) {
+    have.push_back(next);
+    key = next;
+    prev = &key;
+  }
+  for (uint32_t k : have) {
+    bool keep = false;
+    for (uint32_t w : want) keep |= (w == k);
+    if (!keep) bpf_map_delete_elem(addrs_fd_, &k);
+  }
+  const uint8_t one = 1;
+  for (uint32_t w : want) {
+    if (bpf_map_update_elem(addrs_fd_, &w, &one, BPF_ANY) != 0)
+      return fmt::format("cannot add an address to the XDP map (stackd_addrs holds 256): {}",
+                         strerror(errno));
+  }
+  return {};
+}
+
+std::string SteerProgram::set_flags(uint32_t flags) {
+  uint32_t zero = 0;
+  if (bpf_map_update_elem(flags_fd_, &zero, &flags, BPF_ANY) != 0)
+    return fmt::format("cannot set XDP steering flags: {}", strerror(errno));
+  return {};
+}
+
+}  // namespace stackd::nic
