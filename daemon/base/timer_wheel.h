@@ -45,7 +45,7 @@ class TimerWheel {
   struct Config {
     Instant start = Instant::from_nanos(0);  // tick 0; earlier deadlines are due at once
     Duration tick = Duration::millis(1);
-    uint32_t capacity = 65536;               // most timers armed at once
+    uint32_t capacity = 65536;  // most timers armed at once
   };
 
   struct Fired {

@@ -106,7 +106,9 @@ bool ChannelDevice::inject(std::span<const uint8_t> frame) {
   return inject(std::move(p));
 }
 
-buf::PacketBuf ChannelDevice::take_tx() { return tx_.pop(); }
+buf::PacketBuf ChannelDevice::take_tx() {
+  return tx_.pop();
+}
 
 std::vector<buf::PacketBuf> ChannelDevice::take_all_tx() {
   std::vector<buf::PacketBuf> out;

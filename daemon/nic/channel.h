@@ -34,7 +34,9 @@ struct ChannelConfig {
 
 // Largest frame a device with this info carries: Ethernet header (14), one
 // 802.1Q tag (4) and the L3 MTU.
-constexpr uint32_t max_frame_len(const DeviceInfo& info) { return info.mtu + 18; }
+constexpr uint32_t max_frame_len(const DeviceInfo& info) {
+  return info.mtu + 18;
+}
 
 // Frame size a pool needs for this device: headroom + the largest frame.
 uint32_t pool_frame_size(const DeviceInfo& info, const ChannelConfig& cfg);

@@ -45,8 +45,7 @@ void FaultInjector::release_held(Direction& d) {
   d.held.clear();
 }
 
-void FaultInjector::process(Direction& d, buf::PacketBuf p, Instant now,
-                            buf::FramePool& dup_pool) {
+void FaultInjector::process(Direction& d, buf::PacketBuf p, Instant now, buf::FramePool& dup_pool) {
   ++d.stats.frames;
   // Every frame draws the same numbers, whatever happens to it.
   double r_drop = d.rng.unit();

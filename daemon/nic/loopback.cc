@@ -5,7 +5,8 @@
 namespace stackd::nic {
 
 LoopbackDevice::LoopbackDevice(DeviceInfo info, ChannelConfig cfg)
-    : info_(std::move(info)), pool_(cfg.pool_frames, pool_frame_size(info_, cfg)),
+    : info_(std::move(info)),
+      pool_(cfg.pool_frames, pool_frame_size(info_, cfg)),
       queue_(cfg.queue_len) {}
 
 size_t LoopbackDevice::rx_burst(std::span<buf::PacketBuf> out, Instant) {

@@ -81,8 +81,8 @@ TEST(TimerWheel, RestartMovesTheDeadline) {
 TEST(TimerWheel, FarTimersCascadeDown) {
   auto w = make_wheel();
   // One per level and one past 2^24 ticks (parked at the top and re-placed).
-  const int64_t ms[] = {50, 3'000, 200'000, 10'000'000, (int64_t{1} << 24) + 12'345,
-                        (int64_t{1} << 26) + 7};
+  const int64_t ms[] = {
+      50, 3'000, 200'000, 10'000'000, (int64_t{1} << 24) + 12'345, (int64_t{1} << 26) + 7};
   for (uint32_t i = 0; i < 6; ++i) w.start(kT0 + Duration::millis(ms[i]), i, 0);
   for (uint32_t i = 0; i < 6; ++i) {
     EXPECT_TRUE(expire_objects(w, kT0 + Duration::millis(ms[i] - 1)).empty()) << i;
@@ -113,6 +113,24 @@ TEST(TimerWheel, CallbackRearmDoesNotLoop) {
   EXPECT_EQ(calls, 1);
   EXPECT_EQ(w.size(), 1u);
   EXPECT_EQ(expire_objects(w, now).size(), 1u);
+}
+
+TEST(TimerWheel, PeriodicRearmFromCallback) {
+  // A keepalive-style timer re-armed from its own callback every 7 ms.
+  auto w = make_wheel();
+  w.start(kT0 + Duration::millis(7), 1, 3);
+  Instant now = kT0;
+  std::vector<Instant> fired;
+  for (int i = 0; i < 1000; ++i) {
+    now += Duration::millis(1);
+    w.expire(now, [&](const TimerWheel::Fired& f) {
+      fired.push_back(now);
+      w.start(f.deadline + Duration::millis(7), f.object, f.kind);
+    });
+  }
+  ASSERT_EQ(fired.size(), 1000u / 7);
+  for (size_t i = 0; i < fired.size(); ++i)
+    EXPECT_EQ(fired[i], kT0 + Duration::millis(7 * static_cast<int64_t>(i + 1)));
 }
 
 TEST(TimerWheel, CallbackMayStopAnotherDueTimer) {
@@ -191,7 +209,8 @@ TEST(TimerWheel, MatchesBruteForceModelUnderRandomWorkload) {
         m.armed.erase(it);
       } else {
         int64_t scale[] = {300'000, 30'000'000, 3'000'000'000, 900'000'000'000};
-        now += Duration::nanos(static_cast<int64_t>(rnd() % static_cast<uint64_t>(scale[rnd() % 4])));
+        now +=
+            Duration::nanos(static_cast<int64_t>(rnd() % static_cast<uint64_t>(scale[rnd() % 4])));
         std::vector<TimerWheel::Fired> fired;
         w.expire(now, [&](const TimerWheel::Fired& f) { fired.push_back(f); });
         std::vector<std::pair<Instant, uint32_t>> want;

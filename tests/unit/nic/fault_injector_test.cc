@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "nic/channel.h"
+#include "nic/pcap_writer.h"
 #include "test_frames.h"
 
 namespace stackd::nic {
@@ -18,7 +19,9 @@ using testing::frame_bytes;
 using testing::frame_seq;
 using testing::make_frame;
 
-DeviceInfo info() { return {"f0", MacAddr{{0x02, 0, 0, 0, 0, 1}}, 1500}; }
+DeviceInfo info() {
+  return {"f0", MacAddr{{0x02, 0, 0, 0, 0, 1}}, 1500};
+}
 const Instant kNow = Instant::from_nanos(1'000'000'000);
 
 // Inject frames 0..n-1 into a ChannelDevice, receive them all through a
@@ -206,6 +209,26 @@ TEST(FaultInjector, TxBacklogKeepsOrderWhenTheDevicePushesBack) {
   EXPECT_EQ(sent, 20u);
   EXPECT_EQ(seen.size(), 20u + fi.tx_stats().duplicated);
   EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end()));
+}
+
+TEST(FaultInjector, WrappersComposeOverAChannelPair) {
+  // b receives through a capture of what survived the impairment.
+  ChannelPair pair({"a0", MacAddr{{2, 0, 0, 0, 0, 1}}, 1500},
+                   {"b0", MacAddr{{2, 0, 0, 0, 0, 2}}, 1500});
+  FaultInjector lossy(pair.b(), {.seed = 9, .rx = {.drop = 0.5}});
+  VectorPcapSink sink;
+  PcapWriter capture(lossy, sink, {.mode = PcapMode::kRxOnly});
+  EXPECT_EQ(&capture.tx_pool(), &pair.b().tx_pool());
+  std::vector<buf::PacketBuf> tx;
+  for (uint32_t i = 0; i < 64; ++i) tx.push_back(make_frame(pair.a().tx_pool(), i));
+  ASSERT_EQ(pair.a().tx_burst(tx, kNow), 64u);
+  std::vector<buf::PacketBuf> rx(64);
+  size_t n = capture.rx_burst(rx, kNow);
+  EXPECT_EQ(n + lossy.rx_stats().dropped, 64u);
+  EXPECT_EQ(capture.records(), n);
+  EXPECT_EQ(sink.bytes.size(), kPcapGlobalHeaderLen + n * (kPcapRecordHeaderLen + 64));
+  rx.clear();
+  EXPECT_EQ(pair.a().tx_pool().in_use(), 0u);  // every frame went home
 }
 
 }  // namespace

@@ -38,8 +38,11 @@ std::vector<Record> parse_pcap(const std::vector<uint8_t>& f, uint32_t want_magi
   while (at < f.size()) {
     EXPECT_GE(f.size() - at, 16u) << "truncated record header";
     if (f.size() - at < 16) break;
-    Record r{load_be32(f.data() + at), load_be32(f.data() + at + 4), load_be32(f.data() + at + 8),
-             load_be32(f.data() + at + 12), {}};
+    Record r{load_be32(f.data() + at),
+             load_be32(f.data() + at + 4),
+             load_be32(f.data() + at + 8),
+             load_be32(f.data() + at + 12),
+             {}};
     at += 16;
     EXPECT_LE(r.incl, r.orig);
     EXPECT_LE(r.incl, want_snaplen);
@@ -53,7 +56,9 @@ std::vector<Record> parse_pcap(const std::vector<uint8_t>& f, uint32_t want_magi
   return out;
 }
 
-DeviceInfo info() { return {"t0", MacAddr{{0x02, 0, 0, 0, 0, 1}}, 1500}; }
+DeviceInfo info() {
+  return {"t0", MacAddr{{0x02, 0, 0, 0, 0, 1}}, 1500};
+}
 
 TEST(PcapWriter, RecordsRxAndTxWithNanosecondTimestamps) {
   ChannelDevice dev(info());

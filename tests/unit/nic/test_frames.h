@@ -30,6 +30,8 @@ inline buf::PacketBuf make_frame(buf::FramePool& pool, uint32_t seq, uint32_t le
   return p;
 }
 
-inline uint32_t frame_seq(const buf::PacketBuf& p) { return load_be32(p.data() + 14); }
+inline uint32_t frame_seq(const buf::PacketBuf& p) {
+  return load_be32(p.data() + 14);
+}
 
 }  // namespace stackd::nic::testing
