@@ -30,6 +30,7 @@ namespace stackd {
   X(kArpBadOp, "arp_bad_op")                                                     \
   X(kArpBadSender, "arp_bad_sender")        /* multicast/broadcast/zero */       \
   X(kArpNotForUs, "arp_not_for_us")                                              \
+  X(kArpAddrConflict, "arp_addr_conflict")  /* sender claims our address */      \
   X(kNeighPendingOverflow, "neigh_pending_overflow")                             \
   X(kNeighUnresolved, "neigh_unresolved")   /* resolution failed */              \
   X(kNeighCacheFull, "neigh_cache_full")                                         \

@@ -1,0 +1,51 @@
+#include "l2/ethernet.h"
+
+namespace stackd::l2 {
+
+namespace {
+constexpr uint16_t kEtherTypeSTag = 0x88a8;  // IEEE 802.1ad service tag
+}  // namespace
+
+Expected<EthernetRx> ethernet_accept(const Interface& iface, std::span<const uint8_t> frame) {
+  auto v = wire::EthernetView<const uint8_t>::checked(frame);
+  if (!v) return v.error();
+  MacAddr src = v->src(), dst = v->dst();
+  if (src.is_multicast()) return DropReason::kEthSrcMulticast;
+
+  LinkCast cast = LinkCast::kUnicast;
+  if (dst.is_broadcast()) {
+    cast = LinkCast::kBroadcast;
+  } else if (dst.is_multicast()) {
+    if (!iface.joined(dst)) return DropReason::kEthMulticastNotJoined;
+    cast = LinkCast::kMulticast;
+  } else if (dst != iface.mac) {
+    return DropReason::kEthNotForUs;
+  }
+
+  // IEEE 802.1Q C-tag, or an 802.1ad S-tag (0x88a8): we run no VLANs.
+  if (v->has_vlan() || v->outer_type() == kEtherTypeSTag) return DropReason::kEthVlanNotConfigured;
+  wire::EtherType type = v->ethertype();
+  switch (type) {
+    case wire::EtherType::kIpv4:
+    case wire::EtherType::kIpv6:
+    case wire::EtherType::kArp:
+      return EthernetRx{type, cast, src};
+    default:
+      // Includes 802.3 length fields (< 0x0600) and protocols we do not run.
+      return DropReason::kEthUnknownType;
+  }
+}
+
+MacAddr ipv4_multicast_mac(Ipv4Addr group) {
+  return {{0x01, 0x00, 0x5e, static_cast<uint8_t>((group.v >> 16) & 0x7f),
+           static_cast<uint8_t>(group.v >> 8), static_cast<uint8_t>(group.v)}};
+}
+
+bool push_ethernet(buf::PacketBuf& pkt, const MacAddr& dst, const MacAddr& src,
+                   wire::EtherType type) {
+  if (!pkt.push_front(wire::kEthernetHeaderLen)) return false;
+  wire::EthernetRepr{.dst = dst, .src = src, .ethertype = type, .vlan_tci = {}}.emit(pkt.bytes());
+  return true;
+}
+
+}  // namespace stackd::l2
