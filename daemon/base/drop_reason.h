@@ -57,6 +57,12 @@ namespace stackd {
   X(kIpFirewall, "ip_firewall")                                                  \
   X(kIpFragDuplicate, "ip_frag_duplicate")  /* exact duplicate fragment */      \
   X(kIp6NotSupported, "ip6_not_supported")                                       \
+  X(kIp6Truncated, "ip6_truncated")                                              \
+  X(kIp6BadVersion, "ip6_bad_version")                                           \
+  X(kIp6BadPayloadLength, "ip6_bad_payload_length")                             \
+  X(kIp6BadExtHeader, "ip6_bad_ext_header")  /* malformed ext header/option */  \
+  X(kIp6ExtChainTooLong, "ip6_ext_chain_too_long")  /* walker bound */         \
+  X(kNdpBadOption, "ndp_bad_option")        /* length 0 or past the end */      \
   X(kIpLoopbackFull, "ip_loopback_full")    /* local delivery queue bound */    \
   /* ICMP */                                                                     \
   X(kIcmpTruncated, "icmp_truncated")                                            \
@@ -75,6 +81,7 @@ namespace stackd {
   X(kTcpTruncated, "tcp_truncated")                                              \
   X(kTcpBadChecksum, "tcp_bad_checksum")                                         \
   X(kTcpBadOffset, "tcp_bad_data_offset")                                        \
+  X(kTcpBadOptions, "tcp_bad_options")      /* RFC 9293 MUST-7: illegal length */ \
   X(kTcpNoSocket, "tcp_no_socket")
 
 enum class DropReason : uint16_t {
