@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <linux/capability.h>
 #include <net/if.h>
+#include <poll.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -150,6 +151,21 @@ TEST_F(AfXdpTest, ArpAndUdpBothWaysWithTheLinuxPeer) {
   close(peer);
 }
 
+TEST_F(AfXdpTest, WaitFdBecomesReadableWhenAFrameArrives) {
+  dev_ = open(config());
+  ASSERT_NE(dev_, nullptr);
+  ASSERT_EQ(dev_->set_addresses(std::span<const Ipv4Addr>(&kOurs, 1)), "");
+  pollfd p{dev_->wait_fd(), POLLIN, 0};
+  ASSERT_EQ(poll(&p, 1, 0), 0);
+  int peer = udp_socket(ns_pe_, kPeer, 5006);
+  ASSERT_GE(peer, 0);
+  ASSERT_TRUE(udp_send(peer, kOurs, 6000, "x"));  // the peer ARPs for .2 first
+  ASSERT_EQ(poll(&p, 1, 3000), 1);
+  std::array<buf::PacketBuf, 8> burst;
+  EXPECT_GE(dev_->rx_burst(burst, Instant{}), 1u);
+  close(peer);
+}
+
 TEST_F(AfXdpTest, ManyFramesInOneBurstAllArrive) {
   dev_ = open(config());
   ASSERT_NE(dev_, nullptr);
@@ -288,6 +304,16 @@ TEST_F(AfXdpTest, DetachesItsProgramWhenDestroyed) {
   ASSERT_EQ(bpf_xdp_query_id(ifindex, 0, &id), 0);
   EXPECT_EQ(id, 0u);
   EXPECT_EQ(sh_output("ip link show dev " + if_sd_).find("xdp"), std::string::npos);
+}
+
+// A restart binds the queue again at once, while the kernel may still be
+// releasing the previous socket.
+TEST_F(AfXdpTest, ReopensRightAfterClose) {
+  for (int i = 0; i < 3; ++i) {
+    dev_ = open(config());
+    ASSERT_NE(dev_, nullptr) << "round " << i;
+    dev_.reset();
+  }
 }
 
 TEST_F(AfXdpTest, RefusesAnInterfaceWithAnotherProgramAndLeavesItAlone) {

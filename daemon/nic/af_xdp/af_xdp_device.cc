@@ -1,9 +1,11 @@
 #include "nic/af_xdp/af_xdp_device.h"
 
+#include <bpf/bpf.h>
 #include <net/if.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 #include <xdp/xsk.h>
 
@@ -114,8 +116,16 @@ std::variant<std::unique_ptr<AfXdpDevice>, std::string> AfXdpDevice::open(
   scfg.libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD;  // our own program, below
   scfg.xdp_flags = 0;
   scfg.bind_flags = XDP_USE_NEED_WAKEUP;
-  err = xsk_socket__create(&d->xsk_, cfg.ifname.c_str(), cfg.queue, d->umem_, &r.rx, &r.tx,
-                           &scfg);
+  // A socket that was bound to this queue a moment ago (our own previous
+  // incarnation: restart, reload, a test) is released by the kernel in
+  // deferred work, and until then bind says EBUSY. Retry for up to 2 s.
+  for (int attempt = 0;; ++attempt) {
+    err = xsk_socket__create(&d->xsk_, cfg.ifname.c_str(), cfg.queue, d->umem_, &r.rx, &r.tx,
+                             &scfg);
+    if (err != -EBUSY || attempt == 100) break;
+    timespec ts{0, 20'000'000};
+    nanosleep(&ts, nullptr);
+  }
   if (err != 0) {
     d->xsk_ = nullptr;
     if (err == -EBUSY)
@@ -141,7 +151,13 @@ std::variant<std::unique_ptr<AfXdpDevice>, std::string> AfXdpDevice::open(
 AfXdpDevice::~AfXdpDevice() {
   // Socket first (the kernel lets go of the UMEM), then the UMEM, then the
   // program (the interface is clean again), then the memory.
-  if (xsk_ != nullptr) xsk_socket__delete(xsk_);
+  // Take the socket out of the XSKMAP first: the map's reference would
+  // otherwise keep it (and the queue) bound until the map itself is freed.
+  if (xsk_ != nullptr) {
+    uint32_t key = cfg_.queue;
+    bpf_map_delete_elem(prog_->xsk_map_fd(), &key);
+    xsk_socket__delete(xsk_);
+  }
   if (umem_ != nullptr) xsk_umem__delete(umem_);
   prog_.reset();
 }
