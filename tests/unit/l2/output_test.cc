@@ -120,6 +120,25 @@ TEST_F(Output, RequestsRetransmittedThenUnresolved) {
   EXPECT_EQ(counters[Counter::ArpOutRequests], 3u);
 }
 
+// IP answers a failure with ICMP host unreachable to the packets' source,
+// which goes back through output_ipv4 from inside the hook (re-entry).
+TEST_F(Output, UnresolvedHookMaySendFromInside) {
+  link->add_static(iface, kOtherIp, kOtherMac, clock.now());
+  link->set_unresolved_hook([&](Interface& i, const IpAddr&, std::span<buf::PacketBuf> pkts, Instant now) {
+    for (size_t n = 0; n < pkts.size(); ++n)
+      link->output_ipv4(i, kOtherIp, buffer(ip_packet(0xee)), now);  // "ICMP" to the source
+    send_ip(Ipv4Addr::from_octets(10, 0, 0, 77));  // and a new resolution starts
+  });
+  send_ip(kPeerIp, 1);
+  advance(timers.retrans * timers.max_probes);
+  auto tx = transmitted();
+  ASSERT_EQ(tx.size(), 5u);  // 3 requests, the ICMP, a request for .77
+  EXPECT_EQ(tx[3].dst, kOtherMac);
+  EXPECT_EQ(tag_of(tx[3]), 0xee);
+  EXPECT_EQ(ArpPacket::parse(tx[4].payload).tpa, Ipv4Addr::from_octets(10, 0, 0, 77));
+  EXPECT_EQ(neighbour(kPeerIp)->state, NeighState::kFailed);
+}
+
 // Off-subnet next hops are asked for from the primary address.
 TEST_F(Output, RequestSourceIsOurAddressOnTheTargetsSubnet) {
   iface.addrs.push_back(*IpPrefix::parse("192.168.7.1/24"));
