@@ -10,6 +10,7 @@
 #include <linux/capability.h>
 #include <net/if.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -48,11 +49,11 @@ class AfXdpTest : public ::testing::Test {
     ASSERT_EQ(sh("ip -n " + ns_sd_ + " link add " + if_sd_ + " type veth peer name " + if_pe_ +
                  " netns " + ns_pe_),
               0);
-    ASSERT_EQ(sh("ip -n " + ns_sd_ + " addr add 10.77.0.3/24 dev " + if_sd_ + " && ip -n " +
-                 ns_sd_ + " link set " + if_sd_ + " up && ip -n " + ns_pe_ +
-                 " addr add 10.77.0.1/24 dev " + if_pe_ + " && ip -n " + ns_pe_ + " link set " +
-                 if_pe_ + " up"),
-              0);
+    ASSERT_EQ(
+        sh("ip -n " + ns_sd_ + " addr add 10.77.0.3/24 dev " + if_sd_ + " && ip -n " + ns_sd_ +
+           " link set " + if_sd_ + " up && ip -n " + ns_pe_ + " addr add 10.77.0.1/24 dev " +
+           if_pe_ + " && ip -n " + ns_pe_ + " link set " + if_pe_ + " up"),
+        0);
     scope_ = std::make_unique<NetnsScope>(ns_sd_);
     ASSERT_TRUE(scope_->ok());
   }
@@ -110,10 +111,13 @@ TEST_F(AfXdpTest, ArpAndUdpBothWaysWithTheLinuxPeer) {
   ASSERT_TRUE(udp_send(peer, kOurs, 6000, "hello"));
 
   // The peer's kernel resolves .2 first: its ARP request comes to the XSK.
-  auto arp = wait_frame(*dev_, [](auto f) {
-    auto a = parse_arp(f);
-    return a && a->op == 1 && a->tpa == kOurs && a->spa == kPeer;
-  }, 3000);
+  auto arp = wait_frame(
+      *dev_,
+      [](auto f) {
+        auto a = parse_arp(f);
+        return a && a->op == 1 && a->tpa == kOurs && a->spa == kPeer;
+      },
+      3000);
   ASSERT_TRUE(arp) << "no ARP request for our address reached the XSK";
   const MacAddr peer_mac = parse_arp(*arp)->sha;
 
@@ -122,10 +126,13 @@ TEST_F(AfXdpTest, ArpAndUdpBothWaysWithTheLinuxPeer) {
   ASSERT_TRUE(send_frame(*dev_, dev_->tx_pool(), reply));
 
   // The kernel now sends the queued datagram to us.
-  auto udp = wait_frame(*dev_, [](auto f) {
-    auto u = parse_udp(f);
-    return u && u->dst == kOurs && u->dport == 6000;
-  }, 3000);
+  auto udp = wait_frame(
+      *dev_,
+      [](auto f) {
+        auto u = parse_udp(f);
+        return u && u->dst == kOurs && u->dport == 6000;
+      },
+      3000);
   ASSERT_TRUE(udp) << "the peer's datagram did not reach the XSK";
   const auto payload = parse_udp(*udp)->payload;
   EXPECT_EQ(std::string(payload.begin(), payload.end()), "hello");
@@ -145,7 +152,8 @@ TEST_F(AfXdpTest, ArpAndUdpBothWaysWithTheLinuxPeer) {
 
   // Completions give every TX frame back to the free list.
   for (int i = 0; i < 100 && dev_->tx_outstanding() != 0; ++i)
-    wait_frame(*dev_, [](auto) { return false; }, 10);
+    wait_frame(
+        *dev_, [](auto) { return false; }, 10);
   EXPECT_EQ(dev_->tx_outstanding(), 0u);
   EXPECT_EQ(dev_->tx_pool().in_use(), 0u);
   close(peer);
@@ -177,8 +185,8 @@ TEST_F(AfXdpTest, ManyFramesInOneBurstAllArrive) {
                dev_->info().mac.to_string() + " dev " + if_pe_),
             0);
   // The peer veth's MAC, read inside its namespace.
-  std::string pm = sh_output("ip netns exec " + ns_pe_ + " cat /sys/class/net/" + if_pe_ +
-                             "/address");
+  std::string pm =
+      sh_output("ip netns exec " + ns_pe_ + " cat /sys/class/net/" + if_pe_ + "/address");
   auto peer_mac = MacAddr::parse(pm.substr(0, 17));
   ASSERT_TRUE(peer_mac);
 
@@ -225,7 +233,8 @@ TEST_F(AfXdpTest, TrafficNotForUsStillReachesTheKernel) {
 
   // ...and none of it showed up on the XSK.
   int others = 0;
-  EXPECT_FALSE(wait_frame(*dev_, [](auto) { return true; }, 100, &others));
+  EXPECT_FALSE(wait_frame(
+      *dev_, [](auto) { return true; }, 100, &others));
   EXPECT_EQ(others, 0);
   close(host);
   close(peer);
@@ -243,10 +252,13 @@ TEST_F(AfXdpTest, AddressesCanBeReplaced) {
   int peer = udp_socket(ns_pe_, kPeer, 5003);
   ASSERT_GE(peer, 0);
   ASSERT_TRUE(udp_send(peer, kHostKernel, 7001, "x"));
-  auto arp = wait_frame(*dev_, [](auto f) {
-    auto a = parse_arp(f);
-    return a && a->tpa == kHostKernel;
-  }, 3000);
+  auto arp = wait_frame(
+      *dev_,
+      [](auto f) {
+        auto a = parse_arp(f);
+        return a && a->tpa == kHostKernel;
+      },
+      3000);
   EXPECT_TRUE(arp);
   EXPECT_FALSE(udp_recv(host, 200));
   close(host);
@@ -265,10 +277,13 @@ TEST_F(AfXdpTest, SubnetBroadcastFollowsTheFlag) {
     ASSERT_GE(host, 0);
     ASSERT_GE(peer, 0);
     ASSERT_TRUE(udp_send(peer, kSubnetBcast, 7002, "b1"));
-    EXPECT_TRUE(wait_frame(*dev_, [](auto f) {
-      auto u = parse_udp(f);
-      return u && u->dst == kSubnetBcast && u->dport == 7002;
-    }, 3000));
+    EXPECT_TRUE(wait_frame(
+        *dev_,
+        [](auto f) {
+          auto u = parse_udp(f);
+          return u && u->dst == kSubnetBcast && u->dport == 7002;
+        },
+        3000));
     EXPECT_FALSE(udp_recv(host, 200));
     dev_.reset();
     close(host);
@@ -304,6 +319,36 @@ TEST_F(AfXdpTest, DetachesItsProgramWhenDestroyed) {
   ASSERT_EQ(bpf_xdp_query_id(ifindex, 0, &id), 0);
   EXPECT_EQ(id, 0u);
   EXPECT_EQ(sh_output("ip link show dev " + if_sd_).find("xdp"), std::string::npos);
+}
+
+// The program is held by a bpf_link: a stackd that dies without running
+// any destructor (SIGKILL) still leaves the interface clean.
+TEST_F(AfXdpTest, ProgramGoesAwayWhenTheProcessIsKilled) {
+  int pipefd[2];
+  ASSERT_EQ(pipe(pipefd), 0);
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    auto r = AfXdpDevice::open(config());
+    char ok = std::holds_alternative<std::string>(r) ? 'n' : 'y';
+    if (write(pipefd[1], &ok, 1) != 1) _exit(1);
+    kill(getpid(), SIGKILL);
+    _exit(2);
+  }
+  close(pipefd[1]);
+  char ok = 0;
+  ASSERT_EQ(read(pipefd[0], &ok, 1), 1);
+  close(pipefd[0]);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_EQ(ok, 'y') << "the child could not open the device";
+  ASSERT_TRUE(WIFSIGNALED(status));
+  uint32_t id = 0;
+  ASSERT_EQ(bpf_xdp_query_id(static_cast<int>(if_nametoindex(if_sd_.c_str())), 0, &id), 0);
+  EXPECT_EQ(id, 0u);
+  // And the interface can be opened again right away.
+  dev_ = open(config());
+  EXPECT_NE(dev_, nullptr);
 }
 
 // A restart binds the queue again at once, while the kernel may still be

@@ -7,7 +7,9 @@
 namespace stackd::test {
 namespace {
 
-void put_mac(uint8_t* p, MacAddr m) { std::memcpy(p, m.b.data(), 6); }
+void put_mac(uint8_t* p, MacAddr m) {
+  std::memcpy(p, m.b.data(), 6);
+}
 MacAddr get_mac(const uint8_t* p) {
   MacAddr m;
   std::memcpy(m.b.data(), p, 6);
@@ -25,8 +27,8 @@ uint16_t inet_checksum(const uint8_t* p, size_t n) {
 
 }  // namespace
 
-std::vector<uint8_t> arp_frame(uint16_t op, MacAddr sha, Ipv4Addr spa, MacAddr tha,
-                               Ipv4Addr tpa, MacAddr eth_dst) {
+std::vector<uint8_t> arp_frame(uint16_t op, MacAddr sha, Ipv4Addr spa, MacAddr tha, Ipv4Addr tpa,
+                               MacAddr eth_dst) {
   std::vector<uint8_t> f(14 + 28);
   put_mac(&f[0], eth_dst);
   put_mac(&f[6], sha);
@@ -45,8 +47,7 @@ std::vector<uint8_t> arp_frame(uint16_t op, MacAddr sha, Ipv4Addr spa, MacAddr t
 }
 
 std::vector<uint8_t> udp_frame(MacAddr src_mac, MacAddr dst_mac, Ipv4Addr src, Ipv4Addr dst,
-                               uint16_t sport, uint16_t dport,
-                               std::span<const uint8_t> payload) {
+                               uint16_t sport, uint16_t dport, std::span<const uint8_t> payload) {
   const size_t ip_len = 20 + 8 + payload.size();
   std::vector<uint8_t> f(14 + ip_len);
   put_mac(&f[0], dst_mac);

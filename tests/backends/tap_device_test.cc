@@ -77,26 +77,32 @@ class TapTest : public ::testing::Test {
     int peer = udp_socket(ns, kPeer, port);
     ASSERT_GE(peer, 0);
     ASSERT_TRUE(udp_send(peer, kOurs, 6000, "hello"));
-    auto arp = wait_frame(*dev_, [](auto f) {
-      auto a = parse_arp(f);
-      return a && a->op == 1 && a->tpa == kOurs && a->spa == kPeer;
-    }, 3000);
+    auto arp = wait_frame(
+        *dev_,
+        [](auto f) {
+          auto a = parse_arp(f);
+          return a && a->op == 1 && a->tpa == kOurs && a->spa == kPeer;
+        },
+        3000);
     ASSERT_TRUE(arp) << "no ARP request from the kernel side";
     const MacAddr peer_mac = parse_arp(*arp)->sha;
     EXPECT_EQ(peer_mac, kernel_mac(ns));
     const MacAddr our_mac = dev_->info().mac;
     ASSERT_TRUE(send_frame(*dev_, dev_->tx_pool(),
                            arp_frame(2, our_mac, kOurs, peer_mac, kPeer, peer_mac)));
-    auto udp = wait_frame(*dev_, [port](auto f) {
-      auto u = parse_udp(f);
-      return u && u->dst == kOurs && u->dport == 6000 && u->sport == port;
-    }, 3000);
+    auto udp = wait_frame(
+        *dev_,
+        [port](auto f) {
+          auto u = parse_udp(f);
+          return u && u->dst == kOurs && u->dport == 6000 && u->sport == port;
+        },
+        3000);
     ASSERT_TRUE(udp) << "the kernel's datagram did not arrive";
     const auto payload = parse_udp(*udp)->payload;
     EXPECT_EQ(std::string(payload.begin(), payload.end()), "hello");
-    ASSERT_TRUE(send_frame(*dev_, dev_->tx_pool(),
-                           udp_frame(our_mac, peer_mac, kOurs, kPeer, 6000, port,
-                                     std::vector<uint8_t>{'o', 'k'})));
+    ASSERT_TRUE(send_frame(
+        *dev_, dev_->tx_pool(),
+        udp_frame(our_mac, peer_mac, kOurs, kPeer, 6000, port, std::vector<uint8_t>{'o', 'k'})));
     EXPECT_EQ(udp_recv(peer, 3000), "ok");
     close(peer);
   }
@@ -148,7 +154,8 @@ TEST_F(TapTest, ArpAndUdpBothWaysWithTheKernelSide) {
   exchange(ns_, 5000);
   // Write completions give the frames back.
   for (int i = 0; i < 100 && dev_->writes_in_flight() != 0; ++i)
-    wait_frame(*dev_, [](auto) { return false; }, 10);
+    wait_frame(
+        *dev_, [](auto) { return false; }, 10);
   EXPECT_EQ(dev_->writes_in_flight(), 0u);
   EXPECT_EQ(dev_->tx_pool().in_use(), dev_->reads_in_flight());
   EXPECT_EQ(dev_->rx_errors() + dev_->tx_errors(), 0u);
@@ -189,8 +196,7 @@ TEST_F(TapTest, ManyFramesInOneBurstAllArrive) {
   dev_ = open(config());
   ASSERT_NE(dev_, nullptr);
   ASSERT_EQ(sh("ip addr add 10.78.0.1/24 dev " + if_), 0);
-  ASSERT_EQ(sh("ip neigh replace 10.78.0.2 lladdr " + dev_->info().mac.to_string() + " dev " +
-               if_),
+  ASSERT_EQ(sh("ip neigh replace 10.78.0.2 lladdr " + dev_->info().mac.to_string() + " dev " + if_),
             0);
   int peer = udp_socket("", kPeer, 5003);
   ASSERT_GE(peer, 0);
@@ -223,7 +229,8 @@ TEST_F(TapTest, ManyFramesInOneBurstAllArrive) {
   }
   EXPECT_EQ(got, kCount);
   for (int i = 0; i < 100 && dev_->writes_in_flight() != 0; ++i)
-    wait_frame(*dev_, [](auto) { return false; }, 10);
+    wait_frame(
+        *dev_, [](auto) { return false; }, 10);
   EXPECT_EQ(heap.in_use(), 0u);
   close(peer);
 }

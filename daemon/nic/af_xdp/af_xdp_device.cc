@@ -27,7 +27,9 @@ struct AfXdpDevice::Rings {
 
 namespace {
 
-bool power_of_two(uint32_t v) { return v != 0 && (v & (v - 1)) == 0; }
+bool power_of_two(uint32_t v) {
+  return v != 0 && (v & (v - 1)) == 0;
+}
 
 // MAC (SIOCGIFHWADDR) and MTU (SIOCGIFMTU) of the interface.
 std::string query_link(const std::string& ifname, DeviceInfo& info) {
@@ -59,17 +61,15 @@ std::string memlock_text() {
 
 AfXdpDevice::AfXdpDevice() : rings_(std::make_unique<Rings>()) {}
 
-std::variant<std::unique_ptr<AfXdpDevice>, std::string> AfXdpDevice::open(
-    const AfXdpConfig& cfg) {
+std::variant<std::unique_ptr<AfXdpDevice>, std::string> AfXdpDevice::open(const AfXdpConfig& cfg) {
   if (!power_of_two(cfg.frame_size) || cfg.frame_size < 2048 || cfg.frame_size > 4096)
     return fmt::format("AF_XDP frame_size {} must be 2048 or 4096", cfg.frame_size);
   if (!power_of_two(cfg.ring_size))
     return fmt::format("AF_XDP ring_size {} must be a power of two", cfg.ring_size);
   if (cfg.frame_count < 2 || cfg.rx_frames == 0 || cfg.rx_frames >= cfg.frame_count ||
       cfg.rx_frames > cfg.ring_size)
-    return fmt::format(
-        "AF_XDP rx_frames {} must be in 1..min(ring_size {}, frame_count {} - 1)", cfg.rx_frames,
-        cfg.ring_size, cfg.frame_count);
+    return fmt::format("AF_XDP rx_frames {} must be in 1..min(ring_size {}, frame_count {} - 1)",
+                       cfg.rx_frames, cfg.ring_size, cfg.frame_count);
 
   std::unique_ptr<AfXdpDevice> d(new AfXdpDevice());
   d->cfg_ = cfg;
@@ -95,8 +95,8 @@ std::variant<std::unique_ptr<AfXdpDevice>, std::string> AfXdpDevice::open(
   ucfg.frame_headroom = 0;
   ucfg.flags = 0;
   Rings& r = *d->rings_;
-  int err = xsk_umem__create(&d->umem_, d->pool_->area(), d->pool_->area_bytes(), &r.fill,
-                             &r.comp, &ucfg);
+  int err = xsk_umem__create(&d->umem_, d->pool_->area(), d->pool_->area_bytes(), &r.fill, &r.comp,
+                             &ucfg);
   if (err != 0) {
     d->umem_ = nullptr;
     // The kernel charges the UMEM to RLIMIT_MEMLOCK unless we hold
@@ -105,8 +105,7 @@ std::variant<std::unique_ptr<AfXdpDevice>, std::string> AfXdpDevice::open(
       return fmt::format(
           "UMEM of {} bytes ({} frames x {}) exceeds RLIMIT_MEMLOCK ({} here) ({}); lower "
           "frames (af_xdp frame_count)",
-          d->pool_->area_bytes(), cfg.frame_count, cfg.frame_size, memlock_text(),
-          strerror(-err));
+          d->pool_->area_bytes(), cfg.frame_count, cfg.frame_size, memlock_text(), strerror(-err));
     return fmt::format("cannot register the AF_XDP UMEM: {}", strerror(-err));
   }
 
@@ -120,8 +119,8 @@ std::variant<std::unique_ptr<AfXdpDevice>, std::string> AfXdpDevice::open(
   // incarnation: restart, reload, a test) is released by the kernel in
   // deferred work, and until then bind says EBUSY. Retry for up to 2 s.
   for (int attempt = 0;; ++attempt) {
-    err = xsk_socket__create(&d->xsk_, cfg.ifname.c_str(), cfg.queue, d->umem_, &r.rx, &r.tx,
-                             &scfg);
+    err =
+        xsk_socket__create(&d->xsk_, cfg.ifname.c_str(), cfg.queue, d->umem_, &r.rx, &r.tx, &scfg);
     if (err != -EBUSY || attempt == 100) break;
     timespec ts{0, 20'000'000};
     nanosleep(&ts, nullptr);
@@ -132,14 +131,16 @@ std::variant<std::unique_ptr<AfXdpDevice>, std::string> AfXdpDevice::open(
       return fmt::format("queue {} of {} is already bound by another AF_XDP socket (EBUSY)",
                          cfg.queue, cfg.ifname);
     if (err == -EPERM)
-      return std::string("creating the AF_XDP socket was refused (EPERM): stackd needs "
-                         "CAP_NET_RAW, CAP_NET_ADMIN and CAP_BPF (or root)");
+      return std::string(
+          "creating the AF_XDP socket was refused (EPERM): stackd needs "
+          "CAP_NET_RAW, CAP_NET_ADMIN and CAP_BPF (or root)");
     if (err == -ENOMEM)
-      return fmt::format("AF_XDP rings of {} entries do not fit RLIMIT_MEMLOCK ({}); lower "
-                         "ring_size or frames",
-                         cfg.ring_size, memlock_text());
-    return fmt::format("cannot create the AF_XDP socket on {} queue {}: {}", cfg.ifname,
-                       cfg.queue, strerror(-err));
+      return fmt::format(
+          "AF_XDP rings of {} entries do not fit RLIMIT_MEMLOCK ({}); lower "
+          "ring_size or frames",
+          cfg.ring_size, memlock_text());
+    return fmt::format("cannot create the AF_XDP socket on {} queue {}: {}", cfg.ifname, cfg.queue,
+                       strerror(-err));
   }
   d->fd_ = xsk_socket__fd(d->xsk_);
   if (int e = xsk_socket__update_xskmap(d->xsk_, d->prog_->xsk_map_fd()); e != 0)
@@ -173,7 +174,8 @@ void AfXdpDevice::refill() {
   n = std::min(n, xsk_prod_nb_free(&rings_->fill, n));
   uint32_t idx = 0;
   if (n == 0 || xsk_ring_prod__reserve(&rings_->fill, n, &idx) != n) return;
-  for (uint32_t i = 0; i < n; ++i) *xsk_ring_prod__fill_addr(&rings_->fill, idx + i) = pool_->take_free();
+  for (uint32_t i = 0; i < n; ++i)
+    *xsk_ring_prod__fill_addr(&rings_->fill, idx + i) = pool_->take_free();
   xsk_ring_prod__submit(&rings_->fill, n);
   rx_posted_ += n;
   // need_wakeup: the driver waits for a system call before it looks at the
@@ -186,7 +188,8 @@ void AfXdpDevice::reap_completions() {
   uint32_t idx = 0;
   uint32_t n = xsk_ring_cons__peek(&rings_->comp, cfg_.ring_size, &idx);
   if (n == 0) return;
-  for (uint32_t i = 0; i < n; ++i) pool_->put_free(*xsk_ring_cons__comp_addr(&rings_->comp, idx + i));
+  for (uint32_t i = 0; i < n; ++i)
+    pool_->put_free(*xsk_ring_cons__comp_addr(&rings_->comp, idx + i));
   xsk_ring_cons__release(&rings_->comp, n);
   tx_outstanding_ -= n;
 }

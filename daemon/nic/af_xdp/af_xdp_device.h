@@ -35,7 +35,7 @@ struct AfXdpConfig {
   // Frames kept posted on the fill ring for receive; the rest serve TX.
   uint32_t rx_frames = 1024;
   uint32_t steer_flags = kSteerV4BcastMcast;  // kSteerAllArp, kSteerV4BcastMcast
-  bool allow_skb_mode = true;  // fall back to generic XDP if native fails
+  bool allow_skb_mode = true;                 // fall back to generic XDP if native fails
 };
 
 class AfXdpDevice final : public Device {

@@ -4,6 +4,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/if_link.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -31,7 +32,8 @@ std::string attached_program_error(int ifindex, const std::string& ifname) {
   return fmt::format(
       "interface {} already has an XDP program attached (program id {}); stackd attaches its "
       "own steering program. Detach the other one with `ip link set dev {} xdp off` (see "
-      "`bpftool prog show id {}` for what it is)",
+      "`bpftool prog show id {}` for what it is; a program held by a bpf_link goes away "
+      "when the process that owns it exits)",
       ifname, id, ifname, id);
 }
 
@@ -41,7 +43,6 @@ std::variant<std::unique_ptr<SteerProgram>, std::string> SteerProgram::attach(
     int ifindex, const std::string& ifname, uint32_t flags, bool allow_skb) {
   libbpf_set_print(quiet_libbpf);
   std::unique_ptr<SteerProgram> p(new SteerProgram());
-  p->ifindex_ = ifindex;
 
   // Refuse early (and with the program id) if something else is attached.
   uint32_t existing = 0;
@@ -70,18 +71,22 @@ std::variant<std::unique_ptr<SteerProgram>, std::string> SteerProgram::attach(
     return std::string("embedded XDP object lacks one of its maps");
   if (auto e = p->set_flags(flags); !e.empty()) return e;
 
-  // XDP_FLAGS_UPDATE_IF_NOEXIST: never replace someone else's program.
+  // Attach through a bpf_link, not netlink: the kernel detaches the program
+  // when the link's fd closes, so even a crashed or SIGKILLed stackd leaves
+  // the interface clean, and nobody can replace the program under us.
   const uint32_t modes[] = {XDP_FLAGS_DRV_MODE, XDP_FLAGS_SKB_MODE};
   int err = 0;
   for (uint32_t mode : modes) {
     if (mode == XDP_FLAGS_SKB_MODE && !allow_skb) break;
-    uint32_t f = mode | XDP_FLAGS_UPDATE_IF_NOEXIST;
-    err = bpf_xdp_attach(ifindex, p->prog_fd_, f, nullptr);
-    if (err == 0) {
-      p->attach_flags_ = f;
+    LIBBPF_OPTS(bpf_link_create_opts, lopts, .flags = mode);
+    int fd = bpf_link_create(p->prog_fd_, ifindex, BPF_XDP, &lopts);
+    if (fd >= 0) {
+      p->link_fd_ = fd;
+      p->attach_flags_ = mode;
       p->mode_ = mode == XDP_FLAGS_DRV_MODE ? Mode::kNative : Mode::kSkb;
       break;
     }
+    err = fd;
     if (err == -EBUSY || err == -EEXIST) return attached_program_error(ifindex, ifname);
     if (err == -EPERM)
       return fmt::format(
@@ -90,20 +95,14 @@ std::variant<std::unique_ptr<SteerProgram>, std::string> SteerProgram::attach(
           ifname);
     if (err == -ENODEV) return fmt::format("interface {} disappeared (ENODEV)", ifname);
   }
-  if (p->attach_flags_ == 0)
+  if (p->link_fd_ < 0)
     return fmt::format("cannot attach the XDP program to {}: {}", ifname, strerror(-err));
-  bpf_xdp_query_id(ifindex, p->attach_flags_ & ~XDP_FLAGS_UPDATE_IF_NOEXIST, &p->prog_id_);
+  bpf_xdp_query_id(ifindex, p->attach_flags_, &p->prog_id_);
   return p;
 }
 
 SteerProgram::~SteerProgram() {
-  if (attach_flags_ != 0) {
-    // Detach only if the attached program is still ours.
-    uint32_t mode = attach_flags_ & ~XDP_FLAGS_UPDATE_IF_NOEXIST;
-    LIBBPF_OPTS(bpf_xdp_attach_opts, dopts, .old_prog_fd = prog_fd_);
-    if (bpf_xdp_detach(ifindex_, mode | XDP_FLAGS_REPLACE, &dopts) != 0)
-      bpf_xdp_detach(ifindex_, mode, nullptr);
-  }
+  if (link_fd_ >= 0) close(link_fd_);  // detaches our program (only ours)
   if (obj_ != nullptr) bpf_object__close(obj_);
 }
 

@@ -24,13 +24,15 @@ class SteerProgram {
  public:
   enum class Mode { kNative, kSkb };
 
-  // Loads the program and attaches it to `ifindex`: native (driver) mode
-  // first, then SKB (generic) mode. Refuses to replace a program that is
-  // already attached. Returns an error message on failure.
-  static std::variant<std::unique_ptr<SteerProgram>, std::string> attach(
-      int ifindex, const std::string& ifname, uint32_t flags, bool allow_skb);
+  // Loads the program and attaches it to `ifindex` with a bpf_link: native
+  // (driver) mode first, then SKB (generic) mode. Refuses to replace a
+  // program that is already attached. Returns an error message on failure.
+  static std::variant<std::unique_ptr<SteerProgram>, std::string> attach(int ifindex,
+                                                                         const std::string& ifname,
+                                                                         uint32_t flags,
+                                                                         bool allow_skb);
 
-  ~SteerProgram();  // detaches (only our program) and unloads
+  ~SteerProgram();  // closes the link (detaches our program) and unloads
   SteerProgram(const SteerProgram&) = delete;
   SteerProgram& operator=(const SteerProgram&) = delete;
 
@@ -47,11 +49,11 @@ class SteerProgram {
   SteerProgram() = default;
 
   bpf_object* obj_ = nullptr;
-  int ifindex_ = 0;
   uint32_t attach_flags_ = 0;
   uint32_t prog_id_ = 0;
   Mode mode_ = Mode::kNative;
   int prog_fd_ = -1;
+  int link_fd_ = -1;  // the bpf_link that holds the attachment
   int addrs_fd_ = -1;
   int flags_fd_ = -1;
   int xsk_map_fd_ = -1;

@@ -6,8 +6,7 @@ namespace stackd::nic {
 
 UmemPool::UmemPool(uint32_t frame_count, uint32_t frame_size)
     : frame_count_(frame_count), frame_size_(frame_size) {
-  void* p = mmap(nullptr, area_bytes(), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                 -1, 0);
+  void* p = mmap(nullptr, area_bytes(), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) return;
   area_ = static_cast<uint8_t*>(p);
   free_.reserve(frame_count);

@@ -39,8 +39,7 @@ std::string link_ioctl(const std::string& ifname, unsigned long req, ifreq& ifr)
 
 }  // namespace
 
-TapDevice::TapDevice(const TapConfig& cfg)
-    : cfg_(cfg), pool_(cfg.frame_count, cfg.frame_size) {
+TapDevice::TapDevice(const TapConfig& cfg) : cfg_(cfg), pool_(cfg.frame_count, cfg.frame_size) {
   const uint32_t nslots = cfg.rx_depth + cfg.tx_depth;
   slots_.resize(nslots);
   free_slots_.reserve(nslots);
@@ -75,8 +74,8 @@ std::variant<std::unique_ptr<TapDevice>, std::string> TapDevice::open(const TapC
           "(`mknod /dev/net/tun c 10 200`); in a container, pass the device in",
           cfg.tun_path, strerror(e));
     if (e == EPERM || e == EACCES)
-      return fmt::format("cannot open {} ({}): stackd needs CAP_NET_ADMIN (or root)",
-                         cfg.tun_path, strerror(e));
+      return fmt::format("cannot open {} ({}): stackd needs CAP_NET_ADMIN (or root)", cfg.tun_path,
+                         strerror(e));
     return fmt::format("cannot open {}: {}", cfg.tun_path, strerror(e));
   }
   ifreq ifr{};
@@ -106,9 +105,9 @@ std::variant<std::unique_ptr<TapDevice>, std::string> TapDevice::open(const TapC
   io_uring_params params{};
   if (int e = io_uring_queue_init_params(cfg.rx_depth + cfg.tx_depth + 1, &d->ring_, &params);
       e != 0)
-    return fmt::format("io_uring setup failed: {}{}", strerror(-e),
-                       e == -EPERM ? " (io_uring disabled by sysctl kernel.io_uring_disabled?)"
-                                   : "");
+    return fmt::format(
+        "io_uring setup failed: {}{}", strerror(-e),
+        e == -EPERM ? " (io_uring disabled by sysctl kernel.io_uring_disabled?)" : "");
   d->ring_ok_ = true;
   if (int e = io_uring_register_eventfd(&d->ring_, d->event_fd_); e != 0)
     return fmt::format("io_uring_register_eventfd: {}", strerror(-e));

@@ -28,15 +28,15 @@
 namespace stackd::nic {
 
 struct TapConfig {
-  std::string ifname;                   // created if missing, attached if it exists
+  std::string ifname;  // created if missing, attached if it exists
   std::string tun_path = "/dev/net/tun";
-  MacAddr mac{};                        // the stack's MAC; zero: 02:5d:xx derived from ifname
-  uint32_t mtu = 1500;                  // L3 MTU; also set on the kernel side when configure_link
-  bool configure_link = true;           // set the kernel side's MTU and bring it up
+  MacAddr mac{};               // the stack's MAC; zero: 02:5d:xx derived from ifname
+  uint32_t mtu = 1500;         // L3 MTU; also set on the kernel side when configure_link
+  bool configure_link = true;  // set the kernel side's MTU and bring it up
   uint32_t frame_count = 1024;
   uint32_t frame_size = 2048;
-  uint32_t rx_depth = 64;               // reads kept in flight
-  uint32_t tx_depth = 256;              // writes in flight at most
+  uint32_t rx_depth = 64;   // reads kept in flight
+  uint32_t tx_depth = 256;  // writes in flight at most
 };
 
 class TapDevice final : public Device {
@@ -81,7 +81,7 @@ class TapDevice final : public Device {
   io_uring ring_{};
   // The pool outlives the slots and the ready queue (declared first).
   buf::FixedPool pool_;
-  std::vector<Slot> slots_;          // user_data of an SQE is its slot index
+  std::vector<Slot> slots_;  // user_data of an SQE is its slot index
   std::vector<uint32_t> free_slots_;
   std::vector<buf::PacketBuf> ready_;  // completed reads, a ring of rx_depth
   uint32_t ready_head_ = 0;
