@@ -217,6 +217,22 @@ TEST_F(AfXdpTest, ManyFramesInOneBurstAllArrive) {
   close(peer);
 }
 
+TEST_F(AfXdpTest, OversizeForeignFrameIsDroppedNotStuck) {
+  dev_ = open(config());
+  ASSERT_NE(dev_, nullptr);
+  buf::HeapPool heap;
+  std::vector<buf::PacketBuf> burst;
+  burst.push_back(heap.alloc(4000, 0));
+  ASSERT_TRUE(burst[0].append(4000));
+  burst.push_back(dev_->tx_pool().alloc(60));
+  ASSERT_TRUE(burst[1].append(60));
+  std::memset(burst[1].data(), 0, 60);
+  EXPECT_EQ(dev_->tx_burst(burst, Instant{}), 2u);  // both taken: no stall
+  EXPECT_EQ(dev_->tx_dropped_oversize(), 1u);
+  EXPECT_EQ(heap.in_use(), 0u);
+  EXPECT_EQ(dev_->tx_outstanding(), 1u);
+}
+
 TEST_F(AfXdpTest, TrafficNotForUsStillReachesTheKernel) {
   dev_ = open(config());
   ASSERT_NE(dev_, nullptr);

@@ -213,20 +213,32 @@ size_t AfXdpDevice::rx_burst(std::span<buf::PacketBuf> out, Instant) {
 size_t AfXdpDevice::tx_burst(std::span<buf::PacketBuf> pkts, Instant) {
   reap_completions();
   // How many we can take: TX ring slots, and a UMEM frame for every packet
-  // that comes from another pool (those are copied).
+  // that comes from another pool (those are copied). A foreign frame larger
+  // than a UMEM frame can never be sent: it is taken and dropped (counted).
   uint32_t room = xsk_prod_nb_free(&rings_->tx, static_cast<uint32_t>(pkts.size()));
   size_t spare = pool_->free_frames();
-  uint32_t count = 0;
-  for (; count < std::min<size_t>(room, pkts.size()); ++count) {
-    if (pkts[count].pool() == pool_.get()) continue;
-    if (spare == 0) break;
-    --spare;
+  size_t taken = 0;
+  uint32_t ndesc = 0;
+  for (; taken < pkts.size() && ndesc < room; ++taken) {
+    buf::PacketBuf& p = pkts[taken];
+    if (p.pool() != pool_.get()) {
+      if (p.size() > cfg_.frame_size) {
+        p.reset();
+        ++tx_dropped_oversize_;
+        continue;
+      }
+      if (spare == 0) break;
+      --spare;
+    }
+    ++ndesc;
   }
   uint32_t idx = 0;
-  if (count == 0 || xsk_ring_prod__reserve(&rings_->tx, count, &idx) != count) return 0;
-  for (uint32_t i = 0; i < count; ++i) {
-    buf::PacketBuf& p = pkts[i];
-    xdp_desc* d = xsk_ring_prod__tx_desc(&rings_->tx, idx + i);
+  if (ndesc == 0 || xsk_ring_prod__reserve(&rings_->tx, ndesc, &idx) != ndesc) return taken;
+  uint32_t i = 0;
+  for (size_t k = 0; k < taken; ++k) {
+    buf::PacketBuf& p = pkts[k];
+    if (!p) continue;  // dropped above
+    xdp_desc* d = xsk_ring_prod__tx_desc(&rings_->tx, idx + i++);
     if (p.pool() == pool_.get()) {
       d->addr = p.handle() + p.headroom();
       d->len = p.size();
@@ -234,20 +246,19 @@ size_t AfXdpDevice::tx_burst(std::span<buf::PacketBuf> pkts, Instant) {
       pool_->handed_to_kernel();
     } else {
       uint64_t frame = pool_->take_free();
-      uint32_t len = std::min(p.size(), cfg_.frame_size);  // larger frames are cut
-      std::memcpy(pool_->area() + frame, p.data(), len);
+      std::memcpy(pool_->area() + frame, p.data(), p.size());
       d->addr = frame;
-      d->len = len;
+      d->len = p.size();
       p.reset();
     }
     d->options = 0;
   }
-  xsk_ring_prod__submit(&rings_->tx, count);
-  tx_outstanding_ += count;
-  tx_unkicked_ += count;
+  xsk_ring_prod__submit(&rings_->tx, ndesc);
+  tx_outstanding_ += ndesc;
+  tx_unkicked_ += ndesc;
   // Keep the ring moving when a caller posts more than one ring's worth.
   if (xsk_prod_nb_free(&rings_->tx, cfg_.ring_size / 4) < cfg_.ring_size / 4) kick_tx();
-  return count;
+  return taken;
 }
 
 void AfXdpDevice::flush(Instant) {

@@ -59,6 +59,8 @@ class AfXdpDevice final : public Device {
   int ifindex() const { return ifindex_; }
   // Frames posted on TX and not yet completed by the kernel.
   uint32_t tx_outstanding() const { return tx_outstanding_; }
+  // Frames from another pool too large for a UMEM frame (taken, dropped).
+  uint64_t tx_dropped_oversize() const { return tx_dropped_oversize_; }
 
  private:
   struct Rings;
@@ -74,6 +76,7 @@ class AfXdpDevice final : public Device {
   uint32_t rx_posted_ = 0;  // frames on the fill ring or in the RX ring
   uint32_t tx_outstanding_ = 0;
   uint32_t tx_unkicked_ = 0;
+  uint64_t tx_dropped_oversize_ = 0;
   std::unique_ptr<Rings> rings_;
   std::unique_ptr<UmemPool> pool_;
   std::unique_ptr<SteerProgram> prog_;
