@@ -1,0 +1,207 @@
+#include "transport/udp.h"
+
+#include <cerrno>  // errno values only: the socket API's vocabulary
+#include <cstring>
+
+#include "wire/icmpv4.h"
+#include "wire/ip_proto.h"
+#include "wire/udp.h"
+
+namespace stackd::transport {
+
+// ---------------------------------------------------------------- socket
+
+UdpSocket::UdpSocket(UdpLayer& udp, Options opt)
+    : udp_(udp), opt_(opt), ring_(opt.rcv_datagrams == 0 ? 1 : opt.rcv_datagrams) {}
+
+UdpSocket::~UdpSocket() { udp_.unbind(*this); }
+
+int UdpSocket::bind(const IpAddr& addr, uint16_t port) { return udp_.bind(*this, addr, port); }
+
+int UdpSocket::connect(const IpAddr& addr, uint16_t port) {
+  if (!addr.is_v4()) return -EAFNOSUPPORT;
+  if (port == 0 || addr.is_unspecified()) return -EINVAL;
+  if (!bound_)
+    if (int r = udp_.bind(*this, Ipv4Addr::any(), 0); r != 0) return r;
+  connected_ = true;
+  remote_addr_ = addr;
+  remote_port_ = port;
+  return 0;
+}
+
+int UdpSocket::send_to(const IpAddr& dst, uint16_t port, std::span<const uint8_t> data,
+                       Instant now) {
+  return udp_.send(*this, Ipv4Addr::any(), dst, port, buf::PacketBuf{}, data, now);
+}
+
+int UdpSocket::send_to(const IpAddr& dst, uint16_t port, buf::PacketBuf&& data, Instant now) {
+  return udp_.send(*this, Ipv4Addr::any(), dst, port, std::move(data), {}, now);
+}
+
+int UdpSocket::send_from(const IpAddr& src, const IpAddr& dst, uint16_t port,
+                         buf::PacketBuf&& data, Instant now) {
+  return udp_.send(*this, src, dst, port, std::move(data), {}, now);
+}
+
+int UdpSocket::send(std::span<const uint8_t> data, Instant now) {
+  if (!connected_) return -EDESTADDRREQ;
+  return send_to(remote_addr_, remote_port_, data, now);
+}
+
+bool UdpSocket::enqueue(UdpDatagram&& d) {
+  if (count_ == ring_.size() || bytes_ + d.payload.size() > opt_.rcv_bytes) return false;
+  bytes_ += d.payload.size();
+  ring_[(head_ + count_) % ring_.size()] = std::move(d);
+  ++count_;
+  return true;
+}
+
+std::optional<UdpDatagram> UdpSocket::recv() {
+  if (count_ == 0) return std::nullopt;
+  UdpDatagram d = std::move(ring_[head_]);
+  head_ = (head_ + 1) % ring_.size();
+  --count_;
+  bytes_ -= d.payload.size();
+  return d;
+}
+
+// ----------------------------------------------------------------- layer
+
+UdpLayer::UdpLayer(ip::Ipv4Layer& ip, Counters& counters, DropStats& drops)
+    : ip_(ip), counters_(counters), drops_(drops) {
+  ip_.register_protocol(wire::ip_proto::kUdp, *this);
+}
+
+UdpLayer::~UdpLayer() = default;
+
+int UdpLayer::bind(UdpSocket& s, const IpAddr& addr, uint16_t port) {
+  if (s.bound_) return -EINVAL;
+  if (!addr.is_v4()) return -EAFNOSUPPORT;
+  const Ipv4Addr a = addr.v4();
+  if (!a.is_unspecified() && !a.is_broadcast() && !a.is_multicast() && !ip_.is_local(a))
+    return -EADDRNOTAVAIL;
+  if (port == 0) {
+    // Ephemeral port: the next free one in Linux's default range.
+    const uint32_t range = kEphemeralHigh - kEphemeralLow + 1;
+    for (uint32_t i = 0; i < range && port == 0; ++i) {
+      uint16_t p = next_ephemeral_;
+      next_ephemeral_ = p == kEphemeralHigh ? kEphemeralLow : static_cast<uint16_t>(p + 1);
+      if (!table_.conflicts(addr, p)) port = p;
+    }
+    if (port == 0) return -EADDRINUSE;
+  } else if (table_.conflicts(addr, port)) {
+    return -EADDRINUSE;
+  }
+  table_.insert(addr, port, &s);
+  s.bound_ = true;
+  s.local_addr_ = addr;
+  s.local_port_ = port;
+  return 0;
+}
+
+void UdpLayer::unbind(UdpSocket& s) {
+  if (!s.bound_) return;
+  table_.erase(s.local_addr_, s.local_port_);
+  s.bound_ = false;
+}
+
+int UdpLayer::send(UdpSocket& s, const IpAddr& src, const IpAddr& dst, uint16_t port,
+                   buf::PacketBuf&& pb, std::span<const uint8_t> bytes, Instant now) {
+  const uint32_t len = pb ? pb.size() : static_cast<uint32_t>(bytes.size());
+  if (!dst.is_v4()) return -EAFNOSUPPORT;
+  if (port == 0) return -EINVAL;
+  if (len > kUdpMaxPayload) return -EMSGSIZE;
+  if (!s.bound_)
+    if (int r = bind(s, Ipv4Addr::any(), 0); r != 0) return r;
+  Ipv4Addr src_hint = s.local_addr_.v4();
+  if (src.is_v4() && ip_.is_local(src.v4())) src_hint = src.v4();
+  if (src_hint.is_broadcast() || src_hint.is_multicast()) src_hint = {};
+  auto route = ip_.route(dst.v4(), src_hint);
+  if (!route) {
+    counters_.inc(Counter::IpOutNoRoutes);
+    drops_.drop(route.error());
+    return -ENETUNREACH;
+  }
+  const uint32_t dlen = static_cast<uint32_t>(wire::kUdpHeaderLen) + len;
+  buf::PacketBuf pkt;
+  if (pb && pb.push_front(wire::kUdpHeaderLen)) {
+    pkt = std::move(pb);  // zero copy: the header goes into the headroom
+  } else {
+    // One frame when it fits the MTU, else a heap buffer IP fragments from.
+    const bool fits = wire::kIpv4MinHeaderLen + dlen <= route->mtu && !route->local;
+    buf::FramePool& pool = fits ? ip_.pool_for(route->ifindex) : ip_.heap_pool();
+    pkt = pool.alloc(dlen);
+    if (!pkt) {
+      counters_.inc(Counter::UdpSndbufErrors);
+      drops_.drop(DropReason::kNoBuffer);
+      return -ENOBUFS;
+    }
+    (void)pkt.append(dlen);
+    if (len != 0)
+      std::memcpy(pkt.data() + wire::kUdpHeaderLen, pb ? pb.data() : bytes.data(), len);
+  }
+  // RFC 768: the checksum covers the pseudo-header, header and data.
+  wire::UdpRepr{s.local_port_, port, static_cast<uint16_t>(len)}.emit(pkt.bytes(), route->src,
+                                                                       dst);
+  ip::Ipv4TxParams p;
+  p.src = route->src;
+  p.dst = dst.v4();
+  p.protocol = wire::ip_proto::kUdp;
+  auto r = ip_.output(std::move(pkt), p, *route, now);
+  if (!r.ok()) {
+    if (r.reason == DropReason::kNoBuffer) counters_.inc(Counter::UdpSndbufErrors);
+    return r.reason == DropReason::kNoBuffer ? -ENOBUFS : -ENETUNREACH;
+  }
+  counters_.inc(Counter::UdpOutDatagrams);
+  return static_cast<int>(len);
+}
+
+void UdpLayer::input(const ip::Ipv4RxMeta& meta, buf::PacketBuf&& pkt, Instant now) {
+  const IpAddr src(meta.src), dst(meta.dst);
+  // RFC 768 / RFC 1122 §4.1.3.4: length and checksum (zero = none on IPv4).
+  auto u = wire::UdpRepr::parse(pkt.bytes(), src, dst);
+  if (!u) {
+    if (u.error() == DropReason::kUdpBadChecksum) counters_.inc(Counter::UdpInCsumErrors);
+    counters_.inc(Counter::UdpInErrors);
+    drops_.drop(u.error());
+    return;
+  }
+  UdpSocket* s = nullptr;
+  if (UdpSocket** sp = table_.lookup(AddrKey{0, meta.dst.v, 4}, u->dst_port)) s = *sp;
+  if (s != nullptr && s->connected_ &&
+      (s->remote_port_ != u->src_port || !(s->remote_addr_ == src)))
+    s = nullptr;  // a connected socket hears only its peer
+  if (s == nullptr) {
+    counters_.inc(Counter::UdpNoPorts);
+    drops_.drop(DropReason::kUdpNoPort);
+    // RFC 1122 §4.1.3.1: port unreachable (Icmpv4 refuses it for
+    // broadcast/multicast, §3.2.2). `pkt` still holds the quoted bytes.
+    ip_.icmp().send_dest_unreachable(wire::icmpv4_unreach::kPort, meta, now);
+    return;
+  }
+  pkt.trim(static_cast<uint32_t>(u->buffer_len()));  // IP payload may be longer than UDP length
+  pkt.pull_front(wire::kUdpHeaderLen);
+  if (!s->enqueue(UdpDatagram{std::move(pkt), src, u->src_port, dst, meta.ifindex})) {
+    counters_.inc(Counter::UdpRcvbufErrors);
+    counters_.inc(Counter::UdpInErrors);
+    drops_.drop(DropReason::kUdpRcvbufFull);
+    return;
+  }
+  counters_.inc(Counter::UdpInDatagrams);
+}
+
+void UdpLayer::error(const ip::IcmpErrorIn& e, Instant) {
+  if (e.l4.size() < wire::kUdpHeaderLen) return;
+  const uint16_t sport = load_be16(e.l4.data()), dport = load_be16(e.l4.data() + 2);
+  UdpSocket** sp = table_.lookup(AddrKey{0, e.src.v, 4}, sport);
+  if (sp == nullptr) return;
+  UdpSocket& s = **sp;
+  // Linux __udp4_lib_err without IP_RECVERR: only hard errors, and only
+  // on a socket connected to the quoted destination.
+  if (!s.connected_ || s.remote_port_ != dport || !(s.remote_addr_ == IpAddr(e.dst))) return;
+  if (e.type != wire::icmpv4_type::kDestUnreachable) return;
+  if (e.code == wire::icmpv4_unreach::kPort) s.error_ = ECONNREFUSED;
+  if (e.code == wire::icmpv4_unreach::kProtocol) s.error_ = ENOPROTOOPT;
+}
+
+}  // namespace stackd::transport

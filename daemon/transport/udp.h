@@ -1,0 +1,130 @@
+// UDP (RFC 768) over IPv4: input with length and checksum validation,
+// demultiplexing to a bound UdpSocket by hash (transport/demux.h), ICMP
+// port unreachable when nothing is bound, and output with the pseudo-header
+// checksum through Ipv4Layer (which fragments datagrams larger than the
+// MTU, up to 65507 bytes of payload).
+//
+//   UdpLayer udp(ip, counters, drops);   // registers itself for protocol 17
+//   UdpSocket s(udp);
+//   s.bind(IpAddr(Ipv4Addr::any()), 7);
+//   while (auto d = s.recv()) s.send_to(d->src, d->src_port, std::move(d->payload), now);
+//
+// The receive path allocates nothing: the frame's buffer itself (Ethernet,
+// IP and UDP headers pulled off) is queued on the socket.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "base/addr.h"
+#include "base/counters.h"
+#include "base/drop_reason.h"
+#include "base/time.h"
+#include "buf/packet.h"
+#include "ip/ipv4.h"
+#include "ip/protocol.h"
+#include "transport/demux.h"
+
+namespace stackd::transport {
+
+inline constexpr uint32_t kUdpMaxPayload = 65507;  // 65535 - 20 (IPv4) - 8 (UDP)
+inline constexpr uint16_t kEphemeralLow = 32768;   // Linux ip_local_port_range
+inline constexpr uint16_t kEphemeralHigh = 60999;
+
+struct UdpDatagram {
+  buf::PacketBuf payload;  // the UDP payload (headroom in front)
+  IpAddr src;
+  uint16_t src_port = 0;
+  IpAddr dst;              // the address it was sent to (ours, or a broadcast)
+  uint16_t ifindex = 0;    // arrival interface
+};
+
+class UdpLayer;
+
+class UdpSocket {
+ public:
+  struct Options {
+    uint32_t rcv_datagrams = 256;     // receive queue bound, datagrams
+    uint32_t rcv_bytes = 212992;      // ... and payload bytes (Linux rmem_default)
+  };
+  explicit UdpSocket(UdpLayer& udp) : UdpSocket(udp, Options{}) {}
+  UdpSocket(UdpLayer& udp, Options opt);
+  ~UdpSocket();
+  UdpSocket(const UdpSocket&) = delete;
+  UdpSocket& operator=(const UdpSocket&) = delete;
+
+  // 0 or -errno: -EINVAL (already bound, or not IPv4), -EADDRINUSE,
+  // -EADDRNOTAVAIL (not one of our addresses). Port 0: an ephemeral port.
+  int bind(const IpAddr& addr, uint16_t port);
+  // Fix the peer: only its datagrams are received, send() goes to it, and
+  // ICMP errors about it are reported (take_error). Binds if unbound.
+  int connect(const IpAddr& addr, uint16_t port);
+
+  // Bytes sent or -errno: -EMSGSIZE (> 65507), -EINVAL (port 0),
+  // -ENETUNREACH (no route), -ENOBUFS (no buffer), -EDESTADDRREQ (send()
+  // while unconnected).
+  int send_to(const IpAddr& dst, uint16_t port, std::span<const uint8_t> data, Instant now);
+  // Zero copy when `data` has headroom for the UDP/IP/link headers.
+  int send_to(const IpAddr& dst, uint16_t port, buf::PacketBuf&& data, Instant now);
+  int send(std::span<const uint8_t> data, Instant now);
+  // send_to from a given local address (IP_PKTINFO-style: a wildcard-bound
+  // server answers from the address the request was sent to).
+  int send_from(const IpAddr& src, const IpAddr& dst, uint16_t port, buf::PacketBuf&& data,
+                Instant now);
+
+  std::optional<UdpDatagram> recv();
+  size_t rx_queued() const { return count_; }
+  size_t rx_bytes() const { return bytes_; }
+  bool readable() const { return count_ != 0; }
+  // SO_ERROR: the pending error (positive errno) or 0, cleared by reading.
+  int take_error() { return std::exchange(error_, 0); }
+
+  bool bound() const { return bound_; }
+  bool connected() const { return connected_; }
+  const IpAddr& local_addr() const { return local_addr_; }
+  uint16_t local_port() const { return local_port_; }
+
+ private:
+  friend class UdpLayer;
+  bool enqueue(UdpDatagram&& d);  // false when the queue is full
+
+  UdpLayer& udp_;
+  Options opt_;
+  std::vector<UdpDatagram> ring_;  // fixed at construction: no allocation per datagram
+  size_t head_ = 0, count_ = 0, bytes_ = 0;
+  bool bound_ = false, connected_ = false;
+  IpAddr local_addr_ = Ipv4Addr::any();
+  uint16_t local_port_ = 0;
+  IpAddr remote_addr_;
+  uint16_t remote_port_ = 0;
+  int error_ = 0;
+};
+
+class UdpLayer final : public ip::Ipv4ProtocolHandler {
+ public:
+  UdpLayer(ip::Ipv4Layer& ip, Counters& counters, DropStats& drops);
+  ~UdpLayer() override;
+
+  void input(const ip::Ipv4RxMeta& meta, buf::PacketBuf&& pkt, Instant now) override;
+  void error(const ip::IcmpErrorIn& err, Instant now) override;
+
+  size_t sockets_bound() const { return table_.size(); }
+  ip::Ipv4Layer& ip() { return ip_; }
+
+ private:
+  friend class UdpSocket;
+  int bind(UdpSocket& s, const IpAddr& addr, uint16_t port);
+  void unbind(UdpSocket& s);
+  int send(UdpSocket& s, const IpAddr& src, const IpAddr& dst, uint16_t port,
+           buf::PacketBuf&& payload, std::span<const uint8_t> bytes, Instant now);
+
+  ip::Ipv4Layer& ip_;
+  Counters& counters_;
+  DropStats& drops_;
+  EndpointTable<UdpSocket*> table_;
+  uint16_t next_ephemeral_ = kEphemeralLow;
+};
+
+}  // namespace stackd::transport
