@@ -63,6 +63,7 @@ namespace stackd {
   X(kIp6BadExtHeader, "ip6_bad_ext_header")  /* malformed ext header/option */  \
   X(kIp6ExtChainTooLong, "ip6_ext_chain_too_long")  /* walker bound */         \
   X(kNdpBadOption, "ndp_bad_option")        /* length 0 or past the end */      \
+  X(kNdpInvalid, "ndp_invalid")             /* RFC 4861 §6.1/§7.1 validity */   \
   X(kIpLoopbackFull, "ip_loopback_full")    /* local delivery queue bound */    \
   /* ICMP */                                                                     \
   X(kIcmpTruncated, "icmp_truncated")                                            \
