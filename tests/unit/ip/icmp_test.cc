@@ -112,7 +112,8 @@ class IcmpErrorRules : public IpFixture {
 };
 
 TEST_F(IcmpErrorRules, NeverAboutAnIcmpError) {
-  wire::Icmpv4Repr te{wire::Icmpv4TimeExceeded{0, std::vector<uint8_t>(28)}};
+  std::vector<uint8_t> invoking(28);
+  wire::Icmpv4Repr te{wire::Icmpv4TimeExceeded{0, invoking}};
   auto m = about(hdr(1), icmp_bytes(te));
   EXPECT_FALSE(ip().icmp().send_dest_unreachable(3, m, clock.now()));
   // ... but an error about an echo request is fine.
