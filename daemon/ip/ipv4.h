@@ -96,6 +96,12 @@ class Ipv4Layer final : public l2::L3Handler {
   // Is `a` the subnet-directed broadcast address of one of our prefixes?
   bool is_subnet_broadcast(Ipv4Addr a) const;
 
+  // The next hop of these packets (ours, IP header first) could not be
+  // resolved: ICMP host unreachable to their source (RFC 1122 §3.2.2.1),
+  // which is us, so the transport learns of it. Wire it to
+  // l2::Link::set_unresolved_hook.
+  void link_failure(l2::Interface& iface, std::span<buf::PacketBuf> pkts, Instant now);
+
   // Local deliveries queued by output() and reassembly timeouts.
   void poll(Instant now);
   Instant poll_at() const;

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "ip/ipv4.h"
+#include "wire/icmpv4.h"
 
 namespace stackd::ip {
 
@@ -137,6 +138,21 @@ TxResult Ipv4Layer::output(buf::PacketBuf&& l4, const Ipv4TxParams& p, const Ipv
   }
   send_one(*iface, r.next_hop, std::move(pkt), now);
   return TxResult::sent();
+}
+
+void Ipv4Layer::link_failure(l2::Interface& iface, std::span<buf::PacketBuf> pkts, Instant now) {
+  for (buf::PacketBuf& p : pkts) {
+    auto h = wire::Ipv4Repr::parse(p.bytes(), wire::ChecksumCheck::kSkip);
+    if (!h) continue;
+    Ipv4RxMeta m;
+    m.src = h->src;
+    m.dst = h->dst;
+    m.protocol = h->protocol;
+    m.ifindex = iface.index;
+    m.quote = p.bytes().first(std::min<uint32_t>(
+        p.size(), Icmpv4::kMaxErrorLen - wire::kIpv4MinHeaderLen - wire::kIcmpv4HeaderLen));
+    icmp_.send_dest_unreachable(wire::icmpv4_unreach::kHost, m, now);
+  }
 }
 
 TxResult Ipv4Layer::fragment_and_send(l2::Interface& iface, const Ipv4Route& r,

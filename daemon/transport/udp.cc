@@ -200,8 +200,18 @@ void UdpLayer::error(const ip::IcmpErrorIn& e, Instant) {
   // on a socket connected to the quoted destination.
   if (!s.connected_ || s.remote_port_ != dport || !(s.remote_addr_ == IpAddr(e.dst))) return;
   if (e.type != wire::icmpv4_type::kDestUnreachable) return;
-  if (e.code == wire::icmpv4_unreach::kPort) s.error_ = ECONNREFUSED;
-  if (e.code == wire::icmpv4_unreach::kProtocol) s.error_ = ENOPROTOOPT;
+  // Linux icmp_err_convert[]: the "fatal" (hard) codes and their errno.
+  switch (e.code) {
+    case wire::icmpv4_unreach::kProtocol: s.error_ = ENOPROTOOPT; break;
+    case wire::icmpv4_unreach::kPort: s.error_ = ECONNREFUSED; break;
+    case wire::icmpv4_unreach::kNetUnknown: s.error_ = ENETUNREACH; break;
+    case wire::icmpv4_unreach::kHostUnknown: s.error_ = EHOSTDOWN; break;
+    case 8: s.error_ = ENONET; break;  // host isolated
+    case wire::icmpv4_unreach::kNetProhibited: s.error_ = ENETUNREACH; break;
+    case wire::icmpv4_unreach::kHostProhibited: s.error_ = EHOSTUNREACH; break;
+    case wire::icmpv4_unreach::kAdminProhibited: s.error_ = EHOSTUNREACH; break;
+    default: break;  // net/host unreachable, frag needed...: soft errors
+  }
 }
 
 }  // namespace stackd::transport

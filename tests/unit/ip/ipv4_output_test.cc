@@ -182,3 +182,32 @@ TEST_F(Ipv4Output, LargeEchoReplyIsFragmented) {
 
 }  // namespace
 }  // namespace stackd::ip::testing
+
+namespace stackd::ip::testing {
+namespace {
+
+TEST_F(IpFixture, LinkFailureReportsHostUnreachableToTheSender) {
+  RecordingHandler h;
+  ip().register_protocol(253, h);
+  buf::PacketBuf b = heap.alloc(16);
+  ASSERT_TRUE(b.append(16));
+  std::fill(b.data(), b.data() + 16, 0x5a);
+  Ipv4TxParams p;
+  p.dst = A("10.0.0.9");
+  p.protocol = 253;
+  ASSERT_TRUE(ip().output(std::move(b), p, clock.now()).ok());
+  ASSERT_EQ(l2.sent.size(), 1u);
+  buf::PacketBuf lost = std::move(l2.sent[0].pkt);
+  l2.sent.clear();
+  ip().link_failure(eth, std::span(&lost, 1), clock.now());
+  EXPECT_TRUE(l2.sent.empty());  // the ICMP message goes to ourselves
+  ip().poll(clock.now());
+  ASSERT_EQ(h.errors.size(), 1u);
+  EXPECT_EQ(h.errors[0].type, 3);
+  EXPECT_EQ(h.errors[0].code, wire::icmpv4_unreach::kHost);
+  EXPECT_EQ(h.errors[0].dst, A("10.0.0.9"));
+  EXPECT_EQ(h.error_l4[0], std::vector<uint8_t>(16, 0x5a));
+}
+
+}  // namespace
+}  // namespace stackd::ip::testing

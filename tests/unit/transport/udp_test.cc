@@ -159,6 +159,20 @@ TEST_F(Udp, ConnectedSocketHearsOnlyItsPeerAndGetsPortUnreachable) {
   EXPECT_EQ(u.take_error(), 0);
 }
 
+TEST_F(Udp, OnlyHardIcmpErrorsAreReported) {
+  UdpSocket s(udp());
+  ASSERT_EQ(s.connect(A("10.0.0.1"), 53), 0);
+  ASSERT_EQ(s.send(bytes(12), clock.now()), 12);
+  std::vector<uint8_t> ours(l2.sent.back().pkt.bytes().begin(), l2.sent.back().pkt.bytes().end());
+  wire::Icmpv4Repr host{wire::Icmpv4DestUnreachable{wire::icmpv4_unreach::kHost, 0, ours}};
+  rx(packet(hdr(1), icmp_bytes(host)));
+  EXPECT_EQ(s.take_error(), 0);  // soft error (Linux icmp_err_convert)
+  wire::Icmpv4Repr admin{
+      wire::Icmpv4DestUnreachable{wire::icmpv4_unreach::kAdminProhibited, 0, ours}};
+  rx(packet(hdr(1), icmp_bytes(admin)));
+  EXPECT_EQ(s.take_error(), EHOSTUNREACH);
+}
+
 TEST_F(Udp, SendToBuildsAValidDatagram) {
   UdpSocket s(udp());
   ASSERT_EQ(s.bind(Ipv4Addr::any(), 6000), 0);
