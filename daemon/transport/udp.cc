@@ -11,8 +11,16 @@ namespace stackd::transport {
 
 // ---------------------------------------------------------------- socket
 
+namespace {
+size_t ring_capacity(uint32_t n) {  // a power of two: indices by mask, not division
+  size_t c = 1;
+  while (c < n) c <<= 1;
+  return c;
+}
+}  // namespace
+
 UdpSocket::UdpSocket(UdpLayer& udp, Options opt)
-    : udp_(udp), opt_(opt), ring_(opt.rcv_datagrams == 0 ? 1 : opt.rcv_datagrams) {}
+    : udp_(udp), opt_(opt), ring_(ring_capacity(opt.rcv_datagrams)), mask_(ring_.size() - 1) {}
 
 UdpSocket::~UdpSocket() { udp_.unbind(*this); }
 
@@ -49,9 +57,11 @@ int UdpSocket::send(std::span<const uint8_t> data, Instant now) {
 }
 
 bool UdpSocket::enqueue(UdpDatagram&& d) {
-  if (count_ == ring_.size() || bytes_ + d.payload.size() > opt_.rcv_bytes) return false;
+  if (count_ >= opt_.rcv_datagrams || count_ == ring_.size() ||
+      bytes_ + d.payload.size() > opt_.rcv_bytes)
+    return false;
   bytes_ += d.payload.size();
-  ring_[(head_ + count_) % ring_.size()] = std::move(d);
+  ring_[(head_ + count_) & mask_] = std::move(d);
   ++count_;
   return true;
 }
@@ -59,7 +69,7 @@ bool UdpSocket::enqueue(UdpDatagram&& d) {
 std::optional<UdpDatagram> UdpSocket::recv() {
   if (count_ == 0) return std::nullopt;
   UdpDatagram d = std::move(ring_[head_]);
-  head_ = (head_ + 1) % ring_.size();
+  head_ = (head_ + 1) & mask_;
   --count_;
   bytes_ -= d.payload.size();
   return d;

@@ -93,6 +93,7 @@ class UdpSocket {
   UdpLayer& udp_;
   Options opt_;
   std::vector<UdpDatagram> ring_;  // fixed at construction: no allocation per datagram
+  size_t mask_ = 0;                // ring_.size() - 1 (a power of two)
   size_t head_ = 0, count_ = 0, bytes_ = 0;
   bool bound_ = false, connected_ = false;
   IpAddr local_addr_ = Ipv4Addr::any();
