@@ -56,12 +56,19 @@ int UdpSocket::send(std::span<const uint8_t> data, Instant now) {
   return send_to(remote_addr_, remote_port_, data, now);
 }
 
-bool UdpSocket::enqueue(UdpDatagram&& d) {
+bool UdpSocket::enqueue(buf::PacketBuf& payload, Ipv4Addr src, uint16_t src_port, Ipv4Addr dst,
+                        uint16_t ifindex) {
   if (count_ >= opt_.rcv_datagrams || count_ == ring_.size() ||
-      bytes_ + d.payload.size() > opt_.rcv_bytes)
+      bytes_ + payload.size() > opt_.rcv_bytes)
     return false;
-  bytes_ += d.payload.size();
-  ring_[(head_ + count_) & mask_] = std::move(d);
+  bytes_ += payload.size();
+  // Filled in place: no temporary datagram on the receive path.
+  UdpDatagram& slot = ring_[(head_ + count_) & mask_];
+  slot.payload = std::move(payload);
+  slot.src = src;
+  slot.src_port = src_port;
+  slot.dst = dst;
+  slot.ifindex = ifindex;
   ++count_;
   return true;
 }
@@ -191,7 +198,7 @@ void UdpLayer::input(const ip::Ipv4RxMeta& meta, buf::PacketBuf&& pkt, Instant n
   }
   pkt.trim(static_cast<uint32_t>(u->buffer_len()));  // IP payload may be longer than UDP length
   pkt.pull_front(wire::kUdpHeaderLen);
-  if (!s->enqueue(UdpDatagram{std::move(pkt), src, u->src_port, dst, meta.ifindex})) {
+  if (!s->enqueue(pkt, meta.src, u->src_port, meta.dst, meta.ifindex)) {
     counters_.inc(Counter::UdpRcvbufErrors);
     counters_.inc(Counter::UdpInErrors);
     drops_.drop(DropReason::kUdpRcvbufFull);

@@ -88,7 +88,9 @@ class UdpSocket {
 
  private:
   friend class UdpLayer;
-  bool enqueue(UdpDatagram&& d);  // false when the queue is full
+  // Takes `payload` unless the queue is full (then returns false).
+  bool enqueue(buf::PacketBuf& payload, Ipv4Addr src, uint16_t src_port, Ipv4Addr dst,
+               uint16_t ifindex);
 
   UdpLayer& udp_;
   Options opt_;
