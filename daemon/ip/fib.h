@@ -41,6 +41,7 @@ class Fib {
   // 10.0.0.0/24 dev ifindex. A /32 (or /128) address adds no route.
   FibStatus add_connected(const IpPrefix& iface_addr, uint16_t ifindex, uint32_t metric = 0);
 
+  // Lookups return a pointer into the table: valid until the next change.
   const Route* lookup(const IpAddr& dst) const;
   const Route* lookup_v4(Ipv4Addr dst) const;  // the fast path
   // The route for exactly this prefix (best metric), or null.
