@@ -22,7 +22,7 @@ std::string_view log_level_name(LogLevel l);
 struct DaemonConfig {
   LogLevel log_level = LogLevel::kInfo;
   uint32_t busy_poll_us = 50;   // keep polling this long after the last work
-  uint32_t umem_frames = 4096;  // AF_XDP UMEM frames per interface
+  uint32_t umem_frames = 2048;  // AF_XDP UMEM frames (2 KiB each) per interface
 };
 
 struct Config {

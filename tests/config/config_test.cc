@@ -122,7 +122,7 @@ TEST(Config, Defaults) {
   ASSERT_TRUE(res.ok());
   EXPECT_EQ(res.config.daemon.log_level, LogLevel::kInfo);
   EXPECT_EQ(res.config.daemon.busy_poll_us, 50u);
-  EXPECT_EQ(res.config.daemon.umem_frames, 4096u);
+  EXPECT_EQ(res.config.daemon.umem_frames, 2048u);
   EXPECT_EQ(res.config.stack.interfaces[0].backend, stack::Backend::kAuto);
   EXPECT_EQ(res.config.stack.interfaces[0].mtu, 1500u);
   EXPECT_EQ(res.config.stack.services[0].port, 7);  // RFC 862 default
