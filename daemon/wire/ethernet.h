@@ -58,7 +58,7 @@ class EthernetView {
 
   void set_dst(const MacAddr& m) requires kMutable<B> { store_mac(b_.data(), m); }
   void set_src(const MacAddr& m) requires kMutable<B> { store_mac(b_.data() + 6, m); }
-  // Only on an untagged header (the tag shifts the type field).
+  // The payload type (after the tag when there is one).
   void set_ethertype(EtherType t) requires kMutable<B> {
     store_be16(b_.data() + (has_vlan() ? 16 : 12), static_cast<uint16_t>(t));
   }
