@@ -395,3 +395,17 @@ TEST(Config, LogLevelNamesRoundTrip) {
 
 }  // namespace
 }  // namespace stackd::app
+
+namespace stackd::app {
+namespace {
+
+// The documented example must stay valid as the schema changes.
+TEST(Config, DeployExampleIsValid) {
+  auto res = load_config(STACKD_EXAMPLE_CONFIG);
+  for (const auto& e : res.errors) ADD_FAILURE() << e.to_string();
+  EXPECT_EQ(res.config.stack.interfaces.size(), 1u);
+  EXPECT_EQ(res.config.stack.services.size(), 2u);
+}
+
+}  // namespace
+}  // namespace stackd::app
