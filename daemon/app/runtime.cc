@@ -112,7 +112,7 @@ void Runtime::read_signals() {
     switch (si.ssi_signo) {
       case SIGINT:
       case SIGTERM:
-        log::info("{}: shutting down", sigabbrev_np(static_cast<int>(si.ssi_signo)));
+        log::info("SIG{}: shutting down", sigabbrev_np(static_cast<int>(si.ssi_signo)));
         stop_signal_ = static_cast<int>(si.ssi_signo);
         break;
       case SIGUSR1:
