@@ -12,7 +12,7 @@ pkgs=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # network tests and the demo: namespaces, the Linux peer's tools
-  iproute2 iputils-ping python3 procps
+  iproute2 iputils-ping ethtool python3 procps
 )
 apt-get update -q
 apt-get install -y -q --no-install-recommends "${pkgs[@]}"

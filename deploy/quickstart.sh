@@ -69,6 +69,9 @@ else
   ip netns exec "$NS_SD" ip link set lo up
   ip link add $IF netns "$NS_SD" type veth peer name sd-demo1 netns "$NS_PEER"
   ip netns exec "$NS_SD" ip link set $IF address $SD_MAC up
+  # veth passes checksum-offloaded frames with partial checksums to its
+  # peer; a real wire never carries those, so compute them in software.
+  ip netns exec "$NS_PEER" ethtool -K sd-demo1 tx off >/dev/null
   ip netns exec "$NS_PEER" ip addr add $PEER_ADDR/24 dev sd-demo1
   ip netns exec "$NS_PEER" ip link set sd-demo1 up
 fi

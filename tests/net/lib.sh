@@ -67,8 +67,11 @@ setup_backend() {
       ip netns exec "$NS_SD" ip link set lo up
       ip link add "$SD_IF" netns "$NS_SD" type veth peer name "pev$id" netns "$NS_PEER"
       ip netns exec "$NS_SD" ip link set "$SD_IF" address "$SD_MAC" up
-      # veth needs both ends with an XDP program or GRO for native XDP rx on
-      # the peer side to see our tx; not needed for copy-mode AF_XDP.
+      # A veth hands its peer checksum-offloaded (CHECKSUM_PARTIAL) UDP/TCP
+      # whose checksum field holds only the pseudo-header sum; XDP sees those
+      # bytes as they are. A real NIC never puts such frames on the wire, so
+      # the peer computes checksums in software, as it would for a real link.
+      peer ethtool -K "pev$id" tx off >/dev/null
       peer ip addr add "$PEER_ADDR/24" dev "pev$id"
       peer ip link set "pev$id" up
       ;;
