@@ -97,8 +97,8 @@ class PacketBuf {
     return h;
   }
 
-  // Return the frame to its pool now.
-  void reset();
+  // Return the frame to its pool now (defined inline in pool.h).
+  inline void reset();
 
  private:
   void steal(PacketBuf& o) {
@@ -120,3 +120,7 @@ class PacketBuf {
 };
 
 }  // namespace stackd::buf
+
+// reset() needs FramePool's definition; every user of PacketBuf gets it
+// here so the inline definition is always visible (no out-of-line symbol).
+#include "buf/pool.h"  // IWYU pragma: export
