@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite, as README command (2) and .ci/run give it:
 #   install dependencies, build release / asan / fuzz, then run
-#   unit + packet-level tests (release and ASan+UBSan), network tests against
-#   the Linux kernel in namespaces (root), and every fuzz target for a bounded time.
+#   unit + packet-level tests and network tests against the Linux kernel in
+#   namespaces (root), each in release and ASan+UBSan builds, and every fuzz
+#   target for a bounded time.
 # Exits non-zero on the first failure. STACKD_FUZZ_SECONDS (default 20) bounds each fuzzer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -53,9 +54,12 @@ cmake --build --preset asan -j "$jobs"
 stage "unit and packet-level tests (ASan + UBSan)"
 run_ctest --preset asan -L unit -j "$jobs"
 
+stage "network tests against the Linux kernel (ASan + UBSan stackd)"
+run_ctest --preset asan -L net
+
 stage "build: fuzz targets (clang, libFuzzer)"
 cmake --preset fuzz >/dev/null
-cmake --build --preset fuzz -j "$jobs"
+cmake --build --preset fuzz -j "$jobs" --target fuzzers
 
 stage "fuzz: each target for ${fuzz_seconds}s"
 shopt -s nullglob
