@@ -140,8 +140,12 @@ size_t Stack::poll(Instant now) {
     size_t n = iface->device->rx_burst(s.rx, now);
     s.frames += n;
     for (size_t i = 0; i < n; ++i) {
-      s.rx[i].ifindex = iface->index;
-      s.link.input(*iface, std::move(s.rx[i]), now);
+      // Take the frame out of the burst array: input() takes an rvalue
+      // reference and a layer that consumes it in place (ARP) does not move
+      // from it, so the frame must die here, not wait for the next poll.
+      buf::PacketBuf frame = std::move(s.rx[i]);
+      frame.ifindex = iface->index;
+      s.link.input(*iface, std::move(frame), now);
     }
   }
   // Local deliveries and reassembly timeouts, then the services' replies.

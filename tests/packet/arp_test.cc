@@ -34,6 +34,18 @@ TEST_F(ArpPacket, AnswersRequestForOurAddress) {
   EXPECT_EQ(counter(Counter::ArpOutReplies), 1u);
 }
 
+TEST_F(ArpPacket, ReceivedFrameGoesBackToThePoolWithinThePoll) {
+  // A frame the stack consumes in place (ARP) must not stay parked in the
+  // stack's receive burst until the next poll: with AF_XDP that would hold
+  // UMEM frames the NIC needs (found by fuzz_stack_frames).
+  start();
+  take_tx();
+  send(eth_arp_request(kPeerMac, kPeerIp, kStackIp));
+  send(eth_ipv4_udp(kPeerMac, kStackMac, kPeerIp, kStackIp, 1, 9, pattern(4)));
+  poll();
+  EXPECT_EQ(dev.rx_pool().in_use(), 0u);
+}
+
 TEST_F(ArpPacket, IgnoresRequestForAnotherAddress) {
   start();
   take_tx();
