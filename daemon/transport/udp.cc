@@ -2,6 +2,8 @@
 
 #include <cerrno>  // errno values only: the socket API's vocabulary
 #include <cstring>
+#include <new>
+#include <type_traits>
 
 #include "wire/icmpv4.h"
 #include "wire/ip_proto.h"
@@ -65,9 +67,13 @@ bool UdpSocket::enqueue(buf::PacketBuf& payload, Ipv4Addr src, uint16_t src_port
   // Filled in place: no temporary datagram on the receive path.
   UdpDatagram& slot = ring_[(head_ + count_) & mask_];
   slot.payload = std::move(payload);
-  slot.src = src;
+  // Constructed in place (IpAddr is trivially destructible): assigning an
+  // IpAddr temporary built it on the stack with narrow stores and copied it
+  // with a 16-byte load that failed store forwarding (~60% of enqueue).
+  static_assert(std::is_trivially_destructible_v<IpAddr>);
+  new (&slot.src) IpAddr(src);
   slot.src_port = src_port;
-  slot.dst = dst;
+  new (&slot.dst) IpAddr(dst);
   slot.ifindex = ifindex;
   ++count_;
   return true;
