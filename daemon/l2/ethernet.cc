@@ -1,24 +1,40 @@
 #include "l2/ethernet.h"
 
+#include <cstring>
+
 namespace stackd::l2 {
 
 namespace {
 constexpr uint16_t kEtherTypeSTag = 0x88a8;  // IEEE 802.1ad service tag
+
+// Six bytes as two fixed-size loads: MacAddr's defaulted comparison of a
+// std::array became a memcmp call on every received frame.
+bool mac_equal(const uint8_t* p, const MacAddr& m) {
+  uint32_t a, b;
+  uint16_t c, d;
+  std::memcpy(&a, p, 4);
+  std::memcpy(&b, m.b.data(), 4);
+  std::memcpy(&c, p + 4, 2);
+  std::memcpy(&d, m.b.data() + 4, 2);
+  return ((a ^ b) | static_cast<uint32_t>(c ^ d)) == 0;
+}
 }  // namespace
 
 Expected<EthernetRx> ethernet_accept(const Interface& iface, std::span<const uint8_t> frame) {
   auto v = wire::EthernetView<const uint8_t>::checked(frame);
   if (!v) return v.error();
-  MacAddr src = v->src(), dst = v->dst();
-  if (src.is_multicast()) return DropReason::kEthSrcMulticast;
+  // Group bit: the first bit on the wire, the low bit of byte 0.
+  if ((frame[6] & 0x01) != 0) return DropReason::kEthSrcMulticast;
 
   LinkCast cast = LinkCast::kUnicast;
-  if (dst.is_broadcast()) {
+  if (mac_equal(frame.data(), iface.mac)) {
+    // The common case first: unicast to us.
+  } else if (mac_equal(frame.data(), MacAddr::broadcast())) {
     cast = LinkCast::kBroadcast;
-  } else if (dst.is_multicast()) {
-    if (!iface.joined(dst)) return DropReason::kEthMulticastNotJoined;
+  } else if ((frame[0] & 0x01) != 0) {
+    if (!iface.joined(v->dst())) return DropReason::kEthMulticastNotJoined;
     cast = LinkCast::kMulticast;
-  } else if (dst != iface.mac) {
+  } else {
     return DropReason::kEthNotForUs;
   }
 
@@ -29,7 +45,7 @@ Expected<EthernetRx> ethernet_accept(const Interface& iface, std::span<const uin
     case wire::EtherType::kIpv4:
     case wire::EtherType::kIpv6:
     case wire::EtherType::kArp:
-      return EthernetRx{type, cast, src};
+      return EthernetRx{type, cast};
     default:
       // Includes 802.3 length fields (< 0x0600) and protocols we do not run.
       return DropReason::kEthUnknownType;

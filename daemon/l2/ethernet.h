@@ -15,11 +15,12 @@
 
 namespace stackd::l2 {
 
-// What Ethernet input decided about a frame it accepts.
+// What Ethernet input decided about a frame it accepts. Small enough to
+// come back in a register: the source MAC is read from the frame by whoever
+// needs it (ARP reads its own sender field), not carried here.
 struct EthernetRx {
   wire::EtherType type;
   LinkCast cast;
-  MacAddr src;
 };
 
 // Destination and source filtering, then the type:
