@@ -45,6 +45,13 @@ class SeqNum {
   uint32_t v_ = 0;
 };
 
+// One SACK block (RFC 2018 §3): [start, end) of received data.
+struct SackBlock {
+  SeqNum start;
+  SeqNum end;
+  constexpr bool operator==(const SackBlock&) const = default;
+};
+
 constexpr SeqNum seq_max(SeqNum a, SeqNum b) { return a.after(b) ? a : b; }
 constexpr SeqNum seq_min(SeqNum a, SeqNum b) { return a.before(b) ? a : b; }
 
