@@ -3,6 +3,7 @@
 // arbitrary epoch (the daemon uses CLOCK_MONOTONIC, tests a ManualClock).
 #pragma once
 
+#include <compare>
 #include <cstdint>
 #include <limits>
 
