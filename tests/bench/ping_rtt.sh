@@ -25,7 +25,8 @@ REF_NET="192.168.77"
 rtt_cleanup() {
   local rc=$?
   ip netns del "$NS_REF" 2>/dev/null || true
-  (exit $rc)
+  set +e     # (exit 1) would otherwise end the trap before lib.sh's cleanup
+  (exit $rc)  # cleanup reads the status from $?
   cleanup
 }
 trap rtt_cleanup EXIT
@@ -34,9 +35,13 @@ trap rtt_cleanup EXIT
 # three decimals: 1 µs resolution); exits non-zero on loss.
 ping_avg() {
   local out
-  out=$(timeout $((COUNT / 100 + 60)) ip netns exec "$NS_PEER" \
-        ping -c "$COUNT" -i "$INTERVAL" -W 2 -q "$1") || fail "ping $1 failed: $out"
-  echo "$out" | grep -q " 0% packet loss" || fail "ping $1 lost replies: $(echo "$out" | grep loss)"
+  # Runs in a command substitution: report on stderr and return non-zero;
+  # the caller fails (lib.sh's fail would only exit the subshell).
+  local deadline
+  deadline=$(awk -v c="$COUNT" -v i="$INTERVAL" 'BEGIN { printf "%d", c * i * 3 + 5 }')
+  out=$(timeout $((deadline + 10)) ip netns exec "$NS_PEER" \
+        ping -c "$COUNT" -i "$INTERVAL" -W 2 -w "$deadline" -q "$1") || { echo "$out" >&2; return 1; }
+  echo "$out" | grep -q " 0% packet loss" || { echo "$out" >&2; return 1; }
   echo "$out" | awk -F'[/ =]+' '/^rtt/ { print $7 * 1000 }'
 }
 
@@ -78,9 +83,11 @@ for b in $(backends); do
   for r in $(seq 1 "$ROUNDS"); do
     # Alternate which target goes first so drift hits both alike.
     if (( r % 2 )); then
-      a=$(ping_avg "$SD_ADDR"); k=$(ping_avg "$KERNEL_ADDR")
+      a=$(ping_avg "$SD_ADDR") || fail "ping $SD_ADDR (stackd) failed or lost replies"
+      k=$(ping_avg "$KERNEL_ADDR") || fail "ping $KERNEL_ADDR (kernel) failed or lost replies"
     else
-      k=$(ping_avg "$KERNEL_ADDR"); a=$(ping_avg "$SD_ADDR")
+      k=$(ping_avg "$KERNEL_ADDR") || fail "ping $KERNEL_ADDR (kernel) failed or lost replies"
+      a=$(ping_avg "$SD_ADDR") || fail "ping $SD_ADDR (stackd) failed or lost replies"
     fi
     sd+=("$a"); kn+=("$k")
     ratio+=("$(awk -v a="$a" -v k="$k" 'BEGIN { printf "%.3f", a / k }')")
