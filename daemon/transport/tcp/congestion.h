@@ -30,6 +30,7 @@ struct AckEvent {
   uint32_t bytes_in_flight = 0;   // after processing the ACK (RFC 6675 pipe)
   Duration rtt_sample{-1};        // latest RTT sample, negative when none (Karn)
   Duration min_rtt{-1};
+  Duration srtt{-1};              // RFC 6298 SRTT, negative when none (CUBIC's RTT, RFC 9438 §4.2)
   uint64_t delivered = 0;         // total bytes delivered (delivery-rate estimation)
   uint64_t delivery_rate = 0;     // bytes/s estimate, 0 when unknown
   uint32_t ece_bytes = 0;         // bytes acked with ECE (DCTCP)
