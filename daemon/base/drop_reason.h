@@ -83,7 +83,17 @@ namespace stackd {
   X(kTcpBadChecksum, "tcp_bad_checksum")                                         \
   X(kTcpBadOffset, "tcp_bad_data_offset")                                        \
   X(kTcpBadOptions, "tcp_bad_options")      /* RFC 9293 MUST-7: illegal length */ \
-  X(kTcpNoSocket, "tcp_no_socket")
+  X(kTcpNoSocket, "tcp_no_socket")                                              \
+  X(kTcpUnacceptable, "tcp_unacceptable")   /* RFC 9293 §3.10.7.4 first check */ \
+  X(kTcpPaws, "tcp_paws")                   /* RFC 7323 §5.3 */                  \
+  X(kTcpRstInvalid, "tcp_rst_invalid")      /* RFC 5961 §3.2 challenge ACK */    \
+  X(kTcpSynInWindow, "tcp_syn_in_window")   /* RFC 5961 §4.2 challenge ACK */    \
+  X(kTcpAckInvalid, "tcp_ack_invalid")      /* RFC 5961 §5.2 / unsent data */    \
+  X(kTcpNoAck, "tcp_no_ack")                /* §3.10.7.4 fifth: ACK bit off */   \
+  X(kTcpOutOfOrder, "tcp_out_of_order")     /* no room to hold it */             \
+  X(kTcpListenOverflow, "tcp_listen_overflow")                                   \
+  X(kTcpIcmpOutOfWindow, "tcp_icmp_out_of_window") /* RFC 5927 §4.1 */           \
+  X(kTcpSynSentBad, "tcp_syn_sent_bad")     /* §3.10.7.3 */
 
 enum class DropReason : uint16_t {
 #define STACKD_X(id, name) id,

@@ -1,0 +1,236 @@
+// Sending: segments are cut from the send ring by sequence number (ring
+// offsets are sequence numbers: the ring starts at ISS+1), so a
+// retransmission re-cuts from snd.una and nothing is kept per segment.
+// Options, the advertised window (receiver SWS avoidance), Nagle and sender
+// SWS avoidance, pure ACKs and resets.
+#include <algorithm>
+#include <cstring>
+
+#include "transport/tcp/tcp_layer.h"
+#include "wire/ip_proto.h"
+
+namespace stackd::tcp {
+
+using namespace wire::tcp_flag;
+
+namespace {
+
+// The window to advertise (RFC 9293 §3.8.6.2.2 receiver SWS avoidance: the
+// right edge moves only by min(buffer/2, MSS) or more; it never moves left,
+// RFC 9293 §3.8.6.2.2 / RFC 7323 §2.4). Sets rcv.wnd and rcv_adv.
+uint16_t window_field(Tcb& t, bool syn) {
+  const uint32_t cap = t.rcv_ring.capacity();
+  const uint32_t free = t.rcv_ring.free_space();
+  SeqNum edge = t.rcv.nxt + free;
+  const uint32_t thresh = std::min<uint32_t>(cap / 2, t.eff_mss);
+  if (t.rcv_adv.after(t.rcv.nxt) &&
+      (edge.before(t.rcv_adv) || (edge - t.rcv_adv).v < thresh))
+    edge = t.rcv_adv;
+  uint32_t wnd = edge.after(t.rcv.nxt) ? (edge - t.rcv.nxt).v : 0;
+  const uint8_t shift = syn ? 0 : t.rcv_wscale;  // RFC 7323 §2.2: a SYN's window is unscaled
+  uint32_t field = std::min<uint32_t>(wnd >> shift, 0xffff);
+  SeqNum adv = t.rcv.nxt + (field << shift);
+  if (adv.after(t.rcv_adv) || !t.rcv_adv.after(t.rcv.nxt)) t.rcv_adv = adv;
+  if (t.rcv_adv.before(t.rcv.nxt)) t.rcv_adv = t.rcv.nxt;
+  t.rcv.wnd = (t.rcv_adv - t.rcv.nxt).v;
+  return static_cast<uint16_t>(field);
+}
+
+}  // namespace
+
+// One segment: `len` bytes of the send ring from `seq`, with `flags`.
+bool TcpLayer::send_segment(Tcb& t, SeqNum seq, uint32_t len, uint8_t flags, Instant now) {
+  wire::TcpRepr h;
+  h.src_port = t.local_port;
+  h.dst_port = t.remote_port;
+  h.seq = seq.raw();
+  h.flags = flags;
+  const bool syn = flags & kSyn;
+  if (syn) {
+    // RFC 9293 §3.7.1 MSS; RFC 7323 WS and TS; RFC 2018 SACK-permitted. A
+    // SYN,ACK carries only what the peer's SYN offered.
+    const bool passive = t.state == TcpState::kSynReceived && t.parent != kNoTcb;
+    h.options.mss = t.rcv_mss;
+    if (cfg_.window_scaling && (!passive || t.wscale_ok))
+      h.options.window_scale = passive ? t.rcv_wscale : rcv_wscale_offer(cfg_);
+    h.options.sack_permitted = cfg_.sack && (!passive || t.sack_ok);
+    if (cfg_.timestamps && (!passive || t.ts_ok))
+      h.options.timestamps = wire::TcpTimestamps{tsval(t, now), passive ? t.ts_recent : 0};
+  } else {
+    if (t.ts_ok) h.options.timestamps = wire::TcpTimestamps{tsval(t, now), t.ts_recent};
+    if (t.sack_ok && (flags & kAck)) {
+      // RFC 2018 §3: 4 blocks, 3 beside the timestamp option.
+      std::array<SackBlock, 4> b;
+      const size_t n = t.rx_ranges.sack_blocks(b, t.ts_ok ? 3 : 4);
+      for (size_t i = 0; i < n; ++i) h.options.sack[i] = {b[i].start.raw(), b[i].end.raw()};
+      h.options.sack_count = static_cast<uint8_t>(n);
+    }
+  }
+  if (flags & kAck) {
+    h.ack = t.rcv.nxt.raw();
+    h.window = window_field(t, syn);
+    t.last_ack_sent = t.rcv.nxt;
+    t.ack_now = false;
+    t.delack_segs = 0;
+    if (t.delack_pending) {
+      t.delack_pending = false;
+      disarm(t, kTimerDelayedAck);
+    }
+  }
+  h.payload_len = len;
+  const uint32_t total = static_cast<uint32_t>(h.header_len()) + len;
+  buf::PacketBuf pkt = ip_.pool_for(t.ifindex).alloc(total);
+  if (!pkt || !pkt.append(total)) {
+    drops_.drop(DropReason::kNoBuffer);
+    return false;
+  }
+  if (len != 0) {
+    const uint32_t off = (seq - SeqNum(t.snd_ring.head())).v;
+    t.snd_ring.peek(off, pkt.bytes().subspan(h.header_len(), len));
+  }
+  h.emit(pkt.bytes(), IpAddr(t.local_addr), IpAddr(t.remote_addr));
+  ip::Ipv4TxParams p;
+  p.src = t.local_addr;
+  p.dst = t.remote_addr;
+  p.protocol = wire::ip_proto::kTcp;
+  p.df = true;  // RFC 1191 path MTU discovery
+  counters_.inc(Counter::TcpOutSegs);
+  if ((len != 0 || (flags & (kSyn | kFin))) && seq.before(t.snd_max))
+    counters_.inc(Counter::TcpRetransSegs), ++t.total_retrans;
+  if (flags & kRst) counters_.inc(Counter::TcpOutRsts);
+  ++t.segs_out;
+  t.last_send = now;
+  ip_.output(std::move(pkt), p, now);
+  return true;
+}
+
+void TcpLayer::send_syn(Tcb& t, Instant now) {
+  const uint8_t flags = t.state == TcpState::kSynReceived ? (kSyn | kAck) : kSyn;
+  if (!t.rtt_timing && t.retries == 0) t.rtt_start = now;
+  send_segment(t, t.iss, 0, flags, now);
+  t.snd.nxt = t.iss + 1;
+  t.snd_max = seq_max(t.snd_max, t.snd.nxt);
+  arm_rto(t, now);
+}
+
+void TcpLayer::send_ack(Tcb& t, Instant now) {
+  // After a zero-window probe pulled it back, snd.nxt stays where data ends.
+  send_segment(t, t.snd.nxt, 0, kAck, now);
+}
+
+// <SEQ=SND.NXT><CTL=RST> for an abort (RFC 9293 §3.10.5).
+void TcpLayer::send_rst(Tcb& t, Instant now) {
+  send_segment(t, t.snd_max, 0, kRst | kAck, now);
+}
+
+// RFC 9293 §3.10.7.1: the reset for a segment without a connection:
+//   ACK off: <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>
+//   ACK on:  <SEQ=SEG.ACK><CTL=RST>
+void TcpLayer::send_rst_for(const Segment& s, Instant now) {
+  wire::TcpRepr h;
+  h.src_port = s.h.dst_port;
+  h.dst_port = s.h.src_port;
+  if (s.has_ack()) {
+    h.seq = s.ack.raw();
+    h.flags = kRst;
+  } else {
+    h.seq = 0;
+    h.ack = (s.seq + s.len).raw();
+    h.flags = kRst | kAck;
+  }
+  const uint32_t total = static_cast<uint32_t>(h.header_len());
+  buf::PacketBuf pkt = ip_.tx_pool().alloc(total);
+  if (!pkt || !pkt.append(total)) {
+    drops_.drop(DropReason::kNoBuffer);
+    return;
+  }
+  h.emit(pkt.bytes(), IpAddr(s.dst), IpAddr(s.src));
+  ip::Ipv4TxParams p;
+  p.src = s.dst;
+  p.dst = s.src;
+  p.protocol = wire::ip_proto::kTcp;
+  counters_.inc(Counter::TcpOutSegs);
+  counters_.inc(Counter::TcpOutRsts);
+  ip_.output(std::move(pkt), p, now);
+}
+
+// Bytes the windows let us send beyond snd.nxt: min(snd.wnd, cwnd) less
+// what is in flight, plus RFC 3042 limited transmit (one segment for each
+// of the first two duplicate ACKs).
+uint32_t TcpLayer::usable_window(const Tcb& t) const {
+  uint32_t cwnd = t.cc.cwnd;
+  if (!t.in_recovery && t.dupacks > 0 && t.dupacks < 3) cwnd += t.dupacks * t.eff_mss;
+  const uint32_t wnd = std::min(t.snd.wnd, cwnd);
+  const uint32_t in_flight = (t.snd.nxt - t.snd.una).v;
+  return wnd > in_flight ? wnd - in_flight : 0;
+}
+
+void TcpLayer::output(Tcb& t, Instant now) {
+  bool sent_any = false;
+  switch (t.state) {
+    case TcpState::kEstablished:
+    case TcpState::kCloseWait:
+    case TcpState::kFinWait1:
+    case TcpState::kClosing:
+    case TcpState::kLastAck:
+      break;
+    default:
+      if (t.ack_now && t.state != TcpState::kClosed && t.state != TcpState::kListen &&
+          t.state != TcpState::kSynSent)
+        send_ack(t, now);
+      return;
+  }
+  // RFC 5681 §4.1: after an idle period longer than the RTO, restart from
+  // the restart window.
+  if (t.snd.una == t.snd_max && t.ca && now - t.last_send > t.rtt.rto() &&
+      t.last_send.ns != 0 && !t.snd_ring.empty())
+    t.ca->on_idle_restart(t.cc, now);
+  const SeqNum data_end(t.snd_ring.tail());
+  for (;;) {
+    const uint32_t avail = t.snd.nxt.before(data_end) ? (data_end - t.snd.nxt).v : 0;
+    const uint32_t usable = usable_window(t);
+    uint32_t len = std::min({avail, usable, static_cast<uint32_t>(t.eff_mss)});
+    const bool fin_due = t.fin_queued && len == avail && t.snd.nxt + len == data_end &&
+                         (!t.fin_sent || t.snd.nxt + len == t.fin_seq);
+    if (len == 0 && !fin_due) break;
+    if (len < t.eff_mss && !fin_due) {
+      const bool in_flight = t.snd.nxt != t.snd.una;
+      // Nagle (RFC 9293 §3.7.4, RFC 896): hold a small segment while data is
+      // unacknowledged, unless TCP_NODELAY; TCP_CORK holds it regardless.
+      if (len == avail && (t.cork || (!t.nodelay && in_flight))) break;
+      // Sender SWS avoidance (RFC 9293 §3.8.6.2.1): a window-limited small
+      // segment only if it is at least half the largest window offered.
+      if (len < avail && len < t.max_snd_wnd / 2) break;
+    }
+    uint8_t flags = kAck;
+    if (len != 0 && len == avail) flags |= kPsh;
+    if (fin_due) flags |= kFin;
+    const bool new_data = !t.snd.nxt.before(t.snd_max);
+    if (!send_segment(t, t.snd.nxt, len, flags, now)) break;
+    sent_any = true;
+    if (new_data && len != 0 && !t.rtt_timing) {  // RFC 6298 / Karn: time one new segment
+      t.rtt_timing = true;
+      t.rtt_seq = t.snd.nxt + len;
+      t.rtt_start = now;
+    }
+    t.snd.nxt += len;
+    if (fin_due) {
+      t.fin_seq = t.snd.nxt;
+      t.fin_sent = true;
+      t.snd.nxt += 1;
+    }
+    t.snd_max = seq_max(t.snd_max, t.snd.nxt);
+    if (!t.timers[kTimerRetransmit].valid()) arm_rto(t, now);
+    if (fin_due) break;
+  }
+  if (!sent_any && t.ack_now) send_ack(t, now);
+  // RFC 9293 §3.8.6.1: data waits behind a zero window with nothing in
+  // flight: probe on the persist timer.
+  if (t.snd.wnd == 0 && t.snd.nxt == t.snd.una && t.snd.nxt.before(data_end) &&
+      !t.timers[kTimerPersist].valid())
+    arm(t, kTimerPersist, now + t.rtt.rto());
+}
+
+void TcpLayer::retransmit_first(Tcb& t, Instant) { t.snd.nxt = t.snd.una; }
+
+}  // namespace stackd::tcp

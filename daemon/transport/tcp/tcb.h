@@ -1,0 +1,175 @@
+// The Transmission Control Block (RFC 9293 §3.3.1) as plain data that the
+// parts of TCP share: input.cc (segment arrives), output.cc (segments cut
+// from the send ring), timers.cc, loss_recovery.cc, listen.cc and the socket
+// API. Variables carry the RFC's names grouped as the RFC groups them
+// (STYLE.md #4); extensions are tagged with their RFC.
+//
+// Connections are referred to by their index in TcpLayer's pool (the timer
+// wheel stores (index, TimerKind)), never by pointer; `gen` tells a reused
+// slot from the connection a stale handle meant.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "base/addr.h"
+#include "base/time.h"
+#include "base/timer_wheel.h"
+#include "buf/byte_ring.h"
+#include "transport/demux.h"
+#include "transport/tcp/congestion.h"
+#include "transport/tcp/rtt.h"
+#include "transport/tcp/rx_ranges.h"
+#include "transport/tcp/seq.h"
+
+namespace stackd::tcp {
+
+// RFC 9293 §3.3.2, the eleven states.
+enum class TcpState : uint8_t {
+  kClosed,
+  kListen,
+  kSynSent,
+  kSynReceived,
+  kEstablished,
+  kFinWait1,
+  kFinWait2,
+  kCloseWait,
+  kClosing,
+  kLastAck,
+  kTimeWait,
+};
+const char* state_name(TcpState s);
+
+// States in which the connection is synchronized (RFC 9293 §3.5.2 (3)).
+constexpr bool is_synchronized(TcpState s) {
+  return s >= TcpState::kEstablished;
+}
+
+// One timer per kind per connection, on the worker's TimerWheel.
+enum TimerKind : uint8_t {
+  kTimerRetransmit,  // RFC 6298 RTO (also SYN / SYN-ACK retransmission)
+  kTimerPersist,     // RFC 9293 §3.8.6.1 zero-window probes
+  kTimerDelayedAck,  // RFC 9293 §3.8.6.3 / RFC 1122 §4.2.3.2
+  kTimerKeepalive,   // RFC 9293 §3.8.4 / RFC 1122 §4.2.3.6
+  kTimerTimeWait,    // RFC 9293 §3.6 2*MSL
+  kTimerCount,
+};
+
+struct Tcb {
+  // ---- identity
+  uint32_t index = 0;
+  uint32_t gen = 0;
+  TcpState state = TcpState::kClosed;
+  Ipv4Addr local_addr, remote_addr;
+  uint16_t local_port = 0, remote_port = 0;
+  uint16_t ifindex = 0;  // route's interface (frames come from its pool)
+  bool in_flow_table = false;
+
+  // ---- RFC 9293 §3.3.1 send sequence variables
+  struct {
+    SeqNum una;      // oldest unacknowledged sequence number
+    SeqNum nxt;      // next sequence number to be sent
+    uint32_t wnd = 0;  // send window (already scaled by snd_wscale)
+    SeqNum up;       // send urgent pointer (urgent data is not sent)
+    SeqNum wl1;      // segment sequence number used for last window update
+    SeqNum wl2;      // segment acknowledgment number used for last window update
+  } snd;
+  SeqNum iss;  // initial send sequence number
+
+  // ---- RFC 9293 §3.3.1 receive sequence variables
+  struct {
+    SeqNum nxt;      // next sequence number expected on an incoming segment
+    uint32_t wnd = 0;  // receive window (what we last advertised, unscaled bytes)
+    SeqNum up;       // receive urgent pointer
+  } rcv;
+  SeqNum irs;  // initial receive sequence number
+
+  uint32_t max_snd_wnd = 0;  // RFC 5961 §5.2 MAX.SND.WND: largest window the peer offered
+  SeqNum rcv_adv;            // right edge of the window we last advertised (rcv.nxt + wnd)
+  SeqNum snd_max;            // highest sequence number sent (snd.nxt may be pulled back by RTO)
+
+  // ---- RFC 9293 §3.7.1 segment size
+  uint16_t snd_mss = 536;   // what the peer's MSS option allows (RFC 9293 §3.7.1 default 536)
+  uint16_t rcv_mss = 1460;  // what we advertise (interface MTU - 40)
+  uint16_t eff_mss = 536;   // payload per segment: min(snd_mss, path) - option bytes
+
+  // ---- RFC 7323 window scale and timestamps
+  uint8_t snd_wscale = 0;  // shift applied to the peer's window field
+  uint8_t rcv_wscale = 0;  // shift the peer applies to ours
+  bool wscale_ok = false;
+  bool ts_ok = false;        // both sides sent TSopt on SYN
+  uint32_t ts_recent = 0;    // RFC 7323 §4.3 TS.Recent
+  SeqNum last_ack_sent;      // RFC 7323 §4.3 Last.ACK.sent
+  uint32_t ts_offset = 0;    // per-connection TSval offset (RFC 7323 §5.4)
+
+  // ---- RFC 2018 SACK
+  bool sack_ok = false;  // both sides sent SACK-permitted
+  RxRanges rx_ranges;    // receiver: out-of-order islands, SACK and D-SACK blocks
+
+  // ---- RFC 6298 retransmission timer (Karn: only never-retransmitted segments are timed)
+  RttEstimator rtt;
+  bool rtt_timing = false;
+  SeqNum rtt_seq;      // the segment being timed ends here
+  Instant rtt_start;
+  uint32_t retries = 0;        // consecutive RTO expirations (tcp_retries2 / syn_retries)
+  Instant first_retrans;       // when the current series of retransmissions began
+
+  // ---- RFC 5681 congestion control (the algorithm is chosen per socket)
+  CcState cc;
+  std::unique_ptr<CongestionControl> ca;
+  uint32_t dupacks = 0;        // RFC 5681 §2 duplicate ACK count
+  bool in_recovery = false;    // RFC 6582 fast recovery
+  SeqNum recover;              // RFC 6582 "recover"
+  Instant last_send;           // RFC 5681 §4.1 idle restart
+
+  // ---- timers
+  std::array<TimerHandle, kTimerCount> timers{};
+  uint32_t probes = 0;            // zero-window probes / keepalive probes sent unanswered
+  uint32_t delack_segs = 0;       // full-sized segments received since the last ACK
+  bool ack_now = false;           // an ACK must go out in the next output()
+  bool delack_pending = false;    // an ACK is owed; the delayed-ACK timer runs
+
+  // ---- buffers: send data stays in the send ring until acknowledged and
+  // is re-cut from snd.una; received data goes to rcv_ring at seq - rcv.nxt.
+  std::vector<uint8_t> snd_storage, rcv_storage;
+  buf::ByteRing snd_ring{std::span<uint8_t>{}};
+  buf::ByteRing rcv_ring{std::span<uint8_t>{}};
+  bool fin_queued = false;  // the user closed the send side: FIN after the ring's data
+  SeqNum fin_seq;           // sequence number of our FIN once sent (valid if fin_sent)
+  bool fin_sent = false;
+  bool fin_received = false;
+
+  // ---- socket options and user state
+  bool nodelay = false;     // TCP_NODELAY: no Nagle
+  bool cork = false;        // TCP_CORK: hold partial segments
+  bool keepalive = false;   // SO_KEEPALIVE
+  Duration keep_idle = Duration::seconds(7200);   // TCP_KEEPIDLE (Linux default)
+  Duration keep_intvl = Duration::seconds(75);    // TCP_KEEPINTVL
+  uint32_t keep_cnt = 9;                          // TCP_KEEPCNT
+  bool user_closed = false;  // close() called: the layer frees the TCB when done
+  bool rd_shut = false;      // no more reads (close with unread data sends RST)
+  int error = 0;             // pending SO_ERROR (positive errno)
+  int soft_error = 0;        // last soft ICMP error (RFC 1122 §4.2.3.9)
+  Instant last_rcv;          // for keepalive
+
+  // ---- listen (listen.cc)
+  uint32_t parent = UINT32_MAX;      // listener that created this (SYN-RECEIVED child)
+  uint32_t backlog = 0;              // listener: accept queue bound
+  std::vector<uint32_t> syn_queue;     // listener: children in SYN-RECEIVED
+  std::vector<uint32_t> accept_queue;  // listener: established children not yet accepted
+  bool accept_queued = false;        // child: sits in its parent's accept queue
+
+  // ---- events for the owner (services / session layer)
+  uint32_t owner = 0;         // opaque tag of whoever holds the socket
+  bool event_queued = false;  // on TcpLayer's ready list
+
+  // ---- per-connection statistics (TCP_INFO)
+  uint64_t bytes_acked = 0;
+  uint64_t bytes_received = 0;
+  uint32_t total_retrans = 0;
+  uint32_t segs_in = 0, segs_out = 0;
+};
+
+}  // namespace stackd::tcp

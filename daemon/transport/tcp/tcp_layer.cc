@@ -1,0 +1,279 @@
+// TcpLayer: demux of received segments, the TCB pool, ephemeral ports,
+// ICMP errors and the owner event list. Segment processing itself lives in
+// input.cc / listen.cc, sending in output.cc, timers in timers.cc.
+#include "transport/tcp/tcp_layer.h"
+
+#include <cerrno>  // errno values only: the socket API's vocabulary
+
+#include "base/byteorder.h"
+#include "transport/tcp/siphash.h"
+#include "transport/udp.h"
+#include "wire/icmpv4.h"
+#include "wire/ip_proto.h"
+
+namespace stackd::tcp {
+
+const char* state_name(TcpState s) {
+  static constexpr const char* kNames[] = {"CLOSED",      "LISTEN",     "SYN-SENT", "SYN-RECEIVED",
+                                           "ESTABLISHED", "FIN-WAIT-1", "FIN-WAIT-2",
+                                           "CLOSE-WAIT",  "CLOSING",    "LAST-ACK", "TIME-WAIT"};
+  return kNames[static_cast<int>(s)];
+}
+
+TcpLayer::TcpLayer(ip::Ipv4Layer& ip, Counters& counters, DropStats& drops, TcpConfig cfg)
+    : ip_(ip),
+      counters_(counters),
+      drops_(drops),
+      cfg_(std::move(cfg)),
+      wheel_(TimerWheel::Config{Instant::from_nanos(0), Duration::millis(1),
+                                cfg_.max_connections * 2 + 64}) {
+  ip_.register_protocol(wire::ip_proto::kTcp, *this);
+}
+
+TcpLayer::~TcpLayer() = default;
+
+transport::FlowKey TcpLayer::flow_key(Ipv4Addr local, uint16_t lport, Ipv4Addr remote,
+                                      uint16_t rport) const {
+  return {{transport::AddrKey{0, local.v, 4}, lport}, {transport::AddrKey{0, remote.v, 4}, rport}};
+}
+
+// ------------------------------------------------------------------ input
+
+void TcpLayer::input(const ip::Ipv4RxMeta& meta, buf::PacketBuf&& pkt, Instant now) {
+  // RFC 1122 §4.2.3.10: a segment for a broadcast/multicast address is
+  // dropped silently.
+  if (meta.is_broadcast_or_multicast()) {
+    drops_.drop(DropReason::kTcpNoSocket);
+    return;
+  }
+  last_now_ = now;
+  Segment s;
+  auto r = wire::TcpRepr::parse(pkt.bytes(), IpAddr(meta.src), IpAddr(meta.dst));
+  if (!r) {
+    if (r.error() == DropReason::kTcpBadChecksum) counters_.inc(Counter::TcpInCsumErrors);
+    counters_.inc(Counter::TcpInErrs);
+    drops_.drop(r.error());
+    return;
+  }
+  counters_.inc(Counter::TcpInSegs);
+  s.h = *r;
+  s.seq = SeqNum(s.h.seq);
+  s.ack = SeqNum(s.h.ack);
+  s.payload = pkt.bytes().subspan(s.h.header_len(), s.h.payload_len);
+  s.len = s.h.payload_len + (s.syn() ? 1 : 0) + (s.fin() ? 1 : 0);
+  s.src = meta.src;
+  s.dst = meta.dst;
+  s.ifindex = meta.ifindex;
+
+  if (uint32_t* i = flows_.find(flow_key(meta.dst, s.h.dst_port, meta.src, s.h.src_port))) {
+    Tcb& t = *pool_[*i];
+    ++t.segs_in;
+    segment_arrives(t, s, now);
+    return;
+  }
+  if (uint32_t* l = listeners_.lookup(transport::AddrKey{0, meta.dst.v, 4}, s.h.dst_port)) {
+    listen_input(*pool_[*l], s, now);
+    return;
+  }
+  // RFC 9293 §3.10.7.1: CLOSED (no TCB): discard, answer with a reset
+  // unless the segment is one.
+  drops_.drop(DropReason::kTcpNoSocket);
+  if (!s.rst()) send_rst_for(s, now);
+}
+
+// ICMP errors (RFC 9293 §3.9.1.1 / RFC 5927, Linux tcp_v4_err): the quoted
+// segment's sequence number must lie in snd.una..snd.nxt, so a blind
+// attacker cannot forge one (RFC 5927 §4.1).
+void TcpLayer::error(const ip::IcmpErrorIn& e, Instant now) {
+  if (e.l4.size() < 8) return;
+  const uint16_t sport = load_be16(e.l4.data()), dport = load_be16(e.l4.data() + 2);
+  const SeqNum seq(load_be32(e.l4.data() + 4));
+  uint32_t* ip = flows_.find(flow_key(e.src, sport, e.dst, dport));
+  if (ip == nullptr) return;
+  Tcb& t = *pool_[*ip];
+  if (!seq.in_range(t.snd.una, t.snd_max)) {
+    drops_.drop(DropReason::kTcpIcmpOutOfWindow);
+    return;
+  }
+  if (e.type == wire::icmpv4_type::kDestUnreachable && e.code == wire::icmpv4_unreach::kFragNeeded) {
+    // RFC 1191 §6.2: lower the MSS to the reported MTU and resend (Linux
+    // tcp_v4_mtu_reduced). 68 is the IPv4 minimum MTU (RFC 791).
+    const uint32_t mtu = e.info < 68 ? 68 : e.info;
+    const uint32_t opt = t.ts_ok ? 12 : 0;
+    if (mtu < 40 + opt + 8u) return;
+    const uint16_t mss = static_cast<uint16_t>(mtu - 40 - opt);
+    if (mss < t.eff_mss) {
+      t.eff_mss = mss;
+      t.cc.mss = mss;
+      t.snd.nxt = t.snd.una;  // resend everything outstanding in smaller segments
+      retransmit_first(t, now);
+      output(t, now);
+    }
+    return;
+  }
+  if (e.type != wire::icmpv4_type::kDestUnreachable) return;
+  // RFC 1122 §4.2.3.9: port/protocol unreachable are hard errors; the
+  // others are soft (reported only if the connection then times out).
+  // Linux aborts a connection in SYN-SENT on any hard error.
+  int err = 0;
+  switch (e.code) {
+    case wire::icmpv4_unreach::kPort: err = ECONNREFUSED; break;
+    case wire::icmpv4_unreach::kProtocol: err = ENOPROTOOPT; break;
+    default: err = EHOSTUNREACH; break;
+  }
+  const bool hard = e.code == wire::icmpv4_unreach::kPort || e.code == wire::icmpv4_unreach::kProtocol;
+  if (t.state == TcpState::kSynSent && hard) {
+    counters_.inc(Counter::TcpAttemptFails);
+    connection_reset(t, err);
+  } else {
+    t.soft_error = err;  // soft: reported if the connection then times out (timers.cc)
+  }
+}
+
+// ----------------------------------------------------------------- timers
+
+Instant TcpLayer::poll_at() const { return wheel_.next_deadline(); }
+
+void TcpLayer::on_timer(Instant now) {
+  last_now_ = now;
+  wheel_.expire(now, [&](const TimerWheel::Fired& f) {
+    if (f.object >= pool_.size() || !pool_[f.object]) return;
+    Tcb& t = *pool_[f.object];
+    t.timers[f.kind] = TimerHandle{};  // fired: the handle is spent
+    fire(f.object, static_cast<TimerKind>(f.kind), now);
+  });
+}
+
+// ------------------------------------------------------------- TCB pool
+
+uint32_t TcpLayer::alloc_tcb() {
+  if (in_use_ >= cfg_.max_connections) return kNoTcb;
+  uint32_t i;
+  if (!free_.empty()) {
+    i = free_.back();
+    free_.pop_back();
+  } else {
+    i = static_cast<uint32_t>(pool_.size());
+    pool_.emplace_back();
+  }
+  pool_[i] = std::make_unique<Tcb>();
+  pool_[i]->index = i;
+  pool_[i]->gen = next_gen_++;
+  pool_[i]->rtt = RttEstimator(cfg_.rtt);
+  ++in_use_;
+  return i;
+}
+
+void TcpLayer::free_tcb(Tcb& t) {
+  for (int k = 0; k < kTimerCount; ++k) wheel_.stop(t.timers[k]);
+  if (t.in_flow_table)
+    flows_.erase(flow_key(t.local_addr, t.local_port, t.remote_addr, t.remote_port));
+  const uint32_t i = t.index;
+  pool_[i].reset();
+  free_.push_back(i);
+  --in_use_;
+}
+
+bool TcpLayer::add_flow(Tcb& t) {
+  if (!flows_.insert(flow_key(t.local_addr, t.local_port, t.remote_addr, t.remote_port), t.index))
+    return false;
+  t.in_flow_table = true;
+  return true;
+}
+
+void TcpLayer::setup_buffers(Tcb& t) {
+  t.snd_storage.assign(cfg_.snd_buf, 0);
+  t.rcv_storage.assign(cfg_.rcv_buf, 0);
+  t.snd_ring = buf::ByteRing(t.snd_storage, t.iss.raw() + 1);
+  t.rcv_ring = buf::ByteRing(t.rcv_storage);
+}
+
+void TcpLayer::init_cc(Tcb& t, Instant now) {
+  if (!t.ca) t.ca = make_congestion_control(cfg_.congestion);
+  if (!t.ca) t.ca = make_congestion_control("reno");
+  t.cc.mss = t.eff_mss;
+  t.cc.ssthresh = 0x7fffffff;  // RFC 5681 §3.1: "arbitrarily high"
+  if (t.ca) t.ca->init(t.cc, now);
+  if (t.cc.cwnd == 0) t.cc.cwnd = 10u * t.eff_mss;  // RFC 6928 IW10
+}
+
+// RFC 6528: ISN = M + F(localip, localport, remoteip, remoteport, secretkey),
+// M a 4-microsecond timer, F a keyed PRF (SipHash-2-4).
+uint32_t TcpLayer::new_iss(const Tcb& t, Instant now) const {
+  if (cfg_.use_fixed_iss) return cfg_.fixed_iss;
+  uint8_t m[12];
+  store_be32(m, t.local_addr.v);
+  store_be32(m + 4, t.remote_addr.v);
+  store_be16(m + 8, t.local_port);
+  store_be16(m + 10, t.remote_port);
+  const uint64_t f = siphash24(SipKey{cfg_.isn_key0, cfg_.isn_key1}, m);
+  return static_cast<uint32_t>(f) + static_cast<uint32_t>(now.ns / 4000);
+}
+
+// RFC 7323 §5.4: a 1 ms timestamp clock, offset per connection.
+uint32_t TcpLayer::tsval(const Tcb& t, Instant now) const {
+  return static_cast<uint32_t>(now.ns / 1'000'000) + t.ts_offset;
+}
+
+// --------------------------------------------------------------- state
+
+void TcpLayer::set_state(Tcb& t, TcpState s) {
+  const bool was_est = t.state == TcpState::kEstablished || t.state == TcpState::kCloseWait;
+  const bool is_est = s == TcpState::kEstablished || s == TcpState::kCloseWait;
+  // RFC 1213 tcpCurrEstab: ESTABLISHED or CLOSE-WAIT.
+  if (!was_est && is_est) counters_.inc(Counter::TcpCurrEstab);
+  if (was_est && !is_est) counters_.dec(Counter::TcpCurrEstab);
+  t.state = s;
+  notify(t);
+}
+
+void TcpLayer::notify(Tcb& t) {
+  if (t.event_queued || t.user_closed) return;
+  t.event_queued = true;
+  events_.push_back(t.index);
+}
+
+void TcpLayer::connection_reset(Tcb& t, int err) {
+  if (t.state == TcpState::kEstablished || t.state == TcpState::kCloseWait)
+    counters_.inc(Counter::TcpEstabResets);  // RFC 1213 tcpEstabResets
+  t.error = err;
+  to_closed(t);
+}
+
+void TcpLayer::to_closed(Tcb& t) {
+  if (t.parent != kNoTcb) child_gone(t);
+  for (int k = 0; k < kTimerCount; ++k) wheel_.stop(t.timers[k]);
+  if (t.in_flow_table) {
+    flows_.erase(flow_key(t.local_addr, t.local_port, t.remote_addr, t.remote_port));
+    t.in_flow_table = false;
+  }
+  set_state(t, TcpState::kClosed);
+  // Nobody holds an orphan (closed by its user, or a child never accepted):
+  // its TCB goes back to the pool now.
+  if (t.user_closed) free_tcb(t);
+}
+
+// ------------------------------------------------------------------ ports
+
+// RFC 6056 §3.3.3 (Algorithm 3): a keyed hash of the 4-tuple picks where to
+// start in the ephemeral range, plus a counter; a port is free for this
+// destination when its 4-tuple is not in the flow table (a hash probe), so
+// the search does not scan connections.
+uint16_t TcpLayer::pick_port(Ipv4Addr local, Ipv4Addr remote, uint16_t rport, Instant) {
+  constexpr uint32_t lo = transport::kEphemeralLow, n = transport::kEphemeralHigh - lo + 1;
+  uint8_t m[10];
+  store_be32(m, local.v);
+  store_be32(m + 4, remote.v);
+  store_be16(m + 8, rport);
+  const uint32_t off = static_cast<uint32_t>(siphash24(SipKey{cfg_.isn_key1, cfg_.isn_key0}, m));
+  for (uint32_t k = 0; k < n; ++k) {
+    const uint16_t p = static_cast<uint16_t>(lo + (off + port_counter_ + k) % n);
+    if (flows_.find(flow_key(local, p, remote, rport)) != nullptr) continue;
+    if (listeners_.conflicts(IpAddr(local), p)) continue;
+    port_counter_ += k + 1;
+    return p;
+  }
+  return 0;
+}
+
+}  // namespace stackd::tcp

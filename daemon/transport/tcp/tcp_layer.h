@@ -1,0 +1,203 @@
+// TcpLayer: the IPv4 protocol handler for TCP (protocol 6). It owns the TCB
+// pool (connections by index), the demux tables (4-tuples in a FlowTable,
+// listeners in an EndpointTable: hash lookups, never scans), the timer
+// wheel whose entries are (TCB index, TimerKind), ephemeral ports, and the
+// list of connections with news for their owner.
+//
+// The work is split by responsibility (STYLE.md #6):
+//   tcp_layer.cc      demux, pool, ports, ICMP errors, events
+//   input.cc          RFC 9293 §3.10.7 segment arrives (+ ESTABLISHED fast path)
+//   listen.cc         LISTEN: SYN and accept queues
+//   output.cc         segments cut from the send ring, ACKs, RSTs, options
+//   timers.cc         RTO, persist, delayed ACK, keepalive, TIME-WAIT
+//   loss_recovery.cc  duplicate ACKs, fast retransmit, NewReno
+//   tcp_socket.*      the API the services and the session layer use
+//
+//   TcpLayer tcp(ip, counters, drops);      // registers for protocol 6
+//   every Stack::poll: tcp.on_timer(now);   Stack::poll_at: tcp.poll_at()
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "base/counters.h"
+#include "base/drop_reason.h"
+#include "base/time.h"
+#include "base/timer_wheel.h"
+#include "ip/ipv4.h"
+#include "ip/protocol.h"
+#include "transport/demux.h"
+#include "transport/tcp/tcb.h"
+#include "wire/tcp.h"
+
+namespace stackd::tcp {
+
+struct TcpConfig {
+  uint32_t snd_buf = 256 * 1024;  // send ring bytes (power of two)
+  uint32_t rcv_buf = 256 * 1024;  // receive ring bytes (power of two)
+  uint32_t max_connections = 65536;
+  uint32_t default_backlog = 128;  // Linux somaxconn-like bound
+  bool timestamps = true;          // RFC 7323 (Linux tcp_timestamps)
+  bool window_scaling = true;      // RFC 7323 (Linux tcp_window_scaling)
+  bool sack = true;                // RFC 2018 (Linux tcp_sack)
+  std::string congestion = "cubic";  // Linux tcp_congestion_control
+  // RFC 9293 §3.8.6.3 (SHOULD < 0.5 s): Linux acks at its minimum of 40 ms
+  // (TCP_DELACK_MIN) on a quiet connection; we use that bound throughout.
+  Duration delack = Duration::millis(40);
+  Duration time_wait = Duration::seconds(60);  // 2*MSL, Linux TCP_TIMEWAIT_LEN
+  uint32_t retries2 = 15;        // Linux tcp_retries2: data RTOs before ETIMEDOUT
+  uint32_t syn_retries = 6;      // Linux tcp_syn_retries
+  uint32_t synack_retries = 5;   // Linux tcp_synack_retries
+  RttConfig rtt;
+  // Tests fix the ISS (near 2^32 so wrap-around is exercised); 0 = RFC 6528.
+  uint32_t fixed_iss = 0;
+  bool use_fixed_iss = false;
+  uint64_t isn_key0 = 0x0706050403020100ull, isn_key1 = 0x0f0e0d0c0b0a0908ull;
+};
+
+// A received segment, parsed once (STYLE.md #10).
+struct Segment {
+  wire::TcpRepr h;
+  SeqNum seq;
+  SeqNum ack;
+  uint32_t len = 0;  // RFC 9293 SEG.LEN: payload + SYN + FIN
+  std::span<const uint8_t> payload;
+  Ipv4Addr src, dst;
+  uint16_t ifindex = 0;
+  bool syn() const { return h.flags & wire::tcp_flag::kSyn; }
+  bool fin() const { return h.flags & wire::tcp_flag::kFin; }
+  bool rst() const { return h.flags & wire::tcp_flag::kRst; }
+  bool has_ack() const { return h.flags & wire::tcp_flag::kAck; }
+};
+
+constexpr uint32_t kNoTcb = UINT32_MAX;
+
+class TcpLayer;
+// input.cc: options of the peer's SYN into the TCB; our window-scale offer.
+void negotiate(TcpLayer& L, Tcb& t, const Segment& s);
+uint8_t rcv_wscale_offer(const TcpConfig& c);
+
+class TcpLayer final : public ip::Ipv4ProtocolHandler {
+ public:
+  TcpLayer(ip::Ipv4Layer& ip, Counters& counters, DropStats& drops, TcpConfig cfg = {});
+  ~TcpLayer() override;
+  TcpLayer(const TcpLayer&) = delete;
+  TcpLayer& operator=(const TcpLayer&) = delete;
+
+  // --- ip::Ipv4ProtocolHandler
+  void input(const ip::Ipv4RxMeta& meta, buf::PacketBuf&& pkt, Instant now) override;
+  void error(const ip::IcmpErrorIn& err, Instant now) override;
+
+  // --- timers (time is an input)
+  Instant poll_at() const;
+  void on_timer(Instant now);
+
+  // --- the socket API's operations (tcp_socket.h wraps them). Results are
+  // 0 / bytes, or -errno as Linux returns them.
+  uint32_t open();  // a CLOSED TCB, kNoTcb when the pool is exhausted
+  int bind(uint32_t i, Ipv4Addr addr, uint16_t port);
+  int listen(uint32_t i, uint32_t backlog);
+  int connect(uint32_t i, Ipv4Addr addr, uint16_t port, Instant now);
+  int64_t accept(uint32_t listener);  // child index or -EAGAIN
+  int64_t send(uint32_t i, std::span<const uint8_t> data, Instant now);
+  int64_t recv(uint32_t i, std::span<uint8_t> out, Instant now);
+  int shutdown_wr(uint32_t i, Instant now);
+  int close(uint32_t i, Instant now);  // the handle is invalid afterwards
+  void abort(uint32_t i, Instant now);  // RST (linger 0); the handle is invalid afterwards
+  int set_congestion(uint32_t i, std::string_view name, Instant now);
+
+  Tcb& tcb(uint32_t i) { return *pool_[i]; }
+  const Tcb& tcb(uint32_t i) const { return *pool_[i]; }
+
+  // Connections whose owner has something to look at (data, space, state
+  // change, error), each reported once until it is queued again.
+  template <typename F>
+  void drain_events(F&& f) {
+    std::vector<uint32_t> ev;
+    ev.swap(events_);
+    for (uint32_t i : ev) {
+      if (i >= pool_.size() || !pool_[i]) continue;
+      pool_[i]->event_queued = false;
+      f(i);
+    }
+    if (events_.empty()) {
+      ev.clear();
+      events_.swap(ev);  // keep the capacity: no allocation per poll
+    }
+  }
+  bool has_events() const { return !events_.empty(); }
+
+  // Introspection (tests, counters, stackctl).
+  size_t tcbs_in_use() const { return in_use_; }
+  size_t flows() const { return flows_.size(); }
+  size_t listeners() const { return listeners_.size(); }
+  size_t timers_armed() const { return wheel_.size(); }
+  const TcpConfig& config() const { return cfg_; }
+  Counters& counters() { return counters_; }
+  DropStats& drops() { return drops_; }
+
+  // ---- internals shared by the .cc files of this folder
+  // input.cc
+  void segment_arrives(Tcb& t, const Segment& s, Instant now);
+  // listen.cc
+  void listen_input(Tcb& l, const Segment& s, Instant now);
+  void child_established(Tcb& c);
+  void child_gone(Tcb& c);
+  // output.cc
+  void output(Tcb& t, Instant now);
+  void send_ack(Tcb& t, Instant now);
+  void send_syn(Tcb& t, Instant now);  // SYN or SYN,ACK (by state)
+  void send_rst_for(const Segment& s, Instant now);  // §3.10.7.1, no TCB
+  void send_rst(Tcb& t, Instant now);                // <SEQ=SND.NXT><CTL=RST,ACK>
+  bool send_segment(Tcb& t, SeqNum seq, uint32_t len, uint8_t flags, Instant now);
+  uint32_t usable_window(const Tcb& t) const;
+  void retransmit_first(Tcb& t, Instant now);
+  // timers.cc
+  void arm(Tcb& t, TimerKind k, Instant deadline);
+  void disarm(Tcb& t, TimerKind k);
+  void arm_rto(Tcb& t, Instant now);
+  void fire(uint32_t i, TimerKind k, Instant now);
+  void enter_time_wait(Tcb& t, Instant now);
+  void schedule_ack(Tcb& t, bool full_segment, Instant now);
+  // loss_recovery.cc
+  void on_dup_ack(Tcb& t, Instant now);
+  void on_new_ack(Tcb& t, uint32_t acked, Instant now);
+  // tcp_layer.cc
+  void set_state(Tcb& t, TcpState s);
+  void connection_reset(Tcb& t, int err);  // to CLOSED with an error for the owner
+  void to_closed(Tcb& t);                  // CLOSED: drop tables and timers, free if orphaned
+  void notify(Tcb& t);
+  void setup_buffers(Tcb& t);
+  void init_cc(Tcb& t, Instant now);
+  uint32_t new_iss(const Tcb& t, Instant now) const;
+  uint32_t tsval(const Tcb& t, Instant now) const;
+  uint32_t alloc_tcb();
+  void free_tcb(Tcb& t);
+  bool add_flow(Tcb& t);
+  ip::Ipv4Layer& ip() { return ip_; }
+  Instant last_now() const { return last_now_; }
+
+ private:
+  transport::FlowKey flow_key(Ipv4Addr local, uint16_t lport, Ipv4Addr remote, uint16_t rport) const;
+  uint16_t pick_port(Ipv4Addr local, Ipv4Addr remote, uint16_t rport, Instant now);
+
+  ip::Ipv4Layer& ip_;
+  Counters& counters_;
+  DropStats& drops_;
+  TcpConfig cfg_;
+  std::vector<std::unique_ptr<Tcb>> pool_;
+  std::vector<uint32_t> free_;
+  size_t in_use_ = 0;
+  uint32_t next_gen_ = 1;
+  transport::FlowTable<uint32_t> flows_;
+  transport::EndpointTable<uint32_t> listeners_;
+  TimerWheel wheel_;
+  std::vector<uint32_t> events_;
+  uint32_t port_counter_ = 0;
+  Instant last_now_;
+};
+
+}  // namespace stackd::tcp

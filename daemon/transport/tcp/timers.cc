@@ -1,0 +1,126 @@
+// TCP timers on the worker's TimerWheel, keyed (TCB index, TimerKind):
+// retransmission (RFC 6298, with the SYN / SYN,ACK retries), persist
+// (RFC 9293 §3.8.6.1), delayed ACK (RFC 9293 §3.8.6.3), keepalive
+// (RFC 9293 §3.8.4) and TIME-WAIT (2*MSL, RFC 9293 §3.6; also the orphan
+// FIN-WAIT-2 timeout, Linux tcp_fin_timeout).
+#include <algorithm>
+#include <cerrno>
+
+#include "transport/tcp/tcp_layer.h"
+
+namespace stackd::tcp {
+
+void TcpLayer::arm(Tcb& t, TimerKind k, Instant deadline) {
+  wheel_.restart(t.timers[k], deadline, t.index, k);
+}
+
+void TcpLayer::disarm(Tcb& t, TimerKind k) { wheel_.stop(t.timers[k]); }
+
+void TcpLayer::arm_rto(Tcb& t, Instant now) { arm(t, kTimerRetransmit, now + t.rtt.rto()); }
+
+void TcpLayer::enter_time_wait(Tcb& t, Instant now) {
+  for (int k = 0; k < kTimerCount; ++k) wheel_.stop(t.timers[k]);
+  set_state(t, TcpState::kTimeWait);
+  arm(t, kTimerTimeWait, now + cfg_.time_wait);
+}
+
+// RFC 9293 §3.8.6.3 / RFC 5681 §4.2: ACK at least every second full-sized
+// segment, otherwise within the delayed-ACK bound.
+void TcpLayer::schedule_ack(Tcb& t, bool full_segment, Instant now) {
+  if (full_segment && ++t.delack_segs >= 2) {
+    t.ack_now = true;
+    return;
+  }
+  if (!t.delack_pending) {
+    t.delack_pending = true;
+    arm(t, kTimerDelayedAck, now + cfg_.delack);
+  }
+}
+
+void TcpLayer::fire(uint32_t i, TimerKind k, Instant now) {
+  Tcb& t = *pool_[i];
+  switch (k) {
+    case kTimerRetransmit: {
+      if (t.state == TcpState::kSynSent || t.state == TcpState::kSynReceived) {
+        const uint32_t limit =
+            t.state == TcpState::kSynSent ? cfg_.syn_retries : cfg_.synack_retries;
+        if (t.retries >= limit) {
+          counters_.inc(Counter::TcpAttemptFails);
+          connection_reset(t, t.soft_error != 0 ? t.soft_error : ETIMEDOUT);
+          return;
+        }
+        ++t.retries;
+        t.rtt.backoff();  // RFC 6298 (5.5)
+        send_syn(t, now);
+        return;
+      }
+      if (t.snd.una == t.snd_max) return;  // nothing outstanding
+      // Linux tcp_retries2: give up after this many expirations in a row.
+      if (t.retries >= cfg_.retries2) {
+        send_rst(t, now);
+        connection_reset(t, t.soft_error != 0 ? t.soft_error : ETIMEDOUT);
+        return;
+      }
+      ++t.retries;
+      // RFC 6298 (5.4)-(5.6): retransmit the earliest unacknowledged
+      // segment, back off, restart the timer. RFC 5681 §3.1 eq. 4: cwnd
+      // to the loss window; the rest is resent as the window opens again.
+      const uint32_t in_flight = (t.snd_max - t.snd.una).v;
+      if (t.ca) t.ca->on_rto(t.cc, in_flight, now);
+      t.in_recovery = false;
+      t.dupacks = 0;
+      t.recover = t.snd_max;  // RFC 6582 §4: no fast retransmit for old duplicates
+      t.rtt_timing = false;   // Karn
+      t.rtt.backoff();
+      retransmit_first(t, now);
+      output(t, now);
+      arm_rto(t, now);
+      return;
+    }
+    case kTimerPersist: {
+      // RFC 9293 §3.8.6.1 / RFC 1122 §4.2.2.17: probe the zero window. Like
+      // Linux (tcp_write_wakeup) the probe is <SEQ=SND.UNA-1>, no data: it
+      // draws an ACK with the current window and occupies no sequence space.
+      if (t.snd.wnd != 0 || !is_synchronized(t.state)) return;
+      send_segment(t, t.snd.una - 1, 0, wire::tcp_flag::kAck, now);
+      ++t.probes;
+      Duration next = t.rtt.rto();
+      for (uint32_t p = 0; p < t.probes && next < cfg_.rtt.max_rto; ++p) next = next * 2;
+      arm(t, kTimerPersist, now + std::min(next, cfg_.rtt.max_rto));
+      return;
+    }
+    case kTimerDelayedAck:
+      if (t.delack_pending) {
+        t.delack_pending = false;
+        send_ack(t, now);
+      }
+      return;
+    case kTimerKeepalive: {
+      if (!t.keepalive || !is_synchronized(t.state)) return;
+      // Heard from the peer within the idle time: not idle (an answered
+      // probe counts), look again when it would be.
+      if (now - t.last_rcv < t.keep_idle) {
+        t.probes = 0;
+        arm(t, kTimerKeepalive, t.last_rcv + t.keep_idle);
+        return;
+      }
+      if (t.probes >= t.keep_cnt) {
+        send_rst(t, now);
+        connection_reset(t, ETIMEDOUT);
+        return;
+      }
+      // RFC 9293 §3.8.4: <SEQ=SND.NXT-1> with no data (elicits an ACK).
+      send_segment(t, t.snd.una - 1, 0, wire::tcp_flag::kAck, now);
+      ++t.probes;
+      arm(t, kTimerKeepalive, now + t.keep_intvl);
+      return;
+    }
+    case kTimerTimeWait:
+      if (t.state == TcpState::kTimeWait || t.state == TcpState::kFinWait2) to_closed(t);
+      return;
+    default:
+      return;
+  }
+}
+
+}  // namespace stackd::tcp
