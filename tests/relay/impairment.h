@@ -49,6 +49,7 @@ struct DirectionStats {
   uint64_t rate_dropped = 0;  // tail drop at the rate-limit queue
   uint64_t tx_errors = 0;     // relay_engine: send failed
   uint64_t oversize = 0;      // relay_engine: frame larger than a slot (offloads on?)
+  uint64_t rx_drops = 0;      // relay_engine: the kernel dropped it, the relay fell behind
 };
 
 // What to do with one copy of a frame.

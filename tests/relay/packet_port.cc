@@ -87,6 +87,13 @@ size_t PacketPort::receive(uint64_t& truncated) {
   return kept;
 }
 
+uint64_t PacketPort::take_kernel_drops() {
+  tpacket_stats st{};
+  socklen_t len = sizeof st;
+  if (getsockopt(fd_, SOL_PACKET, PACKET_STATISTICS, &st, &len) != 0) fail("PACKET_STATISTICS");
+  return st.tp_drops;
+}
+
 size_t PacketPort::send(std::span<iovec> frames) {
   size_t refused = 0;
   size_t done = 0;

@@ -40,6 +40,10 @@ class PacketPort {
   // Returns the number of frames the kernel refused.
   size_t send(std::span<iovec> frames);
 
+  // Frames the kernel dropped because the socket's receive queue was full
+  // (PACKET_STATISTICS) since the last call: the relay falling behind.
+  uint64_t take_kernel_drops();
+
  private:
   std::string name_;
   int fd_ = -1;

@@ -21,3 +21,9 @@ target_link_libraries(test_relay_impairment PRIVATE stackd_relay_core GTest::gte
 stackd_warnings(test_relay_impairment)
 set_target_properties(test_relay_impairment PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests/relay)
 gtest_discover_tests(test_relay_impairment DISCOVERY_MODE PRE_TEST PROPERTIES LABELS "unit")
+
+# Paced frame source / counting sink: measures the relay's frame rate.
+add_executable(stackd-frame-blast ${_relay_dir}/frame_blast.cc ${_relay_dir}/packet_port.cc)
+target_link_libraries(stackd-frame-blast PRIVATE CLI11::CLI11)
+stackd_warnings(stackd-frame-blast)
+set_target_properties(stackd-frame-blast PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests/relay)

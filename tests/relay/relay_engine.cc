@@ -185,17 +185,19 @@ uint64_t RelayEngine::pending(int d) const {
   return n;
 }
 
-void RelayEngine::print_stats() const {
+void RelayEngine::print_stats() {
   for (int d = 0; d < 2; ++d) {
-    const DirectionStats& s = dir_[d].imp->stats();
+    DirectionStats& s = dir_[d].imp->stats();
+    s.rx_drops += dir_[d].in->take_kernel_drops();
     std::printf(
         "stackd-relay %s received=%llu forwarded=%llu dropped=%llu duplicated=%llu reordered=%llu "
-        "corrupted=%llu rate_dropped=%llu tx_errors=%llu oversize=%llu pending=%llu\n",
+        "corrupted=%llu rate_dropped=%llu tx_errors=%llu oversize=%llu rx_drops=%llu pending=%llu\n",
         kDirName[d], static_cast<unsigned long long>(s.received),
         static_cast<unsigned long long>(s.forwarded), static_cast<unsigned long long>(s.dropped),
         static_cast<unsigned long long>(s.duplicated), static_cast<unsigned long long>(s.reordered),
         static_cast<unsigned long long>(s.corrupted), static_cast<unsigned long long>(s.rate_dropped),
         static_cast<unsigned long long>(s.tx_errors), static_cast<unsigned long long>(s.oversize),
+        static_cast<unsigned long long>(s.rx_drops),
         static_cast<unsigned long long>(pending(d)));
   }
   std::fflush(stdout);

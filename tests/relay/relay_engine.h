@@ -28,7 +28,8 @@ class RelayEngine {
   // Frames still waiting (delayed or held) in each direction.
   uint64_t pending(int dir) const;
 
-  void print_stats() const;
+  // Prints the counters (and collects the kernel's drop counts first).
+  void print_stats();
 
  private:
   struct Slot {
