@@ -389,26 +389,31 @@ class Parser {
         if (auto s = str(v, p, kp)) {
           if (*s == "echo") sc.kind = stack::ServiceKind::kEcho;          // RFC 862
           else if (*s == "discard") sc.kind = stack::ServiceKind::kDiscard;  // RFC 863
-          else error(p, kp, fmt::format("expected one of echo, discard, got \"{}\"", *s));
+          else if (*s == "chargen") sc.kind = stack::ServiceKind::kChargen;  // RFC 864 (tcp)
+          else error(p, kp, fmt::format("expected one of echo, discard, chargen, got \"{}\"", *s));
         }
       } else if (key == "proto") {
         if (auto s = str(v, p, kp)) {
           if (*s == "udp") sc.proto = stack::ServiceProto::kUdp;
-          else if (*s == "tcp")
-            error(p, kp, "tcp services are not available yet (they come with TCP support); use \"udp\"");
-          else error(p, kp, fmt::format("expected \"udp\", got \"{}\"", *s));
+          else if (*s == "tcp") sc.proto = stack::ServiceProto::kTcp;
+          else error(p, kp, fmt::format("expected \"udp\" or \"tcp\", got \"{}\"", *s));
         }
       } else if (key == "port") {
         have_port = true;
         if (auto n = integer(v, p, kp, 1, 65535)) sc.port = static_cast<uint16_t>(*n);
       } else if (key == "address") {
         sc.addr = ip(v, p, kp);
+      } else if (key == "bytes") {  // chargen: how much to send before closing
+        if (auto n = integer(v, p, kp, 0, INT64_MAX)) sc.bytes = static_cast<uint64_t>(*n);
       } else {
-        unknown(p, path, key, {"kind", "proto", "port", "address"});
+        unknown(p, path, key, {"kind", "proto", "port", "address", "bytes"});
       }
     }
     if (!e.keys.contains("kind")) error(e.pos, path + ".kind", "missing required key");
-    if (!have_port) sc.port = sc.kind == stack::ServiceKind::kDiscard ? 9 : 7;
+    if (sc.kind == stack::ServiceKind::kChargen && sc.proto != stack::ServiceProto::kTcp)
+      error(e.pos, path + ".proto", "chargen is a tcp service (RFC 864 over UDP is not provided)");
+    if (!have_port)
+      sc.port = sc.kind == stack::ServiceKind::kDiscard ? 9 : sc.kind == stack::ServiceKind::kChargen ? 19 : 7;
     cfg_->stack.services.push_back(std::move(sc));
     e.clean = errs_.size() == errs_before;
     svcs_.push_back(std::move(e));
@@ -494,7 +499,8 @@ class Parser {
         bool overlap = !s.addr || !o.addr || *s.addr == *o.addr;
         if (svcs_[i].clean && svcs_[j].clean && o.proto == s.proto && o.port == s.port && overlap) {
           error(svcs_[i].at("port"), path + ".port",
-                fmt::format("port {}/udp is already used by service[{}]", s.port, j));
+                fmt::format("port {}/{} is already used by service[{}]", s.port,
+                            s.proto == stack::ServiceProto::kTcp ? "tcp" : "udp", j));
           break;
         }
       }

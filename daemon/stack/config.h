@@ -36,14 +36,15 @@ struct NeighbourConfig {            // static (permanent) entries
   std::string dev;
 };
 
-enum class ServiceKind : uint8_t { kEcho, kDiscard };  // RFC 862 / RFC 863
+enum class ServiceKind : uint8_t { kEcho, kDiscard, kChargen };  // RFC 862 / 863 / 864 (chargen: TCP only)
 enum class ServiceProto : uint8_t { kUdp, kTcp };
 
 struct ServiceConfig {
   ServiceKind kind = ServiceKind::kEcho;
   ServiceProto proto = ServiceProto::kUdp;
   std::optional<IpAddr> addr;       // none = every address of the stack
-  uint16_t port = 7;                // 7 echo, 9 discard by default
+  uint16_t port = 7;                // 7 echo, 9 discard, 19 chargen by default
+  uint64_t bytes = 0;               // chargen: bytes to send, then close (0 = until the peer closes)
 };
 
 struct NeighbourTimers {            // RFC 1122 §2.3.2.1 / Linux defaults

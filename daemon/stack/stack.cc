@@ -7,6 +7,8 @@
 #include "ip/fib.h"
 #include "ip/ipv4.h"
 #include "l2/link.h"
+#include "transport/tcp/tcp_layer.h"
+#include "transport/tcp/tcp_services.h"
 #include "transport/udp.h"
 #include "transport/udp_services.h"
 
@@ -33,7 +35,9 @@ struct Stack::Impl {
         link(c.neigh, counters, drops, &local_pool),
         ip(c.ip, counters, drops, link, fib, local_pool, heap_pool),
         udp(ip, counters, drops),
-        services(udp) {
+        services(udp),
+        tcp(ip, counters, drops),
+        tcp_services(tcp) {
     link.set_l3_handler(&ip);
     link.set_unresolved_hook([this](l2::Interface& iface, const IpAddr&,
                                     std::span<buf::PacketBuf> pkts, Instant now) {
@@ -75,6 +79,7 @@ struct Stack::Impl {
       if (n.dev == iface.name) link.add_static(iface, n.addr, n.mac, now);
     if (!services_started && ifaces.size() == cfg.interfaces.size()) {
       services.start(cfg.services);
+      tcp_services.start(cfg.services);
       services_started = true;
     }
   }
@@ -104,6 +109,8 @@ struct Stack::Impl {
   ip::Ipv4Layer ip;
   transport::UdpLayer udp;
   transport::UdpServices services;
+  tcp::TcpLayer tcp;
+  tcp::TcpServices tcp_services;
   bool services_started = false;
   size_t frames = 0;  // work done in the current poll
   std::array<buf::PacketBuf, kRxBurst> rx;
@@ -151,6 +158,8 @@ size_t Stack::poll(Instant now) {
   // Local deliveries and reassembly timeouts, then the services' replies.
   s.ip.poll(now);
   s.services.poll(now);
+  if (s.tcp.poll_at() <= now) s.tcp.on_timer(now);
+  s.tcp_services.poll(now);
   if (s.link.poll_at() <= now) s.link.on_timer(now);
   for (auto& iface : s.ifaces) s.flush(*iface, now);
   return s.frames;
@@ -158,8 +167,8 @@ size_t Stack::poll(Instant now) {
 
 Instant Stack::poll_at() const {
   const Impl& s = *impl_;
-  Instant t = earliest(s.link.poll_at(), s.ip.poll_at());
-  if (s.services.pending()) t = Instant::from_nanos(0);
+  Instant t = earliest(earliest(s.link.poll_at(), s.ip.poll_at()), s.tcp.poll_at());
+  if (s.services.pending() || s.tcp_services.pending()) t = Instant::from_nanos(0);
   for (const auto& iface : s.ifaces)
     if (!iface->tx_queue.empty()) t = Instant::from_nanos(0);
   return t;

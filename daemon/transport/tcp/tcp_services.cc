@@ -1,0 +1,103 @@
+#include "transport/tcp/tcp_services.h"
+
+#include <algorithm>
+#include <cerrno>
+
+namespace stackd::tcp {
+
+uint8_t chargen_byte(uint64_t pos) {
+  const uint64_t line = pos / 74, col = pos % 74;
+  if (col == 72) return '\r';
+  if (col == 73) return '\n';
+  return static_cast<uint8_t>(' ' + (line + col) % 95);
+}
+
+int TcpServices::start(std::span<const stack::ServiceConfig> cfg) {
+  int first_error = 0;
+  for (const auto& c : cfg) {
+    if (c.proto != stack::ServiceProto::kTcp) continue;
+    TcpSocket s(tcp_);
+    if (!s.valid()) return -ENOMEM;
+    const Ipv4Addr a = c.addr && c.addr->is_v4() ? c.addr->v4() : Ipv4Addr::any();
+    int r = s.bind(a, c.port);
+    if (r == 0) r = s.listen(0);
+    if (r != 0) {
+      if (first_error == 0) first_error = r;
+      continue;
+    }
+    listeners_.emplace_back(std::move(s), c);
+  }
+  return first_error;
+}
+
+size_t TcpServices::poll(Instant now) {
+  size_t n = 0;
+  tcp_.drain_events([&](uint32_t i) {
+    ++n;
+    serve(i, now);
+  });
+  return n;
+}
+
+void TcpServices::serve(uint32_t i, Instant now) {
+  for (auto& [l, cfg] : listeners_) {
+    if (l.index() != i) continue;
+    while (auto c = l.accept()) {
+      const uint32_t ci = c->index();
+      if (conns_.size() <= ci) conns_.resize(ci + 1);
+      conns_[ci].emplace(Conn{std::move(*c), cfg.kind, cfg.bytes, 0});
+      ++open_;
+      serve(ci, now);
+    }
+    return;
+  }
+  if (i >= conns_.size() || !conns_[i]) return;
+  if (!serve_one(*conns_[i], now)) {
+    conns_[i]->sock.close(now);
+    conns_[i].reset();
+    --open_;
+  }
+}
+
+bool TcpServices::serve_one(Conn& c, Instant now) {
+  TcpSocket& s = c.sock;
+  if (s.state() == TcpState::kClosed) return false;  // reset or timed out
+  bool eof = false;
+  switch (c.kind) {
+    case stack::ServiceKind::kEcho:
+      // RFC 862: read only what the send ring can take, so nothing is lost.
+      for (;;) {
+        const uint32_t m = std::min({s.rx_available(), s.tx_space(),
+                                     static_cast<uint32_t>(scratch_.size())});
+        if (m == 0) break;
+        const int64_t r = s.recv(std::span(scratch_).first(m), now);
+        if (r <= 0) break;
+        s.send(std::span(scratch_).first(static_cast<size_t>(r)), now);
+      }
+      eof = s.rx_available() == 0 && s.recv({}, now) == 0;
+      break;
+    case stack::ServiceKind::kDiscard:
+    case stack::ServiceKind::kChargen:
+      for (;;) {  // RFC 863 / RFC 864: whatever arrives is dropped
+        const int64_t r = s.recv(scratch_, now);
+        if (r == 0) eof = true;
+        if (r <= 0) break;
+      }
+      break;
+  }
+  if (c.kind == stack::ServiceKind::kChargen && !eof) {
+    while (c.limit == 0 || c.sent < c.limit) {
+      uint64_t m = std::min<uint64_t>(s.tx_space(), scratch_.size());
+      if (c.limit != 0) m = std::min(m, c.limit - c.sent);
+      if (m == 0) break;
+      for (uint64_t k = 0; k < m; ++k) scratch_[k] = chargen_byte(c.sent + k);
+      const int64_t r = s.send(std::span(scratch_).first(m), now);
+      if (r <= 0) break;
+      c.sent += static_cast<uint64_t>(r);
+    }
+    if (c.limit != 0 && c.sent == c.limit) return false;  // FIN after the data
+  }
+  return !eof;
+}
+
+}  // namespace stackd::tcp
