@@ -5,9 +5,11 @@
         seeded stream, half-close; with --echo read the echo back and compare.
   recv HOST PORT [--expect-bytes N --seed S | --expect-sha256 H]
         connect, read until EOF (e.g. from a chargen source), report.
-  server --port P --mode sink|echo|discard [--count C] [--expect-bytes N --seed S]
+  server --port P --mode sink|echo|discard|source [--count C] [--expect-bytes N --seed S]
+        [--bytes N]
         a Linux server for the Linux-to-Linux comparison; sink reports what
-        each connection delivered.
+        each connection delivered; source sends N bytes of the seeded stream
+        and closes (the Linux stand-in for stackd's chargen source).
 
 Every mode prints one line per transfer:
   tcp_bulk MODE bytes=N sha256=H seconds=T mbit_s=R
@@ -164,6 +166,12 @@ def do_recv(args, clock):
 
 def serve_one(conn, args, clock):
     t0 = time.monotonic()
+    if args.mode == "source":
+        digest = send_all(conn, 1 if args.seed is None else args.seed, args.bytes, clock)
+        read_all(conn, clock)  # until the client closes: all delivered
+        conn.close()
+        report("source", args.bytes, digest, time.monotonic() - t0)
+        return True
     if args.mode == "echo":
         n, digest = read_all(conn, clock, sink=lambda b: conn.sendall(b))
         conn.shutdown(socket.SHUT_WR)
@@ -203,8 +211,9 @@ def main():
     sv = sub.add_parser("server")
     sv.add_argument("--port", type=int, required=True)
     sv.add_argument("--bind", default="0.0.0.0")
-    sv.add_argument("--mode", choices=("sink", "echo", "discard"), default="sink")
+    sv.add_argument("--mode", choices=("sink", "echo", "discard", "source"), default="sink")
     sv.add_argument("--count", type=int, default=1)
+    sv.add_argument("--bytes", type=int, default=0, help="source: bytes to send")
     for sp in sub.choices.values():
         sp.add_argument("--seed", type=int)
         sp.add_argument("--deadline", type=float, default=60.0)
@@ -217,6 +226,9 @@ def main():
     except Deadline:
         print(f"tcp_bulk {args.cmd}: deadline of {args.deadline} s passed", file=sys.stderr)
         return 2
+    except OSError as e:
+        print(f"tcp_bulk {args.cmd}: {e}", file=sys.stderr)
+        return 1
     return 0 if ok else 1
 
 

@@ -174,4 +174,20 @@ transfer $((16 * MiB)) 30
 relay_stop
 [[ $(relay_stat a2b duplicated) -gt 0 ]] || fail "nothing duplicated"
 
+# The stackd side of relay_lib.sh: stackd on the left end (each back-end)
+# behind the very same relay, reached from the Linux peer on the right.
+for b in $(echo "${STACKD_NET_BACKENDS:-af_xdp tap}"); do
+  log "== stackd ($b) behind --delay 5: ping RTT >= 10 ms, UDP echo byte-exact"
+  relay_setup "$b"
+  relay_start --delay 5
+  start_stackd
+  out=$(right ping -n -c 3 -i 0.2 -W 1 "$SD_ADDR" 2>&1) || { echo "$out"; fail "ping stackd through relay"; }
+  rtt_min=$(sed -n 's|^rtt min/avg/max/mdev = \([0-9.]*\)/.*|\1|p' <<<"$out")
+  ge "$rtt_min" 10 || fail "rtt $rtt_min ms to stackd through --delay 5"
+  timeout 60 ip netns exec "$NS_R" python3 "$here/udp_echo_client.py" "$SD_ADDR" --count 50 --seed "$id" \
+    || fail "udp echo through relay ($b)"
+  stop_stackd || fail "stackd did not shut down cleanly"
+  relay_stop
+done
+
 log "relay: ok"
