@@ -7,11 +7,60 @@
 
 namespace stackd::tcp {
 
+uint32_t HyStartPP::on_ack(CcState& s, const AckEvent& ev, uint32_t acked) {
+  // RFC 9406 §4.2: at the start of each round remember the previous
+  // round's minimum RTT and start a new one. A round starts with the ACK
+  // whose data was sent after the previous round's end (Linux's
+  // prior_delivered test, as BBR does).
+  const uint64_t prior_delivered = ev.delivered - std::min<uint64_t>(ev.delivered, ev.bytes_acked);
+  if (!started_ || prior_delivered >= round_end_) {
+    started_ = true;
+    round_end_ = ev.delivered + ev.bytes_in_flight;
+    last_round_min_ = cur_round_min_;
+    cur_round_min_ = Duration::max();
+    samples_ = 0;
+    if (css_ && ++css_rounds_ >= kCssRounds) {
+      // RFC 9406 §4.2: CSS_ROUNDS rounds of CSS: enter congestion avoidance.
+      css_ = false;
+      s.ssthresh = s.cwnd;
+      return acked;
+    }
+  }
+  if (ev.rtt_sample >= Duration::zero()) {
+    cur_round_min_ = std::min(cur_round_min_, ev.rtt_sample);
+    ++samples_;
+  }
+  // RFC 9406 §4.2 growth (L = 2 as RFC 3465), divided by CSS_GROWTH_DIVISOR in CSS.
+  uint32_t inc = std::min(acked, 2 * s.mss);
+  if (css_) inc /= kCssGrowthDivisor;
+  const uint32_t left = abc_slow_start(s, inc);
+
+  if (samples_ >= kNRttSample && cur_round_min_ != Duration::max() &&
+      last_round_min_ != Duration::max()) {
+    if (!css_) {
+      // RttThresh = clamp(lastRoundMinRTT / 8, 4 ms, 16 ms)
+      const Duration thresh =
+          std::clamp(last_round_min_ / kMinRttDivisor, kMinRttThresh, kMaxRttThresh);
+      if (cur_round_min_ >= last_round_min_ + thresh) {
+        css_ = true;
+        css_baseline_ = cur_round_min_;
+        css_rounds_ = 0;
+      }
+    } else if (cur_round_min_ < css_baseline_) {
+      // The RTT increase was spurious: back to slow start.
+      css_ = false;
+      css_baseline_ = Duration::max();
+    }
+  }
+  return left;
+}
+
 void Cubic::init(CcState& s, Instant) {
   s.cwnd = initial_window(s.mss);
   if (s.ssthresh == 0) s.ssthresh = kInitialSsthresh;  // as NewReno::init
   st_ = State{};
   undo_ = State{};
+  hystart_.reset();
   can_undo_ = false;
   rto_backed_off_ = false;
 }
@@ -48,8 +97,13 @@ void Cubic::on_ack(CcState& s, const AckEvent& ev) {
   if (ev.in_recovery) return;  // RFC 6675: no growth during recovery
   uint32_t acked = ev.bytes_acked;
   if (s.cwnd < s.ssthresh) {
-    acked = abc_slow_start(s, acked);  // RFC 9438 §4.10 / RFC 5681 slow start
-    if (acked == 0) return;
+    // RFC 9438 §4.10: slow start. RFC 9406 §4.3: HyStart++ only in the
+    // initial slow start (ssthresh still "arbitrarily high").
+    if (hystart_on_ && s.ssthresh == kInitialSsthresh)
+      acked = hystart_.on_ack(s, ev, acked);
+    else
+      acked = abc_slow_start(s, acked);
+    if (acked == 0 || s.cwnd < s.ssthresh) return;
   }
   if (!st_.epoch_valid) start_epoch(s, ev.now);
 
@@ -94,6 +148,7 @@ void Cubic::congestion_event(CcState& s, uint32_t bytes_in_flight) {
   const auto reduced = static_cast<uint32_t>(bytes_in_flight * kBeta);
   s.ssthresh = std::max(reduced, 2 * s.mss);
   st_.epoch_valid = false;
+  hystart_.reset();
 }
 
 void Cubic::on_enter_recovery(CcState& s, uint32_t bytes_in_flight, Instant) {
@@ -144,6 +199,7 @@ void Cubic::on_idle_restart(CcState& s, Instant) {
   // does not count as growth time (RFC 9438 §5.8 / Linux CA_EVENT_TX_START).
   s.cwnd = std::min(initial_window(s.mss), s.cwnd);
   st_.epoch_valid = false;
+  hystart_.reset();
 }
 
 }  // namespace stackd::tcp

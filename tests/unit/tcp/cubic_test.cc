@@ -19,14 +19,17 @@ struct Sim {
   CcState s{.mss = kMss};
   Instant now = kT0;
   Duration rtt;
+  uint64_t delivered = 0;
 
   explicit Sim(Duration r) : rtt(r) { cc.init(s, now); }
 
-  void ack(uint32_t bytes) {
+  void ack(uint32_t bytes, uint32_t in_flight = 0) {
+    delivered += bytes;
     AckEvent ev;
     ev.now = now;
     ev.bytes_acked = bytes;
-    ev.bytes_in_flight = s.cwnd;
+    ev.bytes_in_flight = in_flight;
+    ev.delivered = delivered;
     ev.srtt = rtt;
     ev.rtt_sample = rtt;
     ev.min_rtt = rtt;
@@ -37,7 +40,7 @@ struct Sim {
     const Duration step = rtt / n;
     for (uint32_t i = 0; i < n; ++i) {
       now += step;
-      ack(kMss);
+      ack(kMss, (n - i - 1) * kMss);  // what is left of this round's flight
     }
   }
   // A loss detected by SACK/dup ACKs with the window full, then recovery
@@ -260,6 +263,89 @@ TEST(Cubic, SpuriousUndoRestoresState) {
   EXPECT_EQ(sim.s.cwnd, 100 * kMss);
   EXPECT_EQ(sim.s.ssthresh, 90 * kMss);
   EXPECT_EQ(sim.cc.w_max(), 0.0);
+}
+
+// HyStart++ (RFC 9406) in CUBIC's initial slow start.
+struct HyStartSim : Sim {
+  HyStartSim() : Sim(Duration::millis(50)) {}
+  // One round whose RTT samples are all `r`.
+  void round_at(Duration r) {
+    rtt = r;
+    round();
+  }
+};
+
+TEST(HyStart, ConstantRttIsPlainSlowStart) {
+  HyStartSim sim;
+  double prev = sim.segs();
+  for (int i = 0; i < 6; ++i) {
+    sim.round_at(Duration::millis(50));
+    EXPECT_NEAR(sim.segs(), 2 * prev, 0.01);
+    prev = sim.segs();
+    EXPECT_FALSE(sim.cc.hystart().in_css());
+  }
+  EXPECT_EQ(sim.s.ssthresh, kInitialSsthresh);
+}
+
+TEST(HyStart, RttRiseEntersCssThenCongestionAvoidance) {
+  HyStartSim sim;
+  for (int i = 0; i < 3; ++i) sim.round_at(Duration::millis(50));  // 80 segments
+  // RttThresh = clamp(50 / 8, 4, 16) = 6.25 ms: 57 ms is enough.
+  sim.round_at(Duration::millis(57));
+  EXPECT_TRUE(sim.cc.hystart().in_css());
+  // In CSS the window grows by a quarter of slow start's rate.
+  const double before = sim.segs();
+  sim.round_at(Duration::millis(57));
+  EXPECT_LT(sim.segs(), 1.3 * before);
+  EXPECT_GT(sim.segs(), 1.2 * before);
+  int rounds = 1;
+  while (sim.s.ssthresh == kInitialSsthresh && rounds < 20) {
+    sim.round_at(Duration::millis(57));
+    ++rounds;
+  }
+  EXPECT_EQ(rounds, static_cast<int>(HyStartPP::kCssRounds));
+  EXPECT_FALSE(sim.cc.hystart().in_css());
+  EXPECT_LE(sim.s.ssthresh, sim.s.cwnd);
+  EXPECT_TRUE(sim.cc.epoch_start().has_value());  // congestion avoidance began
+}
+
+TEST(HyStart, SmallRttWobbleIsIgnored) {
+  HyStartSim sim;
+  for (int i = 0; i < 3; ++i) sim.round_at(Duration::millis(50));
+  sim.round_at(Duration::millis(56));  // below the 6.25 ms threshold
+  EXPECT_FALSE(sim.cc.hystart().in_css());
+}
+
+TEST(HyStart, SpuriousRiseReturnsToSlowStart) {
+  HyStartSim sim;
+  for (int i = 0; i < 3; ++i) sim.round_at(Duration::millis(50));
+  sim.round_at(Duration::millis(60));
+  ASSERT_TRUE(sim.cc.hystart().in_css());
+  sim.round_at(Duration::millis(50));  // below the CSS baseline (60)
+  EXPECT_FALSE(sim.cc.hystart().in_css());
+  const double before = sim.segs();
+  sim.round_at(Duration::millis(50));
+  EXPECT_NEAR(sim.segs(), 2 * before, 1.0);
+}
+
+TEST(HyStart, OnlyInTheInitialSlowStart) {
+  HyStartSim sim;
+  sim.s.cwnd = 40 * kMss;
+  sim.cc.on_rto(sim.s, 40 * kMss, sim.now);  // ssthresh = 28 segments
+  sim.round_at(Duration::millis(50));
+  sim.round_at(Duration::millis(50));
+  sim.round_at(Duration::millis(80));
+  EXPECT_FALSE(sim.cc.hystart().in_css());
+  EXPECT_EQ(sim.segs(), 8.0);  // plain doubling 1 -> 2 -> 4 -> 8
+}
+
+TEST(HyStart, CanBeDisabled) {
+  HyStartSim sim;
+  sim.cc.set_hystart(false);
+  for (int i = 0; i < 3; ++i) sim.round_at(Duration::millis(50));
+  sim.round_at(Duration::millis(90));
+  EXPECT_FALSE(sim.cc.hystart().in_css());
+  EXPECT_EQ(sim.segs(), 160.0);
 }
 
 }  // namespace
