@@ -442,3 +442,37 @@ TEST_F(Tcp, IcmpFragNeededLowersMss) {
 
 }  // namespace
 }  // namespace stackd::tcp::testing
+
+namespace stackd::tcp::testing {
+namespace {
+
+constexpr uint32_t L2 = kLocalIss, R2 = kRemoteIss;
+
+TEST_F(TcpFixture, KeepaliveProbesThenTimesOut) {
+  TcpSocket& c = established();
+  c.set_keepalive(true, Duration::seconds(10), Duration::seconds(2), 2, now());
+  advance(Duration::seconds(10));
+  expect_emit({.flags = kAck, .seq = L2, .ack = R2 + 1});  // <SEQ=SND.NXT-1>
+  send({.flags = kAck, .seq = R2 + 1, .ack = L2 + 1});     // answered: idle again
+  advance(Duration::seconds(2));
+  expect_no_emit();
+  advance(Duration::seconds(8));
+  expect_emit({.flags = kAck, .seq = L2, .ack = R2 + 1});
+  advance(Duration::seconds(2));
+  expect_emit({.flags = kAck, .seq = L2, .ack = R2 + 1});
+  advance(Duration::seconds(2));  // keep_cnt unanswered probes: reset
+  expect_emit({.flags = kRst | kAck, .seq = L2 + 1, .ack = R2 + 1});
+  EXPECT_EQ(c.take_error(), ETIMEDOUT);
+}
+
+TEST_F(TcpFixture, CorkHoldsPartialSegmentsUntilUncorked) {
+  TcpSocket& c = established();
+  c.set_cork(true, now());
+  c.send(bytes(10), now());
+  expect_no_emit();
+  c.set_cork(false, now());
+  expect_emit({.flags = kAck | kPsh, .seq = L2 + 1, .ack = R2 + 1, .data = bytes(10)});
+}
+
+}  // namespace
+}  // namespace stackd::tcp::testing
