@@ -25,6 +25,7 @@ TcpLayer::TcpLayer(ip::Ipv4Layer& ip, Counters& counters, DropStats& drops, TcpC
       counters_(counters),
       drops_(drops),
       cfg_(std::move(cfg)),
+      isn_(SipKey{cfg_.isn_key0, cfg_.isn_key1}),
       wheel_(TimerWheel::Config{Instant::from_nanos(0), Duration::millis(1),
                                 cfg_.max_connections * 2 + 64}) {
   ip_.register_protocol(wire::ip_proto::kTcp, *this);
@@ -197,17 +198,12 @@ void TcpLayer::init_cc(Tcb& t, Instant now) {
   if (t.cc.cwnd == 0) t.cc.cwnd = 10u * t.eff_mss;  // RFC 6928 IW10
 }
 
-// RFC 6528: ISN = M + F(localip, localport, remoteip, remoteport, secretkey),
-// M a 4-microsecond timer, F a keyed PRF (SipHash-2-4).
+// RFC 6528 (isn.h): a keyed hash of the 4-tuple plus a 4 µs clock.
 uint32_t TcpLayer::new_iss(const Tcb& t, Instant now) const {
   if (cfg_.use_fixed_iss) return cfg_.fixed_iss;
-  uint8_t m[12];
-  store_be32(m, t.local_addr.v);
-  store_be32(m + 4, t.remote_addr.v);
-  store_be16(m + 8, t.local_port);
-  store_be16(m + 10, t.remote_port);
-  const uint64_t f = siphash24(SipKey{cfg_.isn_key0, cfg_.isn_key1}, m);
-  return static_cast<uint32_t>(f) + static_cast<uint32_t>(now.ns / 4000);
+  return isn_.isn(ConnTuple{IpAddr(t.local_addr), t.local_port, IpAddr(t.remote_addr), t.remote_port},
+                  now)
+      .raw();
 }
 
 // RFC 7323 §5.4: a 1 ms timestamp clock, offset per connection.
@@ -255,25 +251,19 @@ void TcpLayer::to_closed(Tcb& t) {
 
 // ------------------------------------------------------------------ ports
 
-// RFC 6056 §3.3.3 (Algorithm 3): a keyed hash of the 4-tuple picks where to
-// start in the ephemeral range, plus a counter; a port is free for this
-// destination when its 4-tuple is not in the flow table (a hash probe), so
-// the search does not scan connections.
+// RFC 6056 §3.3.3 (Algorithm 3, isn.h): a keyed hash of the destination
+// picks where to start in the ephemeral range, plus a counter; a port is
+// free for this destination when its 4-tuple is not in the flow table (a
+// hash probe), so the search does not scan connections.
 uint16_t TcpLayer::pick_port(Ipv4Addr local, Ipv4Addr remote, uint16_t rport, Instant) {
-  constexpr uint32_t lo = transport::kEphemeralLow, n = transport::kEphemeralHigh - lo + 1;
-  uint8_t m[10];
-  store_be32(m, local.v);
-  store_be32(m + 4, remote.v);
-  store_be16(m + 8, rport);
-  const uint32_t off = static_cast<uint32_t>(siphash24(SipKey{cfg_.isn_key1, cfg_.isn_key0}, m));
-  for (uint32_t k = 0; k < n; ++k) {
-    const uint16_t p = static_cast<uint16_t>(lo + (off + port_counter_ + k) % n);
-    if (flows_.find(flow_key(local, p, remote, rport)) != nullptr) continue;
-    if (listeners_.conflicts(IpAddr(local), p)) continue;
-    port_counter_ += k + 1;
-    return p;
-  }
-  return 0;
+  auto p = isn_.pick_ephemeral_port(
+      IpAddr(local), IpAddr(remote), rport,
+      PortRange{transport::kEphemeralLow, transport::kEphemeralHigh}, port_counter_,
+      [&](uint16_t port) {
+        return flows_.find(flow_key(local, port, remote, rport)) == nullptr &&
+               !listeners_.conflicts(IpAddr(local), port);
+      });
+  return p ? *p : 0;
 }
 
 }  // namespace stackd::tcp

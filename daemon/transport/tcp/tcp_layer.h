@@ -30,6 +30,7 @@
 #include "ip/ipv4.h"
 #include "ip/protocol.h"
 #include "transport/demux.h"
+#include "transport/tcp/isn.h"
 #include "transport/tcp/tcb.h"
 #include "wire/tcp.h"
 
@@ -55,6 +56,7 @@ struct TcpConfig {
   // Tests fix the ISS (near 2^32 so wrap-around is exercised); 0 = RFC 6528.
   uint32_t fixed_iss = 0;
   bool use_fixed_iss = false;
+  // RFC 6528 / RFC 6056 secret; the daemon should fill it from a random source.
   uint64_t isn_key0 = 0x0706050403020100ull, isn_key1 = 0x0f0e0d0c0b0a0908ull;
 };
 
@@ -188,6 +190,7 @@ class TcpLayer final : public ip::Ipv4ProtocolHandler {
   Counters& counters_;
   DropStats& drops_;
   TcpConfig cfg_;
+  IsnGenerator isn_;
   std::vector<std::unique_ptr<Tcb>> pool_;
   std::vector<uint32_t> free_;
   size_t in_use_ = 0;

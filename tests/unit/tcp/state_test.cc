@@ -465,6 +465,21 @@ TEST_F(TcpFixture, KeepaliveProbesThenTimesOut) {
   EXPECT_EQ(c.take_error(), ETIMEDOUT);
 }
 
+TEST_F(TcpFixture, EphemeralPortsDoNotCollide) {
+  held.emplace_back(tcp());
+  held.emplace_back(tcp());
+  held[0].connect(A("10.0.0.1"), 80, now());
+  held[1].connect(A("10.0.0.1"), 80, now());
+  auto a = next_emit(), b = next_emit();
+  ASSERT_TRUE(a && b);
+  EXPECT_NE(a->src_port, b->src_port);
+  for (auto p : {a->src_port, b->src_port}) {
+    EXPECT_GE(p, 32768);
+    EXPECT_LE(p, 60999);
+  }
+  EXPECT_EQ(tcp().flows(), 2u);
+}
+
 TEST_F(TcpFixture, CorkHoldsPartialSegmentsUntilUncorked) {
   TcpSocket& c = established();
   c.set_cork(true, now());
