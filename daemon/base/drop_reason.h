@@ -93,7 +93,8 @@ namespace stackd {
   X(kTcpOutOfOrder, "tcp_out_of_order")     /* no room to hold it */             \
   X(kTcpListenOverflow, "tcp_listen_overflow")                                   \
   X(kTcpIcmpOutOfWindow, "tcp_icmp_out_of_window") /* RFC 5927 §4.1 */           \
-  X(kTcpSynSentBad, "tcp_syn_sent_bad")     /* §3.10.7.3 */
+  X(kTcpSynSentBad, "tcp_syn_sent_bad")     /* §3.10.7.3 */                     \
+  X(kTcpChallengeAckLimit, "tcp_challenge_ack_limit") /* RFC 5961 §7 */
 
 enum class DropReason : uint16_t {
 #define STACKD_X(id, name) id,

@@ -229,8 +229,7 @@ void TcpLayer::segment_arrives(Tcb& t, const Segment& s, Instant now) {
   if (rst) {
     if (seq != t.rcv.nxt) {
       drops_.drop(DropReason::kTcpRstInvalid);
-      t.ack_now = true;
-      output(t, now);
+      challenge_ack(t, now);
       return;
     }
     switch (t.state) {
@@ -261,8 +260,7 @@ void TcpLayer::segment_arrives(Tcb& t, const Segment& s, Instant now) {
       to_closed(t);  // passive open: "return this connection to the LISTEN state"
       return;
     }
-    t.ack_now = true;
-    output(t, now);
+    challenge_ack(t, now);
     return;
   }
 
@@ -303,8 +301,7 @@ void TcpLayer::segment_arrives(Tcb& t, const Segment& s, Instant now) {
   }
   if (s.ack.before(t.snd.una - t.max_snd_wnd)) {
     drops_.drop(DropReason::kTcpAckInvalid);
-    t.ack_now = true;  // challenge ACK
-    output(t, now);
+    challenge_ack(t, now);
     return;
   }
   const uint32_t seg_wnd = static_cast<uint32_t>(s.h.window) << t.snd_wscale;

@@ -231,6 +231,23 @@ void TcpLayer::output(Tcb& t, Instant now) {
     arm(t, kTimerPersist, now + t.rtt.rto());
 }
 
+// RFC 5961 §7: challenge ACKs are rate-limited (Linux
+// tcp_challenge_ack_limit: a global budget per second), so they cannot be
+// used to amplify traffic; beyond the budget the
+// segment is dropped silently.
+void TcpLayer::challenge_ack(Tcb& t, Instant now) {
+  if (now - challenge_window_ >= Duration::seconds(1)) {
+    challenge_window_ = now;
+    challenge_count_ = 0;
+  }
+  if (challenge_count_ >= cfg_.challenge_ack_limit) {
+    drops_.drop(DropReason::kTcpChallengeAckLimit);
+    return;
+  }
+  ++challenge_count_;
+  send_ack(t, now);
+}
+
 void TcpLayer::retransmit_first(Tcb& t, Instant) { t.snd.nxt = t.snd.una; }
 
 }  // namespace stackd::tcp

@@ -52,6 +52,7 @@ struct TcpConfig {
   uint32_t retries2 = 15;        // Linux tcp_retries2: data RTOs before ETIMEDOUT
   uint32_t syn_retries = 6;      // Linux tcp_syn_retries
   uint32_t synack_retries = 5;   // Linux tcp_synack_retries
+  uint32_t challenge_ack_limit = 1000;  // RFC 5961 §7, per second (Linux tcp_challenge_ack_limit)
   RttConfig rtt;
   // Tests fix the ISS (near 2^32 so wrap-around is exercised); 0 = RFC 6528.
   uint32_t fixed_iss = 0;
@@ -151,6 +152,7 @@ class TcpLayer final : public ip::Ipv4ProtocolHandler {
   // output.cc
   void output(Tcb& t, Instant now);
   void send_ack(Tcb& t, Instant now);
+  void challenge_ack(Tcb& t, Instant now);  // RFC 5961 §7 rate-limited
   void send_syn(Tcb& t, Instant now);  // SYN or SYN,ACK (by state)
   void send_rst_for(const Segment& s, Instant now);  // §3.10.7.1, no TCB
   void send_rst(Tcb& t, Instant now);                // <SEQ=SND.NXT><CTL=RST,ACK>
@@ -201,6 +203,8 @@ class TcpLayer final : public ip::Ipv4ProtocolHandler {
   std::vector<uint32_t> events_;
   uint32_t port_counter_ = 0;
   Instant last_now_;
+  Instant challenge_window_;
+  uint32_t challenge_count_ = 0;
 };
 
 }  // namespace stackd::tcp

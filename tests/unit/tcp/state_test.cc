@@ -480,6 +480,21 @@ TEST_F(TcpFixture, EphemeralPortsDoNotCollide) {
   EXPECT_EQ(tcp().flows(), 2u);
 }
 
+TEST_F(TcpFixture, ChallengeAcksAreRateLimited) {  // RFC 5961 §7
+  auto cfg = tcp_cfg();
+  cfg.challenge_ack_limit = 2;
+  cfg_override = cfg;
+  established();
+  for (int i = 0; i < 3; ++i) send({.flags = kRst, .seq = R2 + 100});
+  expect_emit({.flags = kAck, .seq = L2 + 1, .ack = R2 + 1});
+  expect_emit({.flags = kAck, .seq = L2 + 1, .ack = R2 + 1});
+  expect_no_emit();
+  EXPECT_EQ(drops[DropReason::kTcpChallengeAckLimit], 1u);
+  advance(Duration::seconds(1));  // a new second, a new budget
+  send({.flags = kSyn, .seq = R2 + 100});
+  expect_emit({.flags = kAck, .seq = L2 + 1, .ack = R2 + 1});
+}
+
 TEST_F(TcpFixture, CorkHoldsPartialSegmentsUntilUncorked) {
   TcpSocket& c = established();
   c.set_cork(true, now());
