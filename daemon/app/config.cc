@@ -18,6 +18,8 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include "transport/tcp/congestion.h"
+
 namespace stackd::app {
 
 std::optional<LogLevel> parse_log_level(std::string_view s) {
@@ -123,8 +125,11 @@ class Parser {
         each_table(v, key, p, [&](const toml::table& t, const std::string& path) { neighbour(t, path); });
       } else if (key == "service") {
         each_table(v, key, p, [&](const toml::table& t, const std::string& path) { service(t, path); });
+      } else if (key == "tcp") {
+        if (auto* t = v.as_table()) tcp_table(*t);
+        else error(p, key, fmt::format("expected a table ([tcp]), got {}", type_name(v.type())));
       } else {
-        unknown(p, "", key, {"daemon", "interface", "route", "neighbour", "service"});
+        unknown(p, "", key, {"daemon", "interface", "route", "neighbour", "service", "tcp"});
       }
     }
     if (cfg_->stack.interfaces.empty() && ifaces_.empty())
@@ -223,7 +228,32 @@ class Parser {
     return pre;
   }
 
+  // A congestion control name the TCP layer knows (Linux TCP_CONGESTION /
+  // tcp_available_congestion_control).
+  std::optional<std::string> congestion(const toml::node& v, Pos p, const std::string& path) {
+    auto s = str(v, p, path);
+    if (!s) return std::nullopt;
+    const auto avail = tcp::available_congestion_controls();
+    if (std::find(avail.begin(), avail.end(), *s) != avail.end()) return s;
+    std::string names;
+    for (auto n : avail) names += fmt::format("{}{}", names.empty() ? "" : ", ", n);
+    error(p, path, fmt::format("expected one of {}, got \"{}\"", names, *s));
+    return std::nullopt;
+  }
+
   // ---- tables ----
+  void tcp_table(const toml::table& t) {
+    for (auto&& [k, v] : t) {
+      std::string key(k.str()), path = "tcp." + key;
+      Pos p = pos_of(k.source());
+      if (key == "congestion") {
+        if (auto s = congestion(v, p, path)) cfg_->stack.tcp.congestion = *s;
+      } else {
+        unknown(p, "tcp", key, {"congestion"});
+      }
+    }
+  }
+
   void daemon(const toml::table& t) {
     auto& d = cfg_->daemon;
     for (auto&& [k, v] : t) {
@@ -405,10 +435,14 @@ class Parser {
         sc.addr = ip(v, p, kp);
       } else if (key == "bytes") {  // chargen: how much to send before closing
         if (auto n = integer(v, p, kp, 0, INT64_MAX)) sc.bytes = static_cast<uint64_t>(*n);
+      } else if (key == "congestion") {  // tcp: per-socket congestion control
+        if (auto s = congestion(v, p, kp)) sc.congestion = *s;
       } else {
-        unknown(p, path, key, {"kind", "proto", "port", "address", "bytes"});
+        unknown(p, path, key, {"kind", "proto", "port", "address", "bytes", "congestion"});
       }
     }
+    if (!sc.congestion.empty() && sc.proto != stack::ServiceProto::kTcp)
+      error(e.at("congestion"), path + ".congestion", "congestion applies to tcp services only");
     if (!e.keys.contains("kind")) error(e.pos, path + ".kind", "missing required key");
     if (sc.kind == stack::ServiceKind::kChargen && sc.proto != stack::ServiceProto::kTcp)
       error(e.pos, path + ".proto", "chargen is a tcp service (RFC 864 over UDP is not provided)");

@@ -45,6 +45,7 @@ struct ServiceConfig {
   std::optional<IpAddr> addr;       // none = every address of the stack
   uint16_t port = 7;                // 7 echo, 9 discard, 19 chargen by default
   uint64_t bytes = 0;               // chargen: bytes to send, then close (0 = until the peer closes)
+  std::string congestion;           // tcp: Linux TCP_CONGESTION name ("cubic", "reno"); empty = TcpStackConfig's
 };
 
 struct NeighbourTimers {            // RFC 1122 §2.3.2.1 / Linux defaults
@@ -65,6 +66,10 @@ struct IpConfig {
   uint32_t icmp_msgs_burst = 50;
 };
 
+struct TcpStackConfig {            // [tcp]
+  std::string congestion = "cubic"; // Linux net.ipv4.tcp_congestion_control
+};
+
 struct StackConfig {
   std::vector<InterfaceConfig> interfaces;
   std::vector<RouteConfig> routes;
@@ -72,6 +77,7 @@ struct StackConfig {
   std::vector<ServiceConfig> services;
   NeighbourTimers neigh;
   IpConfig ip;
+  TcpStackConfig tcp;
 };
 
 }  // namespace stackd::stack

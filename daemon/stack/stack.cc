@@ -25,6 +25,13 @@ constexpr size_t kTxBacklogMax = 4096;
 // route is known, interfaces without a device in tests).
 constexpr uint32_t kLocalFrames = 1024;
 constexpr uint32_t kLocalFrameSize = 2048;
+
+// [tcp] of the config into the TCP layer's settings.
+tcp::TcpConfig tcp_config(const TcpStackConfig& c) {
+  tcp::TcpConfig t;
+  t.congestion = c.congestion;
+  return t;
+}
 }  // namespace
 
 struct Stack::Impl {
@@ -36,7 +43,7 @@ struct Stack::Impl {
         ip(c.ip, counters, drops, link, fib, local_pool, heap_pool),
         udp(ip, counters, drops),
         services(udp),
-        tcp(ip, counters, drops),
+        tcp(ip, counters, drops, tcp_config(c.tcp)),
         tcp_services(tcp) {
     link.set_l3_handler(&ip);
     link.set_unresolved_hook([this](l2::Interface& iface, const IpAddr&,

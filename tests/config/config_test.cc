@@ -117,6 +117,46 @@ kind = "discard"
   EXPECT_FALSE(c.stack.services[1].addr);
 }
 
+TEST(Config, CongestionControlPerServiceAndStackWide) {
+  auto res = parse_config(std::string(kIface) + R"([tcp]
+congestion = "reno"
+[[service]]
+kind = "chargen"
+proto = "tcp"
+congestion = "cubic"
+[[service]]
+kind = "discard"
+proto = "tcp"
+)",
+                          "x.toml");
+  ASSERT_TRUE(res.ok()) << testing::PrintToString(res.errors);
+  EXPECT_EQ(res.config.stack.tcp.congestion, "reno");
+  EXPECT_EQ(res.config.stack.services[0].congestion, "cubic");
+  EXPECT_EQ(res.config.stack.services[1].congestion, "");  // the [tcp] default applies
+
+  auto def = parse_config(std::string(kIface), "x.toml");
+  ASSERT_TRUE(def.ok());
+  EXPECT_EQ(def.config.stack.tcp.congestion, "cubic");  // Linux's default
+
+  auto errs = errors_of(std::string(kIface) + R"([tcp]
+congestion = "bbr"
+window = 1
+[[service]]
+kind = "echo"
+proto = "tcp"
+congestion = "vegas"
+[[service]]
+kind = "echo"
+congestion = "reno"
+)");
+  ASSERT_EQ(errs.size(), 4u) << testing::PrintToString(errs);
+  EXPECT_EQ(errs[0], "stackd.toml:6:1: tcp.congestion: expected one of reno, cubic, got \"bbr\"");
+  EXPECT_EQ(errs[1].substr(0, 32), "stackd.toml:7:1: tcp.window: unk");
+  EXPECT_EQ(errs[2],
+            "stackd.toml:11:1: service[0].congestion: expected one of reno, cubic, got \"vegas\"");
+  EXPECT_EQ(errs[3], "stackd.toml:14:1: service[1].congestion: congestion applies to tcp services only");
+}
+
 TEST(Config, Defaults) {
   auto res = parse_config(std::string(kIface) + "[[service]]\nkind = \"echo\"\n", "x.toml");
   ASSERT_TRUE(res.ok());
@@ -161,7 +201,7 @@ gateway = "10.0.0.1"
   ASSERT_EQ(errs.size(), 4u);
   EXPECT_EQ(errs[0],
             "stackd.toml:1:1: colour: unknown key (expected one of: daemon, interface, route, "
-            "neighbour, service)");
+            "neighbour, service, tcp)");
   EXPECT_EQ(errs[1],
             "stackd.toml:3:1: daemon.verbose: unknown key (expected one of: log_level, busy_poll_us, "
             "umem_frames)");

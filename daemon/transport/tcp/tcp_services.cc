@@ -44,6 +44,9 @@ void TcpServices::serve(uint32_t i, Instant now) {
     if (l.index() != i) continue;
     while (auto c = l.accept()) {
       const uint32_t ci = c->index();
+      // The service's own congestion control (Linux setsockopt
+      // TCP_CONGESTION); the config parser checked the name.
+      if (!cfg.congestion.empty()) c->set_congestion(cfg.congestion, now);
       if (conns_.size() <= ci) conns_.resize(ci + 1);
       conns_[ci].emplace(Conn{std::move(*c), cfg.kind, cfg.bytes, 0});
       ++open_;

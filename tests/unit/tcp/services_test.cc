@@ -9,8 +9,9 @@ constexpr uint32_t L = kLocalIss, R = kRemoteIss;
 
 class Services : public TcpFixture {
  protected:
-  TcpServices& svc(stack::ServiceKind kind, uint64_t bytes = 0) {
+  TcpServices& svc(stack::ServiceKind kind, uint64_t bytes = 0, std::string congestion = {}) {
     stack::ServiceConfig c;
+    c.congestion = std::move(congestion);
     c.kind = kind;
     c.proto = stack::ServiceProto::kTcp;
     c.port = kLocalPort;
@@ -59,6 +60,23 @@ TEST_F(Services, EchoSendsBackAndClosesAfterPeer) {
   EXPECT_EQ(r->ack, R + 302);
   send({.flags = kAck, .seq = R + 302, .ack = L + 302});
   EXPECT_EQ(services->connections(), 0u);
+}
+
+// The listener is TCB 0, so the first accepted connection is TCB 1.
+TEST_F(Services, AcceptedConnectionUsesTheServiceCongestionControl) {
+  svc(stack::ServiceKind::kDiscard, 0, "reno");
+  handshake();
+  ASSERT_EQ(tcp().tcb(1).state, TcpState::kEstablished);
+  ASSERT_TRUE(tcp().tcb(1).ca);
+  EXPECT_EQ(tcp().tcb(1).ca->name(), "reno");  // the layer's default is cubic
+}
+
+TEST_F(Services, WithoutACongestionKeyTheLayerDefaultStays) {
+  svc(stack::ServiceKind::kDiscard);
+  handshake();
+  ASSERT_EQ(tcp().tcb(1).state, TcpState::kEstablished);
+  ASSERT_TRUE(tcp().tcb(1).ca);
+  EXPECT_EQ(tcp().tcb(1).ca->name(), "cubic");
 }
 
 TEST_F(Services, ChargenSendsItsBytesThenFin) {
