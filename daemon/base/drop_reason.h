@@ -55,6 +55,8 @@ namespace stackd {
   X(kIpReasmTimeout, "ip_reasm_timeout")                                         \
   X(kIpReasmMemory, "ip_reasm_memory")      /* global memory bound */            \
   X(kIpFirewall, "ip_firewall")                                                  \
+  X(kFwReject, "fw_reject")                 /* firewall reject (RST/ICMP sent) */ \
+  X(kConntrackFull, "conntrack_full")       /* new flow, table at its bound */   \
   X(kIpFragDuplicate, "ip_frag_duplicate")  /* exact duplicate fragment */      \
   X(kIp6NotSupported, "ip6_not_supported")                                       \
   X(kIp6Truncated, "ip6_truncated")                                              \
@@ -92,9 +94,11 @@ namespace stackd {
   X(kTcpNoAck, "tcp_no_ack")                /* §3.10.7.4 fifth: ACK bit off */   \
   X(kTcpOutOfOrder, "tcp_out_of_order")     /* no room to hold it */             \
   X(kTcpListenOverflow, "tcp_listen_overflow")                                   \
+  X(kTcpSynCookieBad, "tcp_syn_cookie_bad") /* cookie ACK failed its check */    \
   X(kTcpIcmpOutOfWindow, "tcp_icmp_out_of_window") /* RFC 5927 §4.1 */           \
   X(kTcpSynSentBad, "tcp_syn_sent_bad")     /* §3.10.7.3 */                     \
-  X(kTcpChallengeAckLimit, "tcp_challenge_ack_limit") /* RFC 5961 §7 */
+  X(kTcpChallengeAckLimit, "tcp_challenge_ack_limit") /* RFC 5961 §7 */ \
+  X(kTcpNoBuffer, "tcp_no_buffer")          /* buffer pool exhausted */
 
 enum class DropReason : uint16_t {
 #define STACKD_X(id, name) id,

@@ -23,6 +23,7 @@
 #include "base/time.h"
 #include "buf/pool.h"
 #include "ip/fib.h"
+#include "ip/filter/filter.h"
 #include "ip/icmp.h"
 #include "ip/protocol.h"
 #include "ip/reassembly.h"
@@ -51,6 +52,18 @@ struct Ipv4TxParams {
   uint16_t ifindex = 0;  // 0: by route; else this interface (broadcast, multicast, SO_BINDTODEVICE)
 };
 
+// Firewall reject of a TCP segment (ip/filter/): the TCP layer answers
+// with a RST as for a segment to a closed port (RFC 9293 §3.10.7.1). With
+// none registered, IP sends ICMP port unreachable instead.
+class TcpRejectHandler {
+ public:
+  virtual ~TcpRejectHandler() = default;
+  // `segment` is the rejected TCP segment (header first), `meta` its IP
+  // header fields; both valid only during the call.
+  virtual void send_reset(const Ipv4RxMeta& meta, std::span<const uint8_t> segment,
+                          Instant now) = 0;
+};
+
 // The outcome of output(): ok, or the drop reason (and for kIpFragNeededDf
 // the MTU the datagram must fit, so a sender can learn it, RFC 1191).
 struct TxResult {
@@ -72,6 +85,12 @@ class Ipv4Layer final : public l2::L3Handler {
   }
   void register_protocol(uint8_t protocol, Ipv4ProtocolHandler& h) { protos_[protocol] = &h; }
   Ipv4ProtocolHandler* protocol_handler(uint8_t protocol) const { return protos_[protocol]; }
+  // The firewall (ip/filter/filter.h): input hook after the RFC 1122 checks
+  // and reassembly, before demux; output hook before fragmentation. Null,
+  // or a filter with nothing installed, costs one branch per datagram.
+  void set_filter(filter::Filter* f) { filter_ = f; }
+  filter::Filter* firewall() const { return filter_; }
+  void set_tcp_reject_handler(TcpRejectHandler* h) { tcp_reject_ = h; }
 
   // --- l2::L3Handler ---
   void ipv4_input(l2::Interface& iface, buf::PacketBuf&& pkt, l2::LinkCast cast,
@@ -122,11 +141,14 @@ class Ipv4Layer final : public l2::L3Handler {
  private:
   // ipv4_input.cc
   void deliver(const Ipv4RxMeta& meta, buf::PacketBuf&& payload, Instant now);
+  bool filter_input(const Ipv4RxMeta& meta, const buf::PacketBuf& payload, Instant now);
   bool accept_destination(const l2::Interface& iface, Ipv4Addr dst, Ipv4RxMeta& meta) const;
   // ipv4_output.cc
   TxResult fragment_and_send(l2::Interface& iface, const Ipv4Route& r, buf::PacketBuf&& l4,
                              const wire::Ipv4Repr& hdr, uint32_t mtu, Instant now);
   void send_one(l2::Interface& iface, Ipv4Addr next_hop, buf::PacketBuf&& pkt, Instant now);
+  filter::Verdict filter_output(const wire::Ipv4Repr& h, uint16_t oif, const buf::PacketBuf& l4,
+                                Instant now);
 
   stack::IpConfig cfg_;
   Counters& counters_;
@@ -137,6 +159,8 @@ class Ipv4Layer final : public l2::L3Handler {
   buf::HeapPool& heap_pool_;
   std::vector<l2::Interface*> ifaces_{nullptr};  // by index; [0] unused
   std::array<Ipv4ProtocolHandler*, 256> protos_{};
+  filter::Filter* filter_ = nullptr;
+  TcpRejectHandler* tcp_reject_ = nullptr;
   Reassembler reasm_;
   Icmpv4 icmp_;
   uint16_t next_ident_ = 1;

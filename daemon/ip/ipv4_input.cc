@@ -115,7 +115,33 @@ void Ipv4Layer::ipv4_input(l2::Interface& iface, buf::PacketBuf&& pkt, l2::LinkC
   deliver(meta, std::move(pkt), now);
 }
 
+// The firewall's input hook: after the RFC 1122 checks and reassembly,
+// before demux. PacketMeta comes from the header fields already parsed.
+bool Ipv4Layer::filter_input(const Ipv4RxMeta& meta, const buf::PacketBuf& payload,
+                             Instant now) {
+  filter::PacketMeta m;
+  m.src = meta.src;
+  m.dst = meta.dst;
+  m.iif = meta.ifindex;
+  m.proto = meta.protocol;
+  const uint32_t hlen = meta.quote.empty() ? wire::kIpv4MinHeaderLen : (meta.quote[0] & 0x0fu) * 4;
+  m.len = hlen + payload.size();
+  filter::fill_l4(m, payload.bytes());
+  const filter::Verdict v = filter_->input(m, now);
+  if (v.accepted()) return true;
+  drops_.drop(v.reason);
+  if (v.kind == filter::Verdict::Kind::kRejectTcpRst && tcp_reject_ != nullptr) {
+    tcp_reject_->send_reset(meta, payload.bytes(), now);
+  } else if (v.kind != filter::Verdict::Kind::kDrop) {
+    // RFC 792 port unreachable, also for TCP while no TcpRejectHandler is
+    // registered (send_error keeps the RFC 1122 §3.2.2 rules).
+    icmp_.send_dest_unreachable(wire::icmpv4_unreach::kPort, meta, now);
+  }
+  return false;
+}
+
 void Ipv4Layer::deliver(const Ipv4RxMeta& meta, buf::PacketBuf&& payload, Instant now) {
+  if (filter_ != nullptr && filter_->active() && !filter_input(meta, payload, now)) return;
   Ipv4ProtocolHandler* h = protos_[meta.protocol];
   if (h == nullptr) {
     counters_.inc(Counter::IpInUnknownProtos);

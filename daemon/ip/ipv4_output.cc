@@ -103,6 +103,16 @@ TxResult Ipv4Layer::output(buf::PacketBuf&& l4, const Ipv4TxParams& p, const Ipv
   h.ident = next_ident_++;
   h.payload_len = static_cast<uint16_t>(l4.size());
 
+  if (filter_ != nullptr && filter_->active()) {  // before fragmentation
+    const filter::Verdict v = filter_output(h, r.ifindex, l4, now);
+    if (!v.accepted()) {
+      // A reject on output fails the local sender at once (its TxResult),
+      // as Linux's REJECT in OUTPUT makes send() fail; nothing is sent.
+      drops_.drop(v.reason);
+      return {v.reason, 0};
+    }
+  }
+
   if (total > r.mtu && !r.local) {
     if (p.df) {  // RFC 1191: the sender learns the MTU from the result
       counters_.inc(Counter::IpFragFails);
@@ -138,6 +148,18 @@ TxResult Ipv4Layer::output(buf::PacketBuf&& l4, const Ipv4TxParams& p, const Ipv
   }
   send_one(*iface, r.next_hop, std::move(pkt), now);
   return TxResult::sent();
+}
+
+filter::Verdict Ipv4Layer::filter_output(const wire::Ipv4Repr& h, uint16_t oif,
+                                         const buf::PacketBuf& l4, Instant now) {
+  filter::PacketMeta m;
+  m.src = h.src;
+  m.dst = h.dst;
+  m.oif = oif;
+  m.proto = h.protocol;
+  m.len = wire::kIpv4MinHeaderLen + l4.size();
+  filter::fill_l4(m, l4.bytes());
+  return filter_->output(m, now);
 }
 
 void Ipv4Layer::link_failure(l2::Interface& iface, std::span<buf::PacketBuf> pkts, Instant now) {
