@@ -27,6 +27,8 @@ namespace stackd {
   X(TcpActiveOpens) X(TcpPassiveOpens) X(TcpAttemptFails) X(TcpEstabResets)              \
   X(TcpCurrEstab) X(TcpInSegs) X(TcpOutSegs) X(TcpRetransSegs) X(TcpInErrs)              \
   X(TcpOutRsts) X(TcpInCsumErrors)                                                       \
+  X(TcpExtSyncookiesSent) X(TcpExtSyncookiesRecv) X(TcpExtSyncookiesFailed)              \
+  X(TcpExtListenOverflows) X(TcpExtListenDrops)                                          \
   X(ArpInRequests) X(ArpInReplies) X(ArpOutRequests) X(ArpOutReplies)                    \
   X(ArpOutGratuitous)
 

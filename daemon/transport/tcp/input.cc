@@ -135,6 +135,28 @@ static void process_text(TcpLayer& L, Tcb& t, SeqNum seq, std::span<const uint8_
   t.ack_now = true;  // RFC 5681 §4.2: a duplicate ACK at once for out-of-order data
 }
 
+// A SYN for a connection in TIME-WAIT (RFC 9293 §3.10.7.4 note, RFC 1122
+// §4.2.2.13, RFC 6191 §2): it may reopen the connection when it cannot be
+// an old duplicate of it. With timestamps on the old connection and on the
+// SYN, its TSval must be newer than TS.Recent (RFC 6191); otherwise its
+// sequence number must lie beyond RCV.NXT. The new connection's ISS is
+// above everything the old one sent (Linux: SND.NXT + 65535 + 2), so old
+// duplicates cannot be taken for new data. true: the SYN was taken.
+bool TcpLayer::time_wait_syn(Tcb& t, const Segment& s, Instant now) {
+  if (!s.syn() || s.rst() || s.has_ack()) return false;
+  const auto& ts = s.h.options.timestamps;
+  const bool newer = t.ts_ok && ts ? static_cast<int32_t>(ts->tsval - t.ts_recent) > 0
+                                   : s.seq.after(t.rcv.nxt);
+  if (!newer) return false;  // answered with an ACK below, as Linux does
+  Tcb* l = listener_for(s);
+  if (l == nullptr) return false;
+  uint32_t iss = (t.snd_max + 65535 + 2).raw();
+  if (iss == 0) iss = 1;
+  to_closed(t);  // the old incarnation ends here (its slot may be freed)
+  listen_input(*l, s, now, iss);
+  return true;
+}
+
 void TcpLayer::segment_arrives(Tcb& t, const Segment& s, Instant now) {
   switch (t.state) {
     case TcpState::kClosed:
@@ -148,6 +170,7 @@ void TcpLayer::segment_arrives(Tcb& t, const Segment& s, Instant now) {
     default:
       break;
   }
+  if (t.state == TcpState::kTimeWait && time_wait_syn(t, s, now)) return;
   using namespace wire::tcp_flag;
   SeqNum seq = s.seq;
   std::span<const uint8_t> text = s.payload;
@@ -245,7 +268,14 @@ void TcpLayer::segment_arrives(Tcb& t, const Segment& s, Instant now) {
       case TcpState::kCloseWait:
         connection_reset(t, ECONNRESET);
         return;
-      default:  // CLOSING, LAST-ACK, TIME-WAIT
+      case TcpState::kTimeWait:
+        // TIME-WAIT assassination (RFC 1337): Linux's default
+        // (tcp_rfc1337 = 0) lets an exact RST end TIME-WAIT early; with
+        // rfc1337 set it is ignored and TIME-WAIT runs its 2*MSL.
+        if (cfg_.rfc1337) return;
+        to_closed(t);
+        return;
+      default:  // CLOSING, LAST-ACK
         to_closed(t);
         return;
     }
@@ -274,6 +304,15 @@ void TcpLayer::segment_arrives(Tcb& t, const Segment& s, Instant now) {
     if (!s.ack.after(t.snd.una) || s.ack.after(t.snd_max)) {
       drops_.drop(DropReason::kTcpAckInvalid);
       send_rst_for(s, now);  // <SEQ=SEG.ACK><CTL=RST>
+      return;
+    }
+    // A full accept queue: Linux (tcp_check_req, tcp_abort_on_overflow = 0)
+    // drops the ACK and keeps the child; its SYN,ACK is resent on the timer
+    // and the peer's next ACK may find room.
+    if (t.parent != kNoTcb && accept_queue_full(*pool_[t.parent])) {
+      counters_.inc(Counter::TcpExtListenOverflows);
+      counters_.inc(Counter::TcpExtListenDrops);
+      drops_.drop(DropReason::kTcpListenOverflow);
       return;
     }
     disarm(t, kTimerRetransmit);

@@ -115,6 +115,13 @@ struct Tcb {
   Instant rtt_start;
   uint32_t retries = 0;        // consecutive RTO expirations (tcp_retries2 / syn_retries)
   Instant first_retrans;       // when the current series of retransmissions began
+                               // (the unacknowledged data's timer started then)
+
+  // ---- RFC 5482 TCP_USER_TIMEOUT (Linux semantics): unacknowledged data
+  // (or an unanswered zero-window / keepalive probe series) older than this
+  // aborts the connection with ETIMEDOUT, instead of the retry counts.
+  Duration user_timeout = Duration::zero();  // zero: off
+  Instant probes_start;        // first unanswered zero-window probe
 
   // ---- RFC 5681 congestion control (the algorithm is chosen per socket)
   CcState cc;
@@ -160,6 +167,11 @@ struct Tcb {
   std::vector<uint32_t> syn_queue;     // listener: children in SYN-RECEIVED
   std::vector<uint32_t> accept_queue;  // listener: established children not yet accepted
   bool accept_queued = false;        // child: sits in its parent's accept queue
+  // listener: when it last answered with a SYN cookie (Linux
+  // tcp_synq_overflow); returning ACKs are checked as cookies only for a
+  // while after that (Linux tcp_synq_no_recent_overflow).
+  Instant syncookie_sent_at;
+  bool syncookie_used = false;
 
   // ---- events for the owner (services / session layer)
   uint32_t owner = 0;         // opaque tag of whoever holds the socket

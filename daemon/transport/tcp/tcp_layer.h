@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -57,8 +58,16 @@ struct TcpConfig {
   // Tests fix the ISS (near 2^32 so wrap-around is exercised); 0 = RFC 6528.
   uint32_t fixed_iss = 0;
   bool use_fixed_iss = false;
-  // RFC 6528 / RFC 6056 secret; the daemon should fill it from a random source.
+  // RFC 6528 / RFC 6056 secret and the SYN-cookie secret (syn_cookie.h).
+  // Inputs: these fixed values are for tests only; the daemon fills both
+  // from getrandom() at start-up (app/main.cc).
   uint64_t isn_key0 = 0x0706050403020100ull, isn_key1 = 0x0f0e0d0c0b0a0908ull;
+  uint64_t cookie_key0 = 0x1716151413121110ull, cookie_key1 = 0x1f1e1d1c1b1a1918ull;
+  // Linux tcp_syncookies = 1: answer with a cookie when the SYN queue is full.
+  bool syncookies = true;
+  // Linux tcp_rfc1337 = 0 (its default): an exact RST kills TIME-WAIT.
+  // 1 = RFC 1337 TIME-WAIT assassination protection: RSTs are ignored there.
+  bool rfc1337 = false;
 };
 
 // A received segment, parsed once (STYLE.md #10).
@@ -145,8 +154,13 @@ class TcpLayer final : public ip::Ipv4ProtocolHandler {
   // ---- internals shared by the .cc files of this folder
   // input.cc
   void segment_arrives(Tcb& t, const Segment& s, Instant now);
+  bool time_wait_syn(Tcb& t, const Segment& s, Instant now);
   // listen.cc
-  void listen_input(Tcb& l, const Segment& s, Instant now);
+  // `tw_iss`: the ISS for a SYN that reopens a connection from TIME-WAIT.
+  void listen_input(Tcb& l, const Segment& s, Instant now,
+                    std::optional<uint32_t> tw_iss = std::nullopt);
+  bool accept_queue_full(const Tcb& l) const;
+  Tcb* listener_for(const Segment& s);
   void child_established(Tcb& c);
   void child_gone(Tcb& c);
   // output.cc
@@ -165,6 +179,8 @@ class TcpLayer final : public ip::Ipv4ProtocolHandler {
   void arm_rto(Tcb& t, Instant now);
   void fire(uint32_t i, TimerKind k, Instant now);
   void enter_time_wait(Tcb& t, Instant now);
+  void clamp_to_user_timeout(Tcb& t, Instant since, Instant planned, Instant now,
+                             TimerKind k = kTimerRetransmit);
   void schedule_ack(Tcb& t, bool full_segment, Instant now);
   // loss_recovery.cc
   void on_dup_ack(Tcb& t, Instant now);
@@ -205,6 +221,10 @@ class TcpLayer final : public ip::Ipv4ProtocolHandler {
   Instant last_now_;
   Instant challenge_window_;
   uint32_t challenge_count_ = 0;
+  // listen.cc: stateless SYN,ACK and the connection a valid cookie rebuilds.
+  void send_cookie_synack(Tcb& l, const Segment& s, Instant now);
+  bool cookie_ack(Tcb& l, const Segment& s, Instant now);
+  uint32_t new_child(Tcb& l, const Segment& s, const ip::Ipv4Route& route);
 };
 
 }  // namespace stackd::tcp

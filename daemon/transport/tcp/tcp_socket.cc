@@ -228,6 +228,12 @@ void TcpSocket::set_cork(bool on, Instant now) {
   if (!on) tcp_->output(t(), now);  // uncorking pushes what was held
 }
 
+int TcpSocket::set_user_timeout(int64_t ms) {
+  if (ms < 0 || ms > INT32_MAX) return -EINVAL;  // Linux: an int, not negative
+  t().user_timeout = Duration::millis(ms);
+  return 0;
+}
+
 void TcpSocket::set_keepalive(bool on, Duration idle, Duration intvl, uint32_t cnt, Instant now) {
   Tcb& c = t();
   c.keepalive = on;

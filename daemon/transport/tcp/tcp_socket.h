@@ -62,6 +62,9 @@ class TcpSocket {
   void set_cork(bool on, Instant now);
   void set_keepalive(bool on, Duration idle, Duration intvl, uint32_t cnt, Instant now);
   int set_congestion(std::string_view name, Instant now) { return tcp_->set_congestion(i_, name, now); }
+  // TCP_USER_TIMEOUT (RFC 5482), milliseconds as Linux takes them; 0 = off
+  // (the retry counts decide), negative = -EINVAL. Accepted sockets inherit it.
+  int set_user_timeout(int64_t ms);
 
   // Readiness bits (poll semantics).
   bool readable() const;  // data, end of stream, error, or a connection to accept

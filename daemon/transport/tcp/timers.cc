@@ -37,6 +37,16 @@ void TcpLayer::schedule_ack(Tcb& t, bool full_segment, Instant now) {
   }
 }
 
+// Linux tcp_clamp_rto_to_user_timeout: the timer does not sleep past the
+// moment the user timeout expires (measured from `since`).
+// `planned`: when timer `k` was just armed to fire.
+void TcpLayer::clamp_to_user_timeout(Tcb& t, Instant since, Instant planned, Instant now,
+                                     TimerKind k) {
+  if (t.user_timeout <= Duration::zero()) return;
+  const Instant deadline = std::max(since + t.user_timeout, now);
+  if (deadline < planned) arm(t, k, deadline);
+}
+
 void TcpLayer::fire(uint32_t i, TimerKind k, Instant now) {
   Tcb& t = *pool_[i];
   switch (k) {
@@ -44,7 +54,12 @@ void TcpLayer::fire(uint32_t i, TimerKind k, Instant now) {
       if (t.state == TcpState::kSynSent || t.state == TcpState::kSynReceived) {
         const uint32_t limit =
             t.state == TcpState::kSynSent ? cfg_.syn_retries : cfg_.synack_retries;
-        if (t.retries >= limit) {
+        // RFC 5482 / Linux tcp_write_timeout: a user timeout replaces the
+        // retry count, measured from the first SYN.
+        const bool expired = t.user_timeout > Duration::zero()
+                                 ? now - t.rtt_start >= t.user_timeout
+                                 : t.retries >= limit;
+        if (expired) {
           counters_.inc(Counter::TcpAttemptFails);
           connection_reset(t, t.soft_error != 0 ? t.soft_error : ETIMEDOUT);
           return;
@@ -52,11 +67,19 @@ void TcpLayer::fire(uint32_t i, TimerKind k, Instant now) {
         ++t.retries;
         t.rtt.backoff();  // RFC 6298 (5.5)
         send_syn(t, now);
+        clamp_to_user_timeout(t, t.rtt_start, now + t.rtt.rto(), now);
         return;
       }
       if (t.snd.una == t.snd_max) return;  // nothing outstanding
-      // Linux tcp_retries2: give up after this many expirations in a row.
-      if (t.retries >= cfg_.retries2) {
+      // The timer was started when the oldest unacknowledged data went out
+      // (or was last acknowledged): one RTO ago.
+      if (t.retries == 0) t.first_retrans = now - t.rtt.rto();
+      // Linux tcp_retries2: give up after this many expirations in a row;
+      // RFC 5482 TCP_USER_TIMEOUT: instead, once the data has waited that long.
+      const bool expired = t.user_timeout > Duration::zero()
+                               ? now - t.first_retrans >= t.user_timeout
+                               : t.retries >= cfg_.retries2;
+      if (expired) {
         send_rst(t, now);
         connection_reset(t, t.soft_error != 0 ? t.soft_error : ETIMEDOUT);
         return;
@@ -75,6 +98,7 @@ void TcpLayer::fire(uint32_t i, TimerKind k, Instant now) {
       retransmit_first(t, now);
       output(t, now);
       arm_rto(t, now);
+      clamp_to_user_timeout(t, t.first_retrans, now + t.rtt.rto(), now);
       return;
     }
     case kTimerPersist: {
@@ -82,11 +106,21 @@ void TcpLayer::fire(uint32_t i, TimerKind k, Instant now) {
       // Linux (tcp_write_wakeup) the probe is <SEQ=SND.UNA-1>, no data: it
       // draws an ACK with the current window and occupies no sequence space.
       if (t.snd.wnd != 0 || !is_synchronized(t.state)) return;
+      // RFC 5482 / Linux tcp_probe_timer: a zero window that stays shut
+      // longer than the user timeout since the first probe aborts too.
+      if (t.probes == 0) t.probes_start = now;
+      if (t.user_timeout > Duration::zero() && now - t.probes_start >= t.user_timeout) {
+        send_rst(t, now);
+        connection_reset(t, ETIMEDOUT);
+        return;
+      }
       send_segment(t, t.snd.una - 1, 0, wire::tcp_flag::kAck, now);
       ++t.probes;
       Duration next = t.rtt.rto();
       for (uint32_t p = 0; p < t.probes && next < cfg_.rtt.max_rto; ++p) next = next * 2;
-      arm(t, kTimerPersist, now + std::min(next, cfg_.rtt.max_rto));
+      const Instant at = now + std::min(next, cfg_.rtt.max_rto);
+      arm(t, kTimerPersist, at);
+      clamp_to_user_timeout(t, t.probes_start, at, now, kTimerPersist);
       return;
     }
     case kTimerDelayedAck:
@@ -104,7 +138,11 @@ void TcpLayer::fire(uint32_t i, TimerKind k, Instant now) {
         arm(t, kTimerKeepalive, t.last_rcv + t.keep_idle);
         return;
       }
-      if (t.probes >= t.keep_cnt) {
+      // Linux tcp_keepalive_timer: with a user timeout, give up once the
+      // peer has been silent that long and a probe went unanswered.
+      if (t.user_timeout > Duration::zero()
+              ? t.probes > 0 && now - t.last_rcv >= t.user_timeout
+              : t.probes >= t.keep_cnt) {
         send_rst(t, now);
         connection_reset(t, ETIMEDOUT);
         return;
