@@ -113,13 +113,14 @@ static void process_text(TcpLayer& L, Tcb& t, SeqNum seq, std::span<const uint8_
     const bool had_islands = !t.rx_ranges.empty();
     uint32_t n = t.rcv_ring.write(text);
     t.rcv.nxt += n;
-    if (had_islands) {
-      // The hole before held islands is (partly) filled: jump over them.
-      SeqNum to = t.rx_ranges.advance(t.rcv.nxt);
+    // The hole before held islands is (partly) filled: jump over every
+    // island it now reaches (advance also keeps RxRanges' base at rcv.nxt).
+    SeqNum to = t.rx_ranges.advance(t.rcv.nxt);
+    if (to.after(t.rcv.nxt)) {
       t.rcv_ring.commit((to - t.rcv.nxt).v);
       t.rcv.nxt = to;
-      t.ack_now = true;  // RFC 5681 §4.2: ACK at once when a hole is filled
     }
+    if (had_islands) t.ack_now = true;  // RFC 5681 §4.2: ACK at once when a hole is filled
     t.bytes_received += n;
     L.notify(t);
     if (!t.ack_now) L.schedule_ack(t, text.size() >= t.eff_mss, now);
@@ -128,9 +129,18 @@ static void process_text(TcpLayer& L, Tcb& t, SeqNum seq, std::span<const uint8_
   // Out of order: into the ring at seq - rcv.nxt, remembered in RxRanges.
   const uint32_t off = (seq - t.rcv.nxt).v;
   const uint32_t placed = t.rcv_ring.write_at(off, text);
-  if (placed == 0 ||
-      t.rx_ranges.add(t.rcv.nxt, seq, seq + placed) == RxRanges::AddResult::kNoRoom) {
+  const RxRanges::AddResult r =
+      placed == 0 ? RxRanges::AddResult::kNoRoom : t.rx_ranges.add(t.rcv.nxt, seq, seq + placed);
+  if (r == RxRanges::AddResult::kNoRoom) {
     L.drops().drop(DropReason::kTcpOutOfOrder);
+  } else if (r == RxRanges::AddResult::kDuplicate) {
+    // RFC 2883 §4: a duplicate of data held out of order is D-SACKed too.
+    if (t.sack_ok) {
+      t.rx_ranges.note_dsack(seq, seq + placed);
+      L.counters().inc(Counter::TcpExtTCPDSACKOfoSent);
+    }
+  } else {
+    L.counters().inc(Counter::TcpExtTCPOFOQueue);
   }
   t.ack_now = true;  // RFC 5681 §4.2: a duplicate ACK at once for out-of-order data
 }
@@ -222,8 +232,10 @@ void TcpLayer::segment_arrives(Tcb& t, const Segment& s, Instant now) {
   }
   if (!ok) {
     // RFC 2883 §4: report a wholly duplicate segment as a D-SACK block.
-    if (t.sack_ok && !text.empty() && (seq + seg_len).before_eq(t.rcv.nxt))
+    if (t.sack_ok && !text.empty() && (seq + seg_len).before_eq(t.rcv.nxt)) {
       t.rx_ranges.note_dsack(seq, seq + static_cast<uint32_t>(text.size()));
+      counters_.inc(Counter::TcpExtTCPDSACKOldSent);
+    }
     drops_.drop(DropReason::kTcpUnacceptable);
     if (!rst) {  // <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>
       t.ack_now = true;
@@ -234,7 +246,10 @@ void TcpLayer::segment_arrives(Tcb& t, const Segment& s, Instant now) {
   // Trim to the window: the part before rcv.nxt (a partial duplicate) ...
   if (seq.before(t.rcv.nxt)) {
     const uint32_t d = (t.rcv.nxt - seq).v;
-    if (t.sack_ok) t.rx_ranges.note_dsack(seq, t.rcv.nxt);
+    if (t.sack_ok && !text.empty()) {
+      t.rx_ranges.note_dsack(seq, t.rcv.nxt);
+      counters_.inc(Counter::TcpExtTCPDSACKOldSent);
+    }
     text = text.subspan(std::min<size_t>(d, text.size()));
     seq = t.rcv.nxt;
   }
@@ -344,15 +359,19 @@ void TcpLayer::segment_arrives(Tcb& t, const Segment& s, Instant now) {
     return;
   }
   const uint32_t seg_wnd = static_cast<uint32_t>(s.h.window) << t.snd_wscale;
+  const SackUpdate sack = sack_input(t, s);  // RFC 6675 §5 scoreboard (loss_recovery.cc)
   if (s.ack.after(t.snd.una)) {
     const uint32_t acked = (s.ack - t.snd.una).v;
     // RFC 6298 (5.x) / Karn: an RTT sample from timestamps, else from the
     // timed segment if it was never retransmitted.
+    t.last_rtt_sample = Duration{-1};
     if (t.ts_ok && ts && ts->tsecr != 0) {
-      t.rtt.sample(Duration::millis(static_cast<int32_t>(tsval(t, now) - ts->tsecr)));
+      t.last_rtt_sample = Duration::millis(static_cast<int32_t>(tsval(t, now) - ts->tsecr));
+      t.rtt.sample(t.last_rtt_sample);
       t.rtt_timing = false;
     } else if (t.rtt_timing && s.ack.after_eq(t.rtt_seq)) {
-      t.rtt.sample(now - t.rtt_start);
+      t.last_rtt_sample = now - t.rtt_start;
+      t.rtt.sample(t.last_rtt_sample);
       t.rtt_timing = false;
     }
     t.rtt.reset_backoff();
@@ -364,16 +383,18 @@ void TcpLayer::segment_arrives(Tcb& t, const Segment& s, Instant now) {
     t.bytes_acked += acked;
     t.retries = 0;
     t.probes = 0;
-    on_new_ack(t, acked, now);
+    on_new_ack(t, acked, sack, now);
     // RFC 6298 (5.2)/(5.3): stop the timer when all is acknowledged, else restart it.
     if (t.snd.una == t.snd_max)
       disarm(t, kTimerRetransmit);
     else
       arm_rto(t, now);
     notify(t);
-  } else if (s.ack == t.snd.una && text.empty() && !fin && seg_wnd == t.snd.wnd &&
-             t.snd.una != t.snd_max) {
-    on_dup_ack(t, now);  // RFC 5681 §2 duplicate ACK, conditions (a)-(e)
+  } else if (s.ack == t.snd.una && t.snd.una != t.snd_max &&
+             (t.sack_ok || (text.empty() && !fin && seg_wnd == t.snd.wnd))) {
+    // RFC 5681 §2 duplicate ACK, conditions (a)-(e); with SACK, RFC 6675 §2
+    // (it must SACK new data: on_dup_ack decides).
+    on_dup_ack(t, sack, now);
   }
   // Window update (RFC 9293 §3.10.7.4 fifth, ESTABLISHED): from a segment
   // newer than the last one that updated it.
@@ -433,8 +454,26 @@ void TcpLayer::segment_arrives(Tcb& t, const Segment& s, Instant now) {
       break;  // CLOSE-WAIT, CLOSING, LAST-ACK, TIME-WAIT: the peer already sent FIN
   }
 
-  // eighth, check the FIN bit (only when everything before it has arrived)
-  if (fin && seq + static_cast<uint32_t>(text.size()) == t.rcv.nxt) {
+  // eighth, check the FIN bit (only when everything before it has arrived).
+  // An out-of-order FIN is remembered and takes effect once rcv.nxt reaches
+  // it (RFC 9293 §3.10.7.4 seventh: segments beyond rcv.nxt are "held for
+  // later processing"), so the peer need not resend it.
+  SeqNum fin_at = seq + static_cast<uint32_t>(text.size());
+  if (fin && fin_at.after(t.rcv.nxt) && !t.fin_received) {
+    t.fin_pending = true;
+    t.rcv_fin_seq = fin_at;
+    t.ack_now = true;  // RFC 5681 §4.2: out of order, a duplicate ACK at once
+    fin = false;
+  }
+  if (!fin && t.fin_pending && !t.rcv.nxt.before(t.rcv_fin_seq)) {
+    t.fin_pending = false;  // data ran past a FIN that was not one: forget it
+    if (t.rcv.nxt == t.rcv_fin_seq) {
+      fin = true;
+      fin_at = t.rcv_fin_seq;
+    }
+  }
+  if (fin && fin_at == t.rcv.nxt) {
+    t.fin_pending = false;
     t.rcv.nxt += 1;
     t.fin_received = true;
     t.ack_now = true;

@@ -1,14 +1,148 @@
-// Loss recovery from duplicate ACKs: fast retransmit and fast recovery
-// (RFC 5681 §3.2) with NewReno's partial-ACK handling (RFC 6582), and the
-// congestion-control hooks of every new ACK. Limited transmit (RFC 3042)
-// is the window bonus in TcpLayer::usable_window (output.cc).
+// Loss recovery from duplicate ACKs and SACK information:
+//  - with SACK (RFC 2018 negotiated): RFC 6675 conservative SACK-based
+//    recovery on the TCB's SackScoreboard (entry on DupThresh duplicate ACKs
+//    or IsLost(snd.una), RecoveryPoint, pipe-limited transmission by
+//    NextSeg() rules 1-4 incl. the rescue retransmission);
+//  - without SACK: fast retransmit / fast recovery (RFC 5681 §3.2) with
+//    NewReno's partial-ACK handling (RFC 6582).
+// And the congestion-control hooks of every new ACK (AckEvent). Limited
+// transmit (RFC 3042) and the pipe limit of new data are in
+// TcpLayer::usable_window (output.cc).
 #include <algorithm>
 
 #include "transport/tcp/tcp_layer.h"
 
 namespace stackd::tcp {
 
-void TcpLayer::on_dup_ack(Tcb& t, Instant now) {
+namespace {
+
+uint32_t pipe_of(const Tcb& t) {
+  return t.scoreboard.pipe(t.snd.una, t.snd_max, t.high_rxt, t.eff_mss);
+}
+
+}  // namespace
+
+// The SACK blocks of an acceptable ACK into the scoreboard (RFC 6675 §5:
+// "update the scoreboard"), D-SACKs counted (RFC 2883 §4). `s.ack` has
+// passed the RFC 5961 §5.2 bounds; snd.una is not yet advanced.
+SackUpdate TcpLayer::sack_input(Tcb& t, const Segment& s) {
+  SackUpdate u;
+  if (!t.sack_ok) return u;
+  const SeqNum una = s.ack.after(t.snd.una) ? s.ack : t.snd.una;
+  const auto& o = s.h.options;
+  std::array<SackBlock, 4> b;
+  const size_t n = std::min<size_t>(o.sack_count, b.size());
+  for (size_t i = 0; i < n; ++i) b[i] = {SeqNum(o.sack[i].left), SeqNum(o.sack[i].right)};
+  if (n == 0) {
+    t.scoreboard.advance(una);
+    return u;
+  }
+  u = t.scoreboard.update(una, t.snd_max, std::span<const SackBlock>(b.data(), n));
+  if (u.dsack) counters_.inc(Counter::TcpExtTCPDSACKRecv);
+  return u;
+}
+
+// One retransmission of [b.start, b.end) during recovery: cut at the end of
+// the data, with our FIN if the range covers it.
+bool TcpLayer::retransmit_range(Tcb& t, SackBlock b, Instant now) {
+  const SeqNum data_end(t.snd_ring.tail());
+  const SeqNum end = b.end.after(data_end) ? data_end : b.end;
+  const uint32_t len = end.after(b.start) ? (end - b.start).v : 0;
+  uint8_t flags = wire::tcp_flag::kAck;
+  if (t.fin_sent && b.end.after(t.fin_seq) && !b.start.after(t.fin_seq) &&
+      b.start + len == t.fin_seq)
+    flags |= wire::tcp_flag::kFin;
+  if (len == 0 && !(flags & wire::tcp_flag::kFin)) return false;
+  if (!send_segment(t, b.start, len, flags, now)) return false;
+  counters_.inc(Counter::TcpExtTCPFastRetrans);
+  // Karn: no RTT sample from a segment that was resent.
+  if (t.rtt_timing && b.start.before(t.rtt_seq)) t.rtt_timing = false;
+  return true;
+}
+
+// RFC 6675 §5 (C): while cwnd - pipe >= 1 SMSS, send by NextSeg():
+// rule 1 (a lost hole), rule 2 (new data, by output()), rule 3 (any hole),
+// rule 4 (one rescue retransmission per recovery episode).
+void TcpLayer::sack_transmit(Tcb& t, Instant now) {
+  for (int guard = 0; guard < 1024; ++guard) {
+    const uint32_t pipe = pipe_of(t);
+    if (t.cc.cwnd < pipe + t.eff_mss) break;
+    if (auto h = t.scoreboard.next_seg(t.snd.una, t.high_rxt, t.eff_mss)) {
+      if (!retransmit_range(t, *h, now)) break;
+      t.high_rxt = h->end;  // RFC 6675 §4 (C.3): HighRxt
+      continue;
+    }
+    const SeqNum before = t.snd.nxt;
+    output(t, now);  // rule 2: new data, limited by usable_window (pipe)
+    if (t.snd.nxt != before) continue;
+    if (auto h = t.scoreboard.next_hole(t.snd.una, t.high_rxt, t.eff_mss)) {
+      if (!retransmit_range(t, *h, now)) break;
+      t.high_rxt = h->end;
+      continue;
+    }
+    // Rule 4 (RFC 6675 §4 (4)): RescueRxt unset or below snd.una, and no
+    // new data was sent. Deviation: only if the highest unSACKed octet was
+    // not already resent in this episode (at or above HighRxt); the RFC
+    // would resend it again, which only duplicates a retransmission.
+    if (!t.rescue_valid || t.rescue_rxt.before(t.snd.una)) {
+      if (auto hi = t.scoreboard.highest_unsacked(t.snd.una, t.snd_max);
+          hi && hi->after_eq(t.high_rxt)) {
+        const SeqNum end = *hi + 1;
+        const uint32_t len = std::min<uint32_t>(t.eff_mss, (end - t.snd.una).v);
+        if (retransmit_range(t, {end - len, end}, now)) {
+          t.rescue_rxt = t.recover;
+          t.rescue_valid = true;
+          continue;
+        }
+      }
+    }
+    break;
+  }
+}
+
+// RFC 6675 §5 steps (1)-(4): enter loss recovery.
+void TcpLayer::enter_sack_recovery(Tcb& t, Instant now) {
+  const uint32_t flight = (t.snd_max - t.snd.una).v;  // RFC 5681 FlightSize
+  t.in_recovery = true;
+  t.sack_recovery = true;
+  t.recover = t.snd_max;  // (1) RecoveryPoint = HighData
+  counters_.inc(Counter::TcpExtTCPSACKRecovery);
+  if (t.ca) t.ca->on_enter_recovery(t.cc, flight, now);  // (2) ssthresh = cwnd = f(FlightSize)
+  t.cc.cwnd = std::max<uint32_t>(t.cc.cwnd, t.eff_mss);
+  // (3) retransmit the segment at snd.una (HighACK + 1); HighRxt and
+  // RescueRxt to its end (no premature rescue retransmission).
+  t.high_rxt = t.snd.una;
+  SeqNum end = t.snd.una + std::min<uint32_t>(t.eff_mss, flight);
+  if (auto h = t.scoreboard.next_hole(t.snd.una, t.snd.una, t.eff_mss)) end = h->end;
+  if (retransmit_range(t, {t.snd.una, end}, now)) {
+    t.high_rxt = end;
+    t.rescue_rxt = end;
+    t.rescue_valid = true;
+  }
+  arm_rto(t, now);
+  sack_transmit(t, now);  // (4) SetPipe, then (C)
+}
+
+// An ACK that did not advance snd.una. With SACK it is a duplicate in RFC
+// 6675 §2's sense only if it SACKed new data; without SACK, RFC 5681 §2's
+// conditions were checked by the caller.
+void TcpLayer::on_dup_ack(Tcb& t, const SackUpdate& su, Instant now) {
+  if (t.sack_ok) {
+    if (su.newly_sacked != 0) ++t.dupacks;
+    if (t.in_recovery) {
+      sack_transmit(t, now);  // RFC 6675 §5 (C)
+      return;
+    }
+    // RFC 6675 §5: DupThresh duplicates, or IsLost(snd.una); not for
+    // duplicates of a window already recovered or timed out (RFC 6582 §4).
+    if ((t.dupacks >= SackScoreboard::kDupThresh || t.scoreboard.is_lost(t.snd.una, t.eff_mss)) &&
+        t.snd.una.after_eq(t.recover) && t.snd.una != t.snd_max) {
+      enter_sack_recovery(t, now);
+      return;
+    }
+    output(t, now);  // RFC 3042 limited transmit
+    return;
+  }
   ++t.dupacks;
   const uint32_t in_flight = (t.snd_max - t.snd.una).v;
   if (t.in_recovery) {
@@ -22,52 +156,80 @@ void TcpLayer::on_dup_ack(Tcb& t, Instant now) {
     // (duplicates of an old window after an RTO do not start recovery).
     if (!t.snd.una.after(t.recover)) return;
     t.in_recovery = true;
+    t.sack_recovery = false;
     t.recover = t.snd_max;
+    counters_.inc(Counter::TcpExtTCPRenoRecovery);
     if (t.ca) t.ca->on_enter_recovery(t.cc, in_flight, now);
     // RFC 5681 §3.2 steps 2-3: retransmit the lost segment, cwnd = ssthresh + 3*SMSS.
     t.cc.cwnd = t.cc.ssthresh + 3u * t.eff_mss;
-    t.rtt_timing = false;  // Karn
-    const SeqNum keep = t.snd.nxt;
-    t.snd.nxt = t.snd.una;
-    const SeqNum data_end(t.snd_ring.tail());
-    const uint32_t len = std::min<uint32_t>(t.eff_mss, (data_end - t.snd.una).v);
-    send_segment(t, t.snd.una, len, wire::tcp_flag::kAck, now);
-    t.snd.nxt = keep;
+    const uint32_t len = std::min<uint32_t>(t.eff_mss, (t.snd_max - t.snd.una).v);
+    retransmit_range(t, {t.snd.una, t.snd.una + len}, now);
     arm_rto(t, now);
     return;
   }
   output(t, now);  // RFC 3042 limited transmit for the first two
 }
 
-void TcpLayer::on_new_ack(Tcb& t, uint32_t acked, Instant now) {
+void TcpLayer::on_new_ack(Tcb& t, uint32_t acked, const SackUpdate& su, Instant now) {
   if (t.in_recovery) {
     if (t.snd.una.after_eq(t.recover)) {
-      // RFC 6582 §3.2 step 3 (full acknowledgment): leave recovery.
+      // RFC 6675 §5 (A) / RFC 6582 §3.2 step 3 (full acknowledgment):
+      // leave recovery.
       t.in_recovery = false;
+      t.sack_recovery = false;
+      t.rescue_valid = false;
       t.dupacks = 0;
       if (t.ca) t.ca->on_exit_recovery(t.cc, now);
       return;
     }
+    if (t.sack_recovery) {
+      // RFC 6675 §5 (C): a cumulative ACK inside recovery is a
+      // transmission opportunity like any other.
+      if (t.high_rxt.before(t.snd.una)) t.high_rxt = t.snd.una;
+      sack_transmit(t, now);
+      return;
+    }
     // RFC 6582 §3.2 step 3 (partial acknowledgment): retransmit the first
     // unacknowledged segment, deflate cwnd by the amount acked, add SMSS back.
-    const SeqNum data_end(t.snd_ring.tail());
-    const uint32_t len = std::min<uint32_t>(t.eff_mss, (data_end - t.snd.una).v);
-    if (len != 0) send_segment(t, t.snd.una, len, wire::tcp_flag::kAck, now);
+    const uint32_t len = std::min<uint32_t>(t.eff_mss, (t.snd_max - t.snd.una).v);
+    retransmit_range(t, {t.snd.una, t.snd.una + len}, now);
     t.cc.cwnd = t.cc.cwnd > acked ? t.cc.cwnd - acked : 0;
     t.cc.cwnd += t.eff_mss;
     return;
   }
+  // RFC 6675 §5: a cumulative ACK resets DupAcks (SACK); RFC 5681 likewise.
   t.dupacks = 0;
-  if (!t.ca) return;
-  AckEvent ev;
-  ev.now = now;
-  ev.bytes_acked = acked;
-  ev.bytes_in_flight = (t.snd_max - t.snd.una).v;
-  ev.rtt_sample = t.rtt.has_sample() ? t.rtt.srtt() : Duration{-1};
-  ev.min_rtt = t.rtt.min_rtt();
-  ev.delivered = t.bytes_acked;
-  ev.app_limited = t.snd_ring.size() <= ev.bytes_in_flight;
-  t.ca->on_ack(t.cc, ev);
+  if (t.ca) {
+    AckEvent ev;
+    ev.now = now;
+    ev.bytes_acked = acked + su.newly_sacked;
+    ev.bytes_in_flight = t.sack_ok ? pipe_of(t) : (t.snd_max - t.snd.una).v;
+    ev.rtt_sample = t.last_rtt_sample;
+    ev.min_rtt = t.rtt.min_rtt();
+    ev.srtt = t.rtt.has_sample() ? t.rtt.srtt() : Duration{-1};
+    ev.delivered = t.bytes_acked + t.scoreboard.sacked_bytes();
+    ev.app_limited = t.snd_ring.size() <= (t.snd_max - t.snd.una).v;
+    t.ca->on_ack(t.cc, ev);
+  }
+  // RFC 6675 §5: SACKed data may already show snd.una's segment lost.
+  if (t.sack_ok && t.snd.una != t.snd_max && t.snd.una.after_eq(t.recover) &&
+      t.scoreboard.is_lost(t.snd.una, t.eff_mss))
+    enter_sack_recovery(t, now);
+}
+
+// RFC 6298 (5.4)-(5.6) expiry, the recovery side: leave recovery, and
+// forget SACK information (RFC 2018 §8, RFC 6675 §5.1: the receiver may
+// have reneged); RecoveryPoint = HighData so old duplicates do not start a
+// new recovery (RFC 6582 §4, RFC 6675 §5.1).
+void TcpLayer::on_rto_recovery(Tcb& t) {
+  counters_.inc(Counter::TcpExtTCPTimeouts);
+  t.in_recovery = false;
+  t.sack_recovery = false;
+  t.rescue_valid = false;
+  t.dupacks = 0;
+  t.recover = t.snd_max;
+  t.scoreboard.clear();
+  t.high_rxt = t.snd.una;
 }
 
 }  // namespace stackd::tcp

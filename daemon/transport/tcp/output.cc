@@ -158,8 +158,19 @@ void TcpLayer::send_rst_for(const Segment& s, Instant now) {
 // what is in flight, plus RFC 3042 limited transmit (one segment for each
 // of the first two duplicate ACKs).
 uint32_t TcpLayer::usable_window(const Tcb& t) const {
+  if (t.sack_recovery) {
+    // RFC 6675 §5 (C): new data only while cwnd - pipe >= 1 SMSS (the
+    // caller checks the SMSS), and within the peer's window.
+    const uint32_t pipe = t.scoreboard.pipe(t.snd.una, t.snd_max, t.high_rxt, t.eff_mss);
+    const uint32_t flight = (t.snd.nxt - t.snd.una).v;
+    const uint32_t cwnd_room = t.cc.cwnd > pipe ? t.cc.cwnd - pipe : 0;
+    const uint32_t rwnd_room = t.snd.wnd > flight ? t.snd.wnd - flight : 0;
+    return std::min(cwnd_room, rwnd_room);
+  }
   uint32_t cwnd = t.cc.cwnd;
-  if (!t.in_recovery && t.dupacks > 0 && t.dupacks < 3) cwnd += t.dupacks * t.eff_mss;
+  // RFC 3042: only for previously unsent data (not while resending after an RTO).
+  if (!t.in_recovery && t.dupacks > 0 && t.dupacks < 3 && t.snd.nxt == t.snd_max)
+    cwnd += t.dupacks * t.eff_mss;
   const uint32_t wnd = std::min(t.snd.wnd, cwnd);
   const uint32_t in_flight = (t.snd.nxt - t.snd.una).v;
   return wnd > in_flight ? wnd - in_flight : 0;

@@ -22,6 +22,7 @@
 #include "transport/tcp/congestion.h"
 #include "transport/tcp/rtt.h"
 #include "transport/tcp/rx_ranges.h"
+#include "transport/tcp/sack_scoreboard.h"
 #include "transport/tcp/seq.h"
 
 namespace stackd::tcp {
@@ -128,7 +129,14 @@ struct Tcb {
   std::unique_ptr<CongestionControl> ca;
   uint32_t dupacks = 0;        // RFC 5681 §2 duplicate ACK count
   bool in_recovery = false;    // RFC 6582 fast recovery
-  SeqNum recover;              // RFC 6582 "recover"
+  SeqNum recover;              // RFC 6582 "recover" = RFC 6675 RecoveryPoint
+  // ---- RFC 6675 SACK-based loss recovery (loss_recovery.cc)
+  SackScoreboard scoreboard;   // what the peer SACKed in [snd.una, snd_max)
+  bool sack_recovery = false;  // in_recovery by RFC 6675 (else RFC 6582 NewReno)
+  SeqNum high_rxt;             // RFC 6675 HighRxt + 1 (sack_scoreboard.h convention)
+  SeqNum rescue_rxt;           // RFC 6675 RescueRxt (valid if rescue_valid)
+  bool rescue_valid = false;
+  Duration last_rtt_sample{-1};  // the RTT sample of the ACK being processed (AckEvent)
   Instant last_send;           // RFC 5681 §4.1 idle restart
 
   // ---- timers
@@ -147,6 +155,8 @@ struct Tcb {
   SeqNum fin_seq;           // sequence number of our FIN once sent (valid if fin_sent)
   bool fin_sent = false;
   bool fin_received = false;
+  bool fin_pending = false;  // an out-of-order FIN is held until rcv.nxt reaches rcv_fin_seq
+  SeqNum rcv_fin_seq;        // sequence number of the peer's FIN when fin_pending
 
   // ---- socket options and user state
   bool nodelay = false;     // TCP_NODELAY: no Nagle

@@ -10,7 +10,7 @@
 //   listen.cc         LISTEN: SYN and accept queues
 //   output.cc         segments cut from the send ring, ACKs, RSTs, options
 //   timers.cc         RTO, persist, delayed ACK, keepalive, TIME-WAIT
-//   loss_recovery.cc  duplicate ACKs, fast retransmit, NewReno
+//   loss_recovery.cc  SACK recovery (RFC 6675), fast retransmit, NewReno (RFC 6582)
 //   tcp_socket.*      the API the services and the session layer use
 //
 //   TcpLayer tcp(ip, counters, drops);      // registers for protocol 6
@@ -183,8 +183,13 @@ class TcpLayer final : public ip::Ipv4ProtocolHandler {
                              TimerKind k = kTimerRetransmit);
   void schedule_ack(Tcb& t, bool full_segment, Instant now);
   // loss_recovery.cc
-  void on_dup_ack(Tcb& t, Instant now);
-  void on_new_ack(Tcb& t, uint32_t acked, Instant now);
+  SackUpdate sack_input(Tcb& t, const Segment& s);  // SACK blocks into the scoreboard
+  void on_dup_ack(Tcb& t, const SackUpdate& su, Instant now);
+  void on_new_ack(Tcb& t, uint32_t acked, const SackUpdate& su, Instant now);
+  void on_rto_recovery(Tcb& t);  // RTO: leave recovery, forget SACK information
+  void enter_sack_recovery(Tcb& t, Instant now);  // RFC 6675 §5
+  void sack_transmit(Tcb& t, Instant now);        // RFC 6675 §5 (C), NextSeg() rules 1-4
+  bool retransmit_range(Tcb& t, SackBlock b, Instant now);
   // tcp_layer.cc
   void set_state(Tcb& t, TcpState s);
   void connection_reset(Tcb& t, int err);  // to CLOSED with an error for the owner

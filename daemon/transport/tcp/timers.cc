@@ -90,9 +90,7 @@ void TcpLayer::fire(uint32_t i, TimerKind k, Instant now) {
       // to the loss window; the rest is resent as the window opens again.
       const uint32_t in_flight = (t.snd_max - t.snd.una).v;
       if (t.ca) t.ca->on_rto(t.cc, in_flight, now);
-      t.in_recovery = false;
-      t.dupacks = 0;
-      t.recover = t.snd_max;  // RFC 6582 §4: no fast retransmit for old duplicates
+      on_rto_recovery(t);  // RFC 6582 §4 recover, RFC 2018 §8 scoreboard (loss_recovery.cc)
       t.rtt_timing = false;   // Karn
       t.rtt.backoff();
       retransmit_first(t, now);

@@ -1,0 +1,313 @@
+// Loss recovery, RFC-figure style: the peer ACKs (with SACK blocks) as if
+// some of our segments were lost, and we check which segments are resent,
+// once each, and cwnd/ssthresh. With SACK: RFC 6675 (entry on DupThresh or
+// IsLost(snd.una), pipe-limited NextSeg() rules, rescue retransmission,
+// RTO clears the scoreboard). Without: RFC 6582 NewReno partial ACKs.
+// Receiver side: D-SACK (RFC 2883) for duplicates, an out-of-order FIN.
+// Segments are 1000 bytes (MSS 1000), congestion control "reno" so the
+// windows are the RFC 5681 numbers; both ISSs are near 2^32.
+#include <utility>
+
+#include "tcp_fixture.h"
+
+namespace stackd::tcp::testing {
+namespace {
+
+constexpr uint32_t L = kLocalIss, R = kRemoteIss;
+constexpr uint32_t B = L + 1;  // our first data octet
+constexpr uint32_t M = 1000;   // MSS
+using Blocks = std::vector<std::pair<uint32_t, uint32_t>>;  // offsets from B
+
+class Recovery : public TcpFixture {
+ protected:
+  TcpSocket& open(bool sack) {
+    auto cfg = tcp_cfg();
+    cfg.sack = sack;
+    cfg.congestion = "reno";
+    cfg_override = cfg;
+    TcpSocket& l = listening();
+    send({.flags = kSyn, .seq = R, .mss = M, .sack_perm = sack});
+    next_emit();
+    send({.flags = kAck, .seq = R + 1, .ack = L + 1});
+    auto c = l.accept();
+    EXPECT_TRUE(c);
+    held.push_back(std::move(*c));
+    TcpSocket& s = held.back();
+    s.set_nodelay(true);
+    return s;
+  }
+  // Send `n` segments of data and swallow them (the IW is 10 segments).
+  void send_segments(TcpSocket& c, int n) {
+    for (int i = 0; i < n; ++i) {
+      EXPECT_EQ(c.send(bytes(M, static_cast<uint8_t>(i)), now()), M);
+      expect_data(B + i * M, M);
+    }
+  }
+  // An ACK from the peer, SACK blocks as offsets from B.
+  void ack(uint32_t a, const Blocks& blocks = {}) {
+    wire::TcpRepr h;
+    h.src_port = kRemotePort;
+    h.dst_port = kLocalPort;
+    h.seq = R + 1;
+    h.ack = a;
+    h.flags = kAck;
+    h.window = 65535;
+    for (auto [s, e] : blocks)
+      h.options.sack[h.options.sack_count++] = {B + s, B + e};
+    std::vector<uint8_t> b(h.buffer_len());
+    h.emit(b, IpAddr(A("10.0.0.1")), IpAddr(A("10.0.0.2")));
+    rx(packet(hdr(6), b));
+  }
+  void expect_data(uint32_t seq, size_t len) {
+    std::vector<uint8_t> data;
+    auto r = next_emit(&data);
+    ASSERT_TRUE(r) << "nothing sent, wanted seq " << seq - B;
+    EXPECT_EQ(r->seq, seq) << "offset " << r->seq - B << " instead of " << seq - B;
+    EXPECT_EQ(data.size(), len);
+  }
+  Tcb& tcb(TcpSocket& c) { return tcp().tcb(c.index()); }
+  uint64_t retrans() const { return counters[Counter::TcpRetransSegs]; }
+};
+
+// RFC 6675 §5: one loss. Three duplicate ACKs SACKing 1, 2, 3 segments
+// above snd.una start recovery; the first segment is resent once; cwnd =
+// ssthresh = FlightSize / 2; later SACKs send nothing (pipe >= cwnd, no
+// other hole); the cumulative ACK past RecoveryPoint ends recovery.
+TEST_F(Recovery, SackOneLoss) {
+  TcpSocket& c = open(true);
+  send_segments(c, 10);
+  ack(B, {{M, 2 * M}});
+  ack(B, {{M, 3 * M}});
+  expect_no_emit();  // limited transmit, but no new data
+  ack(B, {{M, 4 * M}});
+  expect_data(B, M);
+  Tcb& t = tcb(c);
+  EXPECT_TRUE(t.in_recovery);
+  EXPECT_EQ(t.cc.ssthresh, 5 * M);
+  EXPECT_EQ(t.cc.cwnd, 5 * M);
+  for (uint32_t k = 5; k <= 10; ++k) ack(B, {{M, k * M}});
+  expect_no_emit();
+  ack(B + 10 * M);
+  expect_no_emit();
+  EXPECT_FALSE(t.in_recovery);
+  EXPECT_EQ(t.cc.cwnd, 5 * M);
+  EXPECT_EQ(retrans(), 1u);
+  EXPECT_EQ(counters[Counter::TcpExtTCPSACKRecovery], 1u);
+  EXPECT_EQ(counters[Counter::TcpExtTCPFastRetrans], 1u);
+}
+
+// Two losses (segments 0 and 2): segment 2 is resent only when IsLost()
+// says so (3 segments SACKed above it) and pipe leaves room (rule 1); the
+// partial ACK then allows the rescue retransmission of the tail (rule 4),
+// once.
+TEST_F(Recovery, SackTwoLossesAndRescue) {
+  TcpSocket& c = open(true);
+  send_segments(c, 10);
+  ack(B, {{M, 2 * M}});
+  ack(B, {{3 * M, 4 * M}, {M, 2 * M}});
+  expect_no_emit();
+  ack(B, {{3 * M, 5 * M}, {M, 2 * M}});  // 3 dup ACKs: enter recovery
+  expect_data(B, M);
+  ack(B, {{3 * M, 6 * M}, {M, 2 * M}});  // segment 2 now lost, but pipe = cwnd
+  expect_no_emit();
+  ack(B, {{3 * M, 7 * M}, {M, 2 * M}});  // pipe 4000 < cwnd 5000: rule 1
+  expect_data(B + 2 * M, M);
+  expect_no_emit();
+  ack(B + 2 * M, {{3 * M, 7 * M}});  // partial ACK: rescue the highest unSACKed segment
+  expect_data(B + 9 * M, M);
+  expect_no_emit();
+  ack(B + 2 * M, {{3 * M, 8 * M}});
+  ack(B + 8 * M);
+  expect_no_emit();  // no second rescue in one episode
+  ack(B + 10 * M);
+  EXPECT_FALSE(tcb(c).in_recovery);
+  EXPECT_EQ(retrans(), 3u);
+}
+
+// Four losses in one window (0, 2, 4, 6): recovery starts on IsLost(snd.una)
+// by three discontiguous SACKed ranges; each lost segment is resent once,
+// in order, as SACKs mark it lost and pipe allows.
+TEST_F(Recovery, SackManyLosses) {
+  TcpSocket& c = open(true);
+  send_segments(c, 10);
+  ack(B, {{M, 2 * M}});
+  ack(B, {{3 * M, 4 * M}, {M, 2 * M}});
+  ack(B, {{5 * M, 6 * M}, {3 * M, 4 * M}, {M, 2 * M}});
+  expect_data(B, M);
+  ack(B, {{7 * M, 8 * M}, {5 * M, 6 * M}, {3 * M, 4 * M}});
+  expect_no_emit();  // segment 2 lost, but pipe 5000 = cwnd
+  ack(B, {{7 * M, 9 * M}, {5 * M, 6 * M}, {3 * M, 4 * M}});
+  expect_data(B + 2 * M, M);
+  expect_data(B + 4 * M, M);
+  expect_no_emit();
+  ack(B, {{7 * M, 10 * M}, {5 * M, 6 * M}, {3 * M, 4 * M}});
+  expect_data(B + 6 * M, M);
+  expect_no_emit();
+  ack(B + 2 * M, {{7 * M, 10 * M}, {5 * M, 6 * M}, {3 * M, 4 * M}});
+  expect_no_emit();  // the tail is already resent: no rescue
+  ack(B + 4 * M, {{7 * M, 10 * M}, {5 * M, 6 * M}});
+  ack(B + 6 * M, {{7 * M, 10 * M}});
+  ack(B + 10 * M);
+  expect_no_emit();
+  EXPECT_FALSE(tcb(c).in_recovery);
+  EXPECT_EQ(retrans(), 4u);
+  EXPECT_EQ(tcb(c).cc.cwnd, 5 * M);
+}
+
+// While in recovery, new data goes out only while cwnd - pipe >= SMSS
+// (RFC 6675 §5 (C) rule 2), not by snd.nxt - snd.una.
+TEST_F(Recovery, SackNewDataLimitedByPipe) {
+  TcpSocket& c = open(true);
+  send_segments(c, 10);
+  EXPECT_EQ(c.send(bytes(5 * M), now()), 5 * M);
+  expect_no_emit();  // cwnd (IW10) is full
+  ack(B, {{M, 2 * M}});
+  expect_data(B + 10 * M, M);  // RFC 3042 limited transmit
+  ack(B, {{M, 3 * M}});
+  expect_data(B + 11 * M, M);
+  ack(B, {{M, 4 * M}});  // FlightSize 12000: cwnd 6000, pipe 1000 + 8000
+  expect_data(B, M);
+  expect_no_emit();
+  EXPECT_EQ(tcb(c).cc.cwnd, 6 * M);
+  ack(B, {{M, 5 * M}});
+  ack(B, {{M, 6 * M}});
+  ack(B, {{M, 7 * M}});
+  expect_no_emit();  // pipe 6000
+  ack(B, {{M, 8 * M}});  // pipe 5000: one new segment
+  expect_data(B + 12 * M, M);
+  expect_no_emit();
+  ack(B + 8 * M);  // partial ACK: pipe 5000 (segments 8-12)
+  expect_data(B + 13 * M, M);
+  expect_no_emit();
+  ack(B + 9 * M);
+  expect_data(B + 14 * M, M);
+  expect_no_emit();
+  ack(B + 15 * M);
+  EXPECT_FALSE(tcb(c).in_recovery);
+  EXPECT_EQ(retrans(), 1u);
+}
+
+// Without SACK: RFC 5681 fast retransmit, RFC 6582 partial ACK resends
+// the next hole at once, full ACK deflates cwnd to ssthresh.
+TEST_F(Recovery, NewRenoPartialAcks) {
+  TcpSocket& c = open(false);
+  send_segments(c, 10);
+  ack(B);
+  ack(B);
+  ack(B);
+  expect_data(B, M);
+  Tcb& t = tcb(c);
+  EXPECT_EQ(t.cc.ssthresh, 5 * M);
+  EXPECT_EQ(t.cc.cwnd, 8 * M);  // ssthresh + 3 SMSS
+  for (int i = 0; i < 5; ++i) ack(B);
+  expect_no_emit();
+  EXPECT_EQ(t.cc.cwnd, 13 * M);
+  ack(B + 2 * M);  // partial: segment 2 is lost too
+  expect_data(B + 2 * M, M);
+  expect_no_emit();
+  EXPECT_EQ(t.cc.cwnd, 12 * M);
+  ack(B + 10 * M);
+  EXPECT_FALSE(t.in_recovery);
+  EXPECT_EQ(t.cc.cwnd, 5 * M);
+  EXPECT_EQ(retrans(), 2u);
+  EXPECT_EQ(counters[Counter::TcpExtTCPRenoRecovery], 1u);
+  EXPECT_EQ(counters[Counter::TcpExtTCPSACKRecovery], 0u);
+}
+
+// RFC 6298 (5.4) during recovery: the scoreboard is forgotten (RFC 2018
+// §8), recovery ends, and the data is resent from snd.una; duplicate ACKs
+// of the old window do not start a new recovery.
+TEST_F(Recovery, RtoDuringRecoveryClearsScoreboard) {
+  TcpSocket& c = open(true);
+  send_segments(c, 10);
+  ack(B, {{M, 2 * M}});
+  ack(B, {{M, 3 * M}});
+  ack(B, {{M, 4 * M}});
+  expect_data(B, M);
+  Tcb& t = tcb(c);
+  EXPECT_FALSE(t.scoreboard.empty());
+  advance(Duration::seconds(1));  // initial RTO, no RTT sample
+  expect_data(B, M);
+  EXPECT_FALSE(t.in_recovery);
+  EXPECT_TRUE(t.scoreboard.empty());
+  EXPECT_EQ(t.cc.cwnd, M);
+  EXPECT_EQ(counters[Counter::TcpExtTCPTimeouts], 1u);
+  ack(B, {{M, 5 * M}});
+  ack(B, {{M, 6 * M}});
+  ack(B, {{M, 7 * M}});
+  expect_no_emit();
+  EXPECT_FALSE(t.in_recovery);
+  // A D-SACK of the segment resent twice is counted (RFC 2883 §4).
+  ack(B + M, {{0, M}});
+  EXPECT_EQ(counters[Counter::TcpExtTCPDSACKRecv], 1u);
+}
+
+// RFC 2883 §4: a duplicate below rcv.nxt, and a duplicate of an island
+// held out of order, are each reported once as the first SACK block (the
+// latter followed by the island holding it).
+TEST_F(Recovery, DsackForDuplicates) {
+  TcpSocket& c = open(true);
+  auto d = bytes(30);
+  auto part = [&](size_t a, size_t b) { return std::vector<uint8_t>(d.begin() + a, d.begin() + b); };
+  send({.flags = kAck | kPsh, .seq = R + 1, .ack = B, .data = part(0, 10)});
+  advance(Duration::millis(40));  // delayed ACK
+  expect_emit({.flags = kAck, .seq = B, .ack = R + 11});
+  EXPECT_EQ(last.options.sack_count, 0);
+  send({.flags = kAck | kPsh, .seq = R + 1, .ack = B, .data = part(0, 10)});
+  expect_emit({.flags = kAck, .seq = B, .ack = R + 11});
+  ASSERT_EQ(last.options.sack_count, 1);
+  EXPECT_EQ(last.options.sack[0].left, R + 1);
+  EXPECT_EQ(last.options.sack[0].right, R + 11);
+  EXPECT_EQ(counters[Counter::TcpExtTCPDSACKOldSent], 1u);
+
+  send({.flags = kAck, .seq = R + 21, .ack = B, .data = part(20, 30)});
+  expect_emit({.flags = kAck, .seq = B, .ack = R + 11});
+  ASSERT_EQ(last.options.sack_count, 1);
+  EXPECT_EQ(counters[Counter::TcpExtTCPOFOQueue], 1u);
+  send({.flags = kAck, .seq = R + 21, .ack = B, .data = part(20, 30)});
+  expect_emit({.flags = kAck, .seq = B, .ack = R + 11});
+  ASSERT_EQ(last.options.sack_count, 2);
+  EXPECT_EQ(last.options.sack[0].left, R + 21);  // D-SACK
+  EXPECT_EQ(last.options.sack[0].right, R + 31);
+  EXPECT_EQ(last.options.sack[1].left, R + 21);  // the island holding it
+  EXPECT_EQ(last.options.sack[1].right, R + 31);
+  EXPECT_EQ(counters[Counter::TcpExtTCPDSACKOfoSent], 1u);
+  send({.flags = kAck, .seq = R + 11, .ack = B, .data = part(10, 20)});
+  expect_emit({.flags = kAck, .seq = B, .ack = R + 31});  // hole filled: past the island
+  EXPECT_EQ(last.options.sack_count, 0);
+  std::vector<uint8_t> got(64);
+  ASSERT_EQ(c.recv(got, now()), 30);
+  got.resize(30);
+  EXPECT_EQ(got, d);
+}
+
+// An out-of-order FIN is held and takes effect when the data before it
+// arrives: rcv.nxt covers data + FIN, CLOSE-WAIT, end of file.
+TEST_F(Recovery, OutOfOrderFinIsKept) {
+  TcpSocket& c = open(false);
+  auto d = bytes(20);
+  send({.flags = kAck | kFin, .seq = R + 11, .ack = B, .data = std::vector<uint8_t>(d.begin() + 10, d.end())});
+  expect_emit({.flags = kAck, .seq = B, .ack = R + 1});  // duplicate ACK at once
+  EXPECT_EQ(c.state(), TcpState::kEstablished);
+  send({.flags = kAck, .seq = R + 1, .ack = B, .data = std::vector<uint8_t>(d.begin(), d.begin() + 10)});
+  expect_emit({.flags = kAck, .seq = B, .ack = R + 22});
+  EXPECT_EQ(c.state(), TcpState::kCloseWait);
+  std::vector<uint8_t> got(64);
+  ASSERT_EQ(c.recv(got, now()), 20);
+  got.resize(20);
+  EXPECT_EQ(got, d);
+  EXPECT_EQ(c.recv(got, now()), 0);  // end of file
+}
+
+// A FIN alone, beyond a hole, is kept the same way.
+TEST_F(Recovery, OutOfOrderBareFinIsKept) {
+  TcpSocket& c = open(true);
+  send({.flags = kAck | kFin, .seq = R + 11, .ack = B});
+  expect_emit({.flags = kAck, .seq = B, .ack = R + 1});
+  send({.flags = kAck, .seq = R + 1, .ack = B, .data = bytes(10)});
+  expect_emit({.flags = kAck, .seq = B, .ack = R + 12});
+  EXPECT_EQ(c.state(), TcpState::kCloseWait);
+}
+
+}  // namespace
+}  // namespace stackd::tcp::testing
