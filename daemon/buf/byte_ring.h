@@ -53,6 +53,9 @@ class ByteRing {
   ByteRing(std::span<uint8_t> storage, ByteRingIndex index);
 
   bool is_valid() const { return valid_; }
+  // The storage the ring was given (empty when not valid), e.g. to give it
+  // back to the pool it came from.
+  std::span<uint8_t> storage() const { return storage_; }
   uint32_t capacity() const { return valid_ ? static_cast<uint32_t>(storage_.size()) : 0; }
   // Readable bytes (clamped to capacity if the offsets were scribbled on).
   uint32_t size() const;

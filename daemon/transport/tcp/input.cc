@@ -109,6 +109,12 @@ void syn_sent(TcpLayer& L, Tcb& t, const Segment& s, Instant now) {
 static void process_text(TcpLayer& L, Tcb& t, SeqNum seq, std::span<const uint8_t> text,
                          Instant now) {
   if (text.empty()) return;
+  // The receive ring is borrowed at the first payload (buffers.cc); with the
+  // pool exhausted the segment is dropped and the peer retransmits it.
+  if (!L.attach_rcv_ring(t)) {
+    L.drops().drop(DropReason::kTcpNoBuffer);
+    return;
+  }
   if (seq == t.rcv.nxt) {
     const bool had_islands = !t.rx_ranges.empty();
     uint32_t n = t.rcv_ring.write(text);
@@ -380,6 +386,7 @@ void TcpLayer::segment_arrives(Tcb& t, const Segment& s, Instant now) {
     // Release acknowledged data: ring offsets are sequence numbers.
     const SeqNum head(t.snd_ring.head());
     if (s.ack.after(head)) t.snd_ring.consume(std::min((s.ack - head).v, t.snd_ring.size()));
+    release_idle_buffers(t);  // all acknowledged: the send ring goes back
     t.bytes_acked += acked;
     t.retries = 0;
     t.probes = 0;

@@ -18,9 +18,10 @@ namespace {
 // The window to advertise (RFC 9293 §3.8.6.2.2 receiver SWS avoidance: the
 // right edge moves only by min(buffer/2, MSS) or more; it never moves left,
 // RFC 9293 §3.8.6.2.2 / RFC 7323 §2.4). Sets rcv.wnd and rcv_adv.
-uint16_t window_field(Tcb& t, bool syn) {
-  const uint32_t cap = t.rcv_ring.capacity();
-  const uint32_t free = t.rcv_ring.free_space();
+uint16_t window_field(const TcpLayer& L, Tcb& t, bool syn) {
+  // The buffer a detached ring would get (buffers.cc) counts as free.
+  const uint32_t cap = L.rcv_capacity();
+  const uint32_t free = L.rcv_space(t);
   SeqNum edge = t.rcv.nxt + free;
   const uint32_t thresh = std::min<uint32_t>(cap / 2, t.eff_mss);
   if (t.rcv_adv.after(t.rcv.nxt) &&
@@ -68,7 +69,7 @@ bool TcpLayer::send_segment(Tcb& t, SeqNum seq, uint32_t len, uint8_t flags, Ins
   }
   if (flags & kAck) {
     h.ack = t.rcv.nxt.raw();
-    h.window = window_field(t, syn);
+    h.window = window_field(*this, t, syn);
     t.last_ack_sent = t.rcv.nxt;
     t.ack_now = false;
     t.delack_segs = 0;

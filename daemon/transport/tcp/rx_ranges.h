@@ -25,6 +25,7 @@
 #include <optional>
 #include <span>
 
+#include "transport/tcp/lazy_array.h"
 #include "transport/tcp/seq.h"
 
 namespace stackd::tcp {
@@ -92,7 +93,7 @@ class RxRanges {
   size_t find_rank(uint8_t rank) const;
 
   SeqNum base_;                           // rcv.nxt the offsets are relative to
-  std::array<Island, kMaxRanges> isl_{};  // sorted by start, disjoint, not touching
+  LazyArray<Island, kMaxRanges> isl_;     // sorted by start, disjoint, not touching (allocated at the first island)
   std::array<uint8_t, kMaxRanges> rank_{};  // 0 = most recent, dense 0..count_-1
   uint8_t count_ = 0;
   std::optional<SackBlock> dsack_;

@@ -32,6 +32,7 @@
 #include <optional>
 #include <span>
 
+#include "transport/tcp/lazy_array.h"
 #include "transport/tcp/seq.h"
 
 namespace stackd::tcp {
@@ -115,7 +116,7 @@ class SackScoreboard {
                                       bool need_lost) const;
 
   SeqNum base_;                            // snd.una the offsets are relative to
-  std::array<Range, kMaxRanges> r_{};      // sorted by start, disjoint, not touching
+  LazyArray<Range, kMaxRanges> r_;         // sorted by start, disjoint, not touching (allocated at the first SACK)
   uint8_t count_ = 0;
   uint32_t sacked_ = 0;                    // sum of range lengths
 };

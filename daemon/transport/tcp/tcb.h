@@ -148,7 +148,9 @@ struct Tcb {
 
   // ---- buffers: send data stays in the send ring until acknowledged and
   // is re-cut from snd.una; received data goes to rcv_ring at seq - rcv.nxt.
-  std::vector<uint8_t> snd_storage, rcv_storage;
+  // The rings' storage is lent by TcpLayer's BufferPool only while they hold
+  // bytes (buffers.cc): a detached ring has no storage (is_valid() false)
+  // but keeps its offsets, so a ring attached later starts where it ended.
   buf::ByteRing snd_ring{std::span<uint8_t>{}};
   buf::ByteRing rcv_ring{std::span<uint8_t>{}};
   bool fin_queued = false;  // the user closed the send side: FIN after the ring's data

@@ -26,12 +26,16 @@ TcpLayer::TcpLayer(ip::Ipv4Layer& ip, Counters& counters, DropStats& drops, TcpC
       drops_(drops),
       cfg_(std::move(cfg)),
       isn_(SipKey{cfg_.isn_key0, cfg_.isn_key1}),
+      buffers_(cfg_.buffer_pool_bytes, cfg_.buffer_cache_bytes),
       wheel_(TimerWheel::Config{Instant::from_nanos(0), Duration::millis(1),
                                 cfg_.max_connections * 2 + 64}) {
   ip_.register_protocol(wire::ip_proto::kTcp, *this);
 }
 
-TcpLayer::~TcpLayer() = default;
+TcpLayer::~TcpLayer() {
+  for (auto& t : pool_)
+    if (t) release_buffers(*t);
+}
 
 transport::FlowKey TcpLayer::flow_key(Ipv4Addr local, uint16_t lport, Ipv4Addr remote,
                                       uint16_t rport) const {
@@ -169,6 +173,7 @@ void TcpLayer::free_tcb(Tcb& t) {
   for (int k = 0; k < kTimerCount; ++k) wheel_.stop(t.timers[k]);
   if (t.in_flow_table)
     flows_.erase(flow_key(t.local_addr, t.local_port, t.remote_addr, t.remote_port));
+  release_buffers(t);
   const uint32_t i = t.index;
   pool_[i].reset();
   free_.push_back(i);
@@ -182,11 +187,12 @@ bool TcpLayer::add_flow(Tcb& t) {
   return true;
 }
 
+// No storage yet (buffers.cc lends it on first use); the offsets start at
+// the first data octets: ISS+1 to send, IRS+1 (or 0 before it is known).
 void TcpLayer::setup_buffers(Tcb& t) {
-  t.snd_storage.assign(cfg_.snd_buf, 0);
-  t.rcv_storage.assign(cfg_.rcv_buf, 0);
-  t.snd_ring = buf::ByteRing(t.snd_storage, t.iss.raw() + 1);
-  t.rcv_ring = buf::ByteRing(t.rcv_storage);
+  release_buffers(t);
+  t.snd_ring = buf::ByteRing(std::span<uint8_t>{}, t.iss.raw() + 1);
+  t.rcv_ring = buf::ByteRing(std::span<uint8_t>{}, t.rcv.nxt.raw());
 }
 
 void TcpLayer::init_cc(Tcb& t, Instant now) {

@@ -31,6 +31,7 @@
 #include "ip/ipv4.h"
 #include "ip/protocol.h"
 #include "transport/demux.h"
+#include "transport/tcp/buffer_pool.h"
 #include "transport/tcp/isn.h"
 #include "transport/tcp/tcb.h"
 #include "wire/tcp.h"
@@ -40,6 +41,10 @@ namespace stackd::tcp {
 struct TcpConfig {
   uint32_t snd_buf = 256 * 1024;  // send ring bytes (power of two)
   uint32_t rcv_buf = 256 * 1024;  // receive ring bytes (power of two)
+  // BufferPool bound on ring memory (in use + cached), and its cache of
+  // released rings (buffer_pool.h). Connections hold rings only while busy.
+  size_t buffer_pool_bytes = size_t{1} << 30;
+  size_t buffer_cache_bytes = size_t{16} << 20;
   uint32_t max_connections = 65536;
   uint32_t default_backlog = 128;  // Linux somaxconn-like bound
   bool timestamps = true;          // RFC 7323 (Linux tcp_timestamps)
@@ -196,6 +201,15 @@ class TcpLayer final : public ip::Ipv4ProtocolHandler {
   void to_closed(Tcb& t);                  // CLOSED: drop tables and timers, free if orphaned
   void notify(Tcb& t);
   void setup_buffers(Tcb& t);
+  // buffers.cc: rings borrowed from the BufferPool while they hold bytes.
+  bool attach_snd_ring(Tcb& t);   // false: pool exhausted
+  bool attach_rcv_ring(Tcb& t);
+  void release_idle_buffers(Tcb& t);  // give back rings that hold nothing
+  void release_buffers(Tcb& t);       // give back both (the TCB is going away)
+  uint32_t snd_space(const Tcb& t) const;  // bytes send() could queue now
+  uint32_t rcv_space(const Tcb& t) const;  // free receive buffer (window to offer)
+  uint32_t rcv_capacity() const { return cfg_.rcv_buf; }
+  const BufferPool& buffer_pool() const { return buffers_; }
   void init_cc(Tcb& t, Instant now);
   uint32_t new_iss(const Tcb& t, Instant now) const;
   uint32_t tsval(const Tcb& t, Instant now) const;
@@ -214,6 +228,7 @@ class TcpLayer final : public ip::Ipv4ProtocolHandler {
   DropStats& drops_;
   TcpConfig cfg_;
   IsnGenerator isn_;
+  BufferPool buffers_;  // before pool_: TCBs give their rings back to it
   std::vector<std::unique_ptr<Tcb>> pool_;
   std::vector<uint32_t> free_;
   size_t in_use_ = 0;

@@ -76,6 +76,9 @@ int64_t TcpLayer::send(uint32_t i, std::span<const uint8_t> data, Instant now) {
     default:
       return t.state == TcpState::kClosed && t.remote_port != 0 ? -EPIPE : -ENOTCONN;
   }
+  if (data.empty()) return 0;
+  // The send ring is borrowed at the first byte (buffers.cc).
+  if (!attach_snd_ring(t)) return -ENOBUFS;
   const uint32_t n = t.snd_ring.write(data);
   if (n == 0) return -EAGAIN;
   output(t, now);
@@ -86,6 +89,7 @@ int64_t TcpLayer::recv(uint32_t i, std::span<uint8_t> out, Instant now) {
   last_now_ = now;
   Tcb& t = *pool_[i];
   const uint32_t n = t.rcv_ring.read(out);
+  release_idle_buffers(t);  // all read and no islands: the ring goes back
   if (n == 0) {
     if (t.fin_received) return 0;
     if (t.error != 0) return -std::exchange(t.error, 0);
@@ -96,9 +100,9 @@ int64_t TcpLayer::recv(uint32_t i, std::span<uint8_t> out, Instant now) {
   // the buffer (Linux __tcp_cleanup_rbuf), so a sender stalled on a small
   // or zero window learns of it without waiting for its persist timer.
   if (is_synchronized(t.state) && !t.fin_received) {
-    const SeqNum edge = t.rcv.nxt + t.rcv_ring.free_space();
+    const SeqNum edge = t.rcv.nxt + rcv_space(t);
     const uint32_t grow = edge.after(t.rcv_adv) ? (edge - t.rcv_adv).v : 0;
-    if (grow >= std::min<uint32_t>(2u * t.eff_mss, t.rcv_ring.capacity() / 2)) send_ack(t, now);
+    if (grow >= std::min<uint32_t>(2u * t.eff_mss, rcv_capacity() / 2)) send_ack(t, now);
   }
   return n;
 }
@@ -256,7 +260,7 @@ bool TcpSocket::readable() const {
 bool TcpSocket::writable() const {
   const Tcb& c = t();
   return (c.state == TcpState::kEstablished || c.state == TcpState::kCloseWait) && !c.fin_queued &&
-         c.snd_ring.free_space() != 0;
+         tcp_->snd_space(c) != 0;
 }
 
 bool TcpSocket::hup() const {

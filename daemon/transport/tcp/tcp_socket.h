@@ -74,7 +74,7 @@ class TcpSocket {
   int take_error();       // SO_ERROR
   TcpState state() const { return t().state; }
   uint32_t rx_available() const { return t().rcv_ring.size(); }
-  uint32_t tx_space() const { return t().snd_ring.free_space(); }
+  uint32_t tx_space() const { return tcp_->snd_space(t()); }
   TcpInfo info() const;
 
  private:
