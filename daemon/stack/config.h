@@ -2,6 +2,7 @@
 // (daemon/app/config.*); tests fill it directly. Plain data, no parsing here.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -45,7 +46,7 @@ struct ServiceConfig {
   std::optional<IpAddr> addr;       // none = every address of the stack
   uint16_t port = 7;                // 7 echo, 9 discard, 19 chargen by default
   uint64_t bytes = 0;               // chargen: bytes to send, then close (0 = until the peer closes)
-  std::string congestion;           // tcp: Linux TCP_CONGESTION name ("cubic", "reno"); empty = TcpStackConfig's
+  std::string congestion{};         // tcp: Linux TCP_CONGESTION name ("cubic", "reno"); empty = TcpStackConfig's
 };
 
 struct NeighbourTimers {            // RFC 1122 §2.3.2.1 / Linux defaults
@@ -66,8 +67,17 @@ struct IpConfig {
   uint32_t icmp_msgs_burst = 50;
 };
 
+// Secrets of the TCP layer: RFC 6528 ISNs / RFC 6056 ports, and SYN
+// cookies. The daemon draws them from getrandom() at every start
+// (app/secrets.h); the stack core only takes them as input.
+struct TcpSecrets {
+  std::array<uint64_t, 2> isn{};
+  std::array<uint64_t, 2> cookie{};
+};
+
 struct TcpStackConfig {            // [tcp]
   std::string congestion = "cubic"; // Linux net.ipv4.tcp_congestion_control
+  std::optional<TcpSecrets> secrets;  // none: the TCP layer's fixed test values
 };
 
 struct StackConfig {
