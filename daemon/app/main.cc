@@ -12,6 +12,7 @@
 #include "app/device_factory.h"
 #include "app/log.h"
 #include "app/runtime.h"
+#include "app/secrets.h"
 #include "app/stack_worker.h"
 #include "stack/stack.h"
 
@@ -40,7 +41,15 @@ int run_daemon(const Config& cfg) {
     devices.push_back(std::move(std::get<OpenedDevice>(r)));
   }
 
-  stack::Stack stack(cfg.stack);
+  // Fresh TCP secrets (ISNs, ports, SYN cookies) at every start.
+  stack::StackConfig stack_cfg = cfg.stack;
+  stack::TcpSecrets secrets;
+  if (std::string err; !fill_tcp_secrets(secrets, &err)) {
+    log::error("tcp secrets: {}", err);
+    return 1;
+  }
+  stack_cfg.tcp.secrets = secrets;
+  stack::Stack stack(stack_cfg);
   std::vector<int> wait_fds;
   for (size_t i = 0; i < devices.size(); ++i) {
     uint16_t index = stack.attach(i, *devices[i].device, monotonic_now());

@@ -30,6 +30,12 @@ constexpr uint32_t kLocalFrameSize = 2048;
 tcp::TcpConfig tcp_config(const TcpStackConfig& c) {
   tcp::TcpConfig t;
   t.congestion = c.congestion;
+  if (c.secrets) {
+    t.isn_key0 = c.secrets->isn[0];
+    t.isn_key1 = c.secrets->isn[1];
+    t.cookie_key0 = c.secrets->cookie[0];
+    t.cookie_key1 = c.secrets->cookie[1];
+  }
   return t;
 }
 }  // namespace
