@@ -45,7 +45,7 @@ struct TcpConfig {
   // released rings (buffer_pool.h). Connections hold rings only while busy.
   size_t buffer_pool_bytes = size_t{1} << 30;
   size_t buffer_cache_bytes = size_t{16} << 20;
-  uint32_t max_connections = 65536;
+  uint32_t max_connections = 131072;  // TCBs (idle ones cost ~1 KiB: rings are lent while busy)
   uint32_t default_backlog = 128;  // Linux somaxconn-like bound
   bool timestamps = true;          // RFC 7323 (Linux tcp_timestamps)
   bool window_scaling = true;      // RFC 7323 (Linux tcp_window_scaling)
