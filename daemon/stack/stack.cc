@@ -5,6 +5,7 @@
 
 #include "buf/pool.h"
 #include "ip/fib.h"
+#include "ip/filter/filter.h"
 #include "ip/ipv4.h"
 #include "l2/link.h"
 #include "transport/tcp/tcp_layer.h"
@@ -52,6 +53,7 @@ struct Stack::Impl {
         tcp(ip, counters, drops, tcp_config(c.tcp)),
         tcp_services(tcp) {
     link.set_l3_handler(&ip);
+    ip.set_filter(&firewall);
     link.set_unresolved_hook([this](l2::Interface& iface, const IpAddr&,
                                     std::span<buf::PacketBuf> pkts, Instant now) {
       ip.link_failure(iface, pkts, now);
@@ -117,6 +119,9 @@ struct Stack::Impl {
   buf::FixedPool local_pool;
   buf::HeapPool heap_pool;
   ip::Fib fib;
+  // The firewall (ip/filter): no rules and accept policies until the
+  // control plane installs some, so the IPv4 hooks cost one pointer check.
+  ip::filter::Filter firewall;
   std::vector<std::unique_ptr<l2::Interface>> ifaces;
   l2::Link link;
   ip::Ipv4Layer ip;
@@ -172,6 +177,7 @@ size_t Stack::poll(Instant now) {
   s.ip.poll(now);
   s.services.poll(now);
   if (s.tcp.poll_at() <= now) s.tcp.on_timer(now);
+  if (s.firewall.poll_at() <= now) s.firewall.on_timer(now);
   s.tcp_services.poll(now);
   if (s.link.poll_at() <= now) s.link.on_timer(now);
   for (auto& iface : s.ifaces) s.flush(*iface, now);
@@ -181,11 +187,14 @@ size_t Stack::poll(Instant now) {
 Instant Stack::poll_at() const {
   const Impl& s = *impl_;
   Instant t = earliest(earliest(s.link.poll_at(), s.ip.poll_at()), s.tcp.poll_at());
+  t = earliest(t, s.firewall.poll_at());
   if (s.services.pending() || s.tcp_services.pending()) t = Instant::from_nanos(0);
   for (const auto& iface : s.ifaces)
     if (!iface->tx_queue.empty()) t = Instant::from_nanos(0);
   return t;
 }
+
+ip::filter::Filter& Stack::firewall() { return impl_->firewall; }
 
 const Counters& Stack::counters() const { return impl_->counters; }
 const DropStats& Stack::drops() const { return impl_->drops; }

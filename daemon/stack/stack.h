@@ -16,6 +16,10 @@
 #include "nic/device.h"
 #include "stack/config.h"
 
+namespace stackd::ip::filter {
+class Filter;
+}
+
 namespace stackd::stack {
 
 class Stack {
@@ -38,6 +42,9 @@ class Stack {
 
   // The earliest instant at which poll() has timer work (Instant::never()).
   Instant poll_at() const;
+
+  // The firewall of the IPv4 hooks (rules come from the control plane).
+  ip::filter::Filter& firewall();
 
   const Counters& counters() const;
   const DropStats& drops() const;
