@@ -159,8 +159,8 @@ def do_crr(a):
 
 def do_idle(a):
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft < a.count + 64:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (max(hard, a.count + 64), max(hard, a.count + 64)))
+    if soft < a.count + 64:  # the hard limit bounds one process: run several
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     sources = a.sources.split(",")
     sel = selectors.DefaultSelector()
     socks = []

@@ -33,23 +33,34 @@ peer sysctl -qw net.ipv4.ip_local_port_range="1024 65535"
 sleep 1
 before=$(rss_kb "$STACKD_PID")
 mkfifo "$WORK/hold"
-peer bash -c "ulimit -n $((COUNT + 1024)); exec python3 '$TOOL' idle '$SD_ADDR' 7 --count $COUNT \
-  --sources $(IFS=,; echo "${srcs[*]}") --deadline 300" <"$WORK/hold" >"$WORK/idle.log" 2>&1 &
-holder=$!
+# One client process per PER_PROC connections: the open-files hard limit
+# (ulimit -Hn) bounds each process, and raising it needs CAP_SYS_RESOURCE.
+PER_PROC=${PER_PROC:-$(( $(ulimit -Hn) - 200 ))}
+nproc=$(( (COUNT + PER_PROC - 1) / PER_PROC ))
+holders=()
+for p in $(seq 1 "$nproc"); do
+  n=$(( p < nproc ? PER_PROC : COUNT - (nproc - 1) * PER_PROC ))
+  peer bash -c "ulimit -n \$(ulimit -Hn); exec python3 '$TOOL' idle '$SD_ADDR' 7 --count $n \
+    --sources $(IFS=,; echo "${srcs[*]}") --deadline 300" <"$WORK/hold" >"$WORK/idle-$p.log" 2>&1 &
+  holders+=($!)
+done
 exec 9>"$WORK/hold"
 t0=$(date +%s)
+ready() { cat "$WORK"/idle-*.log 2>/dev/null | grep -c '^ready' || true; }
 for _ in $(seq 1 3000); do
-  grep -q '^ready' "$WORK/idle.log" 2>/dev/null && break
-  kill -0 "$holder" 2>/dev/null || { cat "$WORK/idle.log"; fail "the idle client exited"; }
+  (( $(ready) == nproc )) && break
+  for h in "${holders[@]}"; do
+    kill -0 "$h" 2>/dev/null || { cat "$WORK"/idle-*.log; fail "an idle client exited"; }
+  done
   sleep 0.1
 done
-grep -q '^ready' "$WORK/idle.log" || fail "connections not up in 300 s"
+(( $(ready) == nproc )) || fail "connections not up in 300 s"
 t1=$(date +%s)
 sleep 2  # let stackd settle (delayed ACKs, accept queue)
 after=$(rss_kb "$STACKD_PID")
 log "$COUNT connections up in $((t1 - t0)) s; stackd VmRSS ${before} kB -> ${after} kB"
 exec 9>&-  # the client closes them
-wait "$holder" || true
+for h in "${holders[@]}"; do wait "$h" || true; done
 sleep 2
 closed=$(rss_kb "$STACKD_PID")
 echo
