@@ -37,6 +37,15 @@ uint16_t window_field(const TcpLayer& L, Tcb& t, bool syn) {
   return static_cast<uint16_t>(field);
 }
 
+// Bytes the SACK option of the next ACK takes (RFC 2018 §3: NOP NOP kind
+// len + 8 per block, at most 4 blocks, 3 beside the timestamp option).
+uint32_t sack_option_len(const Tcb& t) {
+  if (!t.sack_ok) return 0;
+  size_t n = t.rx_ranges.size() + (t.rx_ranges.has_dsack() ? 1 : 0);
+  n = std::min<size_t>(n, t.ts_ok ? 3 : 4);
+  return n == 0 ? 0 : static_cast<uint32_t>(4 + 8 * n);
+}
+
 }  // namespace
 
 // One segment: `len` bytes of the send ring from `seq`, with `flags`.
@@ -60,9 +69,12 @@ bool TcpLayer::send_segment(Tcb& t, SeqNum seq, uint32_t len, uint8_t flags, Ins
   } else {
     if (t.ts_ok) h.options.timestamps = wire::TcpTimestamps{tsval(t, now), t.ts_recent};
     if (t.sack_ok && (flags & kAck)) {
-      // RFC 2018 §3: 4 blocks, 3 beside the timestamp option.
+      // RFC 2018 §3: 4 blocks, 3 beside the timestamp option; and no more
+      // than fit beside `len` bytes in the path's segment size (eff_mss
+      // leaves room for the timestamps only), as Linux tcp_current_mss.
+      const uint32_t room = t.eff_mss > len + 4 ? (t.eff_mss - len - 4) / 8 : 0;
       std::array<SackBlock, 4> b;
-      const size_t n = t.rx_ranges.sack_blocks(b, t.ts_ok ? 3 : 4);
+      const size_t n = t.rx_ranges.sack_blocks(b, std::min<size_t>(t.ts_ok ? 3 : 4, room));
       for (size_t i = 0; i < n; ++i) h.options.sack[i] = {b[i].start.raw(), b[i].end.raw()};
       h.options.sack_count = static_cast<uint8_t>(n);
     }
@@ -201,11 +213,13 @@ void TcpLayer::output(Tcb& t, Instant now) {
   for (;;) {
     const uint32_t avail = t.snd.nxt.before(data_end) ? (data_end - t.snd.nxt).v : 0;
     const uint32_t usable = usable_window(t);
-    uint32_t len = std::min({avail, usable, static_cast<uint32_t>(t.eff_mss)});
+    // New data leaves room for the SACK blocks the segment carries.
+    const uint32_t seg_max = t.eff_mss - sack_option_len(t);
+    uint32_t len = std::min({avail, usable, seg_max});
     const bool fin_due = t.fin_queued && len == avail && t.snd.nxt + len == data_end &&
                          (!t.fin_sent || t.snd.nxt + len == t.fin_seq);
     if (len == 0 && !fin_due) break;
-    if (len < t.eff_mss && !fin_due) {
+    if (len < seg_max && !fin_due) {
       const bool in_flight = t.snd.nxt != t.snd.una;
       // Nagle (RFC 9293 §3.7.4, RFC 896): hold a small segment while data is
       // unacknowledged, unless TCP_NODELAY; TCP_CORK holds it regardless.

@@ -309,5 +309,28 @@ TEST_F(Recovery, OutOfOrderBareFinIsKept) {
   EXPECT_EQ(c.state(), TcpState::kCloseWait);
 }
 
+// RFC 2018 §3 / RFC 9293 §3.7.1: SACK blocks take option space, so a data
+// segment that carries them is shorter (Linux tcp_current_mss); a full-sized
+// segment would not fit the path (the IP layer drops it with DF set).
+TEST_F(Recovery, SackBlocksShortenDataSegments) {
+  TcpSocket& c = open(true);
+  send({.flags = kAck, .seq = R + 11, .ack = B, .data = bytes(10)});  // an island
+  expect_emit({.flags = kAck, .seq = B, .ack = R + 1});
+  ASSERT_EQ(last.options.sack_count, 1);
+  EXPECT_EQ(c.send(bytes(2 * M), now()), 2 * M);
+  for (uint32_t off = 0; off < 2 * M;) {
+    std::vector<uint8_t> data;
+    auto r = next_emit(&data);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->seq, B + off);
+    EXPECT_EQ(r->options.sack_count, 1);
+    EXPECT_LE(r->header_len() - 20 + data.size(), M) << "segment exceeds the MSS";
+    off += static_cast<uint32_t>(data.size());
+    if (off < 2 * M) {
+      EXPECT_EQ(data.size(), M - 12u);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace stackd::tcp::testing
