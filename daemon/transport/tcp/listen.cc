@@ -169,7 +169,7 @@ void TcpLayer::send_cookie_synack(Tcb& l, const Segment& s, Instant now) {
   h.options.sack_permitted = opt.sack_ok;
   if (opt.ts_ok) h.options.timestamps = wire::TcpTimestamps{*ck.tsval, o.timestamps->tsval};
   const uint32_t total = static_cast<uint32_t>(h.header_len());
-  buf::PacketBuf pkt = ip_.tx_pool().alloc(total);
+  buf::PacketBuf pkt = ip_.pool_for(route->ifindex).alloc(total);  // the device's frames
   if (!pkt || !pkt.append(total)) {
     drops_.drop(DropReason::kNoBuffer);
     return;
