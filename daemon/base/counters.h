@@ -27,11 +27,11 @@ namespace stackd {
   X(TcpActiveOpens) X(TcpPassiveOpens) X(TcpAttemptFails) X(TcpEstabResets)              \
   X(TcpCurrEstab) X(TcpInSegs) X(TcpOutSegs) X(TcpRetransSegs) X(TcpInErrs)              \
   X(TcpOutRsts) X(TcpInCsumErrors)                                                       \
-  X(TcpExtTCPSACKRecovery) X(TcpExtTCPRenoRecovery) X(TcpExtTCPFastRetrans)              \
-  X(TcpExtTCPTimeouts) X(TcpExtTCPDSACKRecv) X(TcpExtTCPDSACKOldSent)                    \
-  X(TcpExtTCPDSACKOfoSent) X(TcpExtTCPOFOQueue)                                          \
   X(TcpExtSyncookiesSent) X(TcpExtSyncookiesRecv) X(TcpExtSyncookiesFailed)              \
   X(TcpExtListenOverflows) X(TcpExtListenDrops)                                          \
+  X(TcpExtTCPSACKRecovery) X(TcpExtTCPRenoRecovery) X(TcpExtTCPFastRetrans)              \
+  X(TcpExtTCPTimeouts) X(TcpExtTCPDSACKRecv) X(TcpExtTCPDSACKOldSent)                    \
+  X(TcpExtTCPDSACKOfoSent) X(TcpExtTCPOFOQueue) X(TcpExtTCPLostRetransmit)               \
   X(ArpInRequests) X(ArpInReplies) X(ArpOutRequests) X(ArpOutReplies)                    \
   X(ArpOutGratuitous)
 

@@ -75,7 +75,7 @@ port = 9"
   done
   local c
   for c in TcpExtTCPSACKRecovery TcpExtTCPRenoRecovery TcpExtTCPFastRetrans TcpExtTCPTimeouts \
-    TcpExtTCPDSACKRecv TcpExtTCPDSACKOldSent TcpExtTCPDSACKOfoSent TcpExtTCPOFOQueue; do
+    TcpExtTCPDSACKRecv TcpExtTCPDSACKOldSent TcpExtTCPDSACKOfoSent TcpExtTCPOFOQueue TcpExtTCPLostRetransmit; do
     printf '%s=%s ' "$c" "$(stackd_counter "$c")"
   done
   echo

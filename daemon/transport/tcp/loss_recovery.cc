@@ -55,9 +55,42 @@ bool TcpLayer::retransmit_range(Tcb& t, SackBlock b, Instant now) {
   if (len == 0 && !(flags & wire::tcp_flag::kFin)) return false;
   if (!send_segment(t, b.start, len, flags, now)) return false;
   counters_.inc(Counter::TcpExtTCPFastRetrans);
+  if (t.sack_recovery && !t.rxt_track) {
+    t.rxt_track = true;
+    t.rxt_seq = b.start;
+    t.rxt_mark = t.snd_max;
+  }
   // Karn: no RTT sample from a segment that was resent.
   if (t.rtt_timing && b.start.before(t.rtt_seq)) t.rtt_timing = false;
   return true;
+}
+
+// RFC 6675 leaves a lost retransmission to the RTO. Like Linux
+// (tcp_mark_lost_retrans) we watch the oldest outstanding one: once the
+// data sent after it is SACKed enough for IsLost(), it is sent again.
+void TcpLayer::check_lost_retransmit(Tcb& t, Instant now) {
+  if (!t.rxt_track) return;
+  if (t.snd.una.after(t.rxt_seq) || t.scoreboard.is_sacked(t.rxt_seq)) {
+    // It arrived: watch the next retransmitted hole, with a later (safe) mark.
+    t.rxt_track = false;
+    auto h = t.scoreboard.next_hole(t.snd.una, t.snd.una.after(t.rxt_seq) ? t.snd.una : t.rxt_seq,
+                                    t.eff_mss);
+    if (h && h->start.before(t.high_rxt)) {
+      t.rxt_track = true;
+      t.rxt_seq = h->start;
+      t.rxt_mark = t.snd_max;
+    }
+    return;
+  }
+  if (!t.scoreboard.is_lost(t.rxt_mark, t.eff_mss)) return;
+  auto h = t.scoreboard.next_hole(t.snd.una, t.rxt_seq, t.eff_mss);
+  if (!h || h->start != t.rxt_seq) {
+    t.rxt_track = false;
+    return;
+  }
+  counters_.inc(Counter::TcpExtTCPLostRetransmit);
+  retransmit_range(t, *h, now);
+  t.rxt_mark = t.snd_max;
 }
 
 // RFC 6675 §5 (C): while cwnd - pipe >= 1 SMSS, send by NextSeg():
@@ -130,6 +163,7 @@ void TcpLayer::on_dup_ack(Tcb& t, const SackUpdate& su, Instant now) {
   if (t.sack_ok) {
     if (su.newly_sacked != 0) ++t.dupacks;
     if (t.in_recovery) {
+      check_lost_retransmit(t, now);
       sack_transmit(t, now);  // RFC 6675 §5 (C)
       return;
     }
@@ -178,6 +212,7 @@ void TcpLayer::on_new_ack(Tcb& t, uint32_t acked, const SackUpdate& su, Instant 
       t.in_recovery = false;
       t.sack_recovery = false;
       t.rescue_valid = false;
+      t.rxt_track = false;
       t.dupacks = 0;
       if (t.ca) t.ca->on_exit_recovery(t.cc, now);
       return;
@@ -186,6 +221,7 @@ void TcpLayer::on_new_ack(Tcb& t, uint32_t acked, const SackUpdate& su, Instant 
       // RFC 6675 §5 (C): a cumulative ACK inside recovery is a
       // transmission opportunity like any other.
       if (t.high_rxt.before(t.snd.una)) t.high_rxt = t.snd.una;
+      check_lost_retransmit(t, now);
       sack_transmit(t, now);
       return;
     }
@@ -226,6 +262,7 @@ void TcpLayer::on_rto_recovery(Tcb& t) {
   t.in_recovery = false;
   t.sack_recovery = false;
   t.rescue_valid = false;
+  t.rxt_track = false;
   t.dupacks = 0;
   t.recover = t.snd_max;
   t.scoreboard.clear();

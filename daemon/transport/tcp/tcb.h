@@ -136,6 +136,11 @@ struct Tcb {
   SeqNum high_rxt;             // RFC 6675 HighRxt + 1 (sack_scoreboard.h convention)
   SeqNum rescue_rxt;           // RFC 6675 RescueRxt (valid if rescue_valid)
   bool rescue_valid = false;
+  // Lost-retransmission detection (as Linux tcp_mark_lost_retrans): the
+  // oldest outstanding retransmission starts at rxt_seq and was sent when
+  // snd_max was rxt_mark; IsLost(rxt_mark) then means it was lost too.
+  bool rxt_track = false;
+  SeqNum rxt_seq, rxt_mark;
   Duration last_rtt_sample{-1};  // the RTT sample of the ACK being processed (AckEvent)
   Instant last_send;           // RFC 5681 §4.1 idle restart
 

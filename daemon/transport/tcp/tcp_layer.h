@@ -195,6 +195,7 @@ class TcpLayer final : public ip::Ipv4ProtocolHandler {
   void enter_sack_recovery(Tcb& t, Instant now);  // RFC 6675 §5
   void sack_transmit(Tcb& t, Instant now);        // RFC 6675 §5 (C), NextSeg() rules 1-4
   bool retransmit_range(Tcb& t, SackBlock b, Instant now);
+  void check_lost_retransmit(Tcb& t, Instant now);
   // tcp_layer.cc
   void set_state(Tcb& t, TcpState s);
   void connection_reset(Tcb& t, int err);  // to CLOSED with an error for the owner

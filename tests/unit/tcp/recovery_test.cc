@@ -332,5 +332,35 @@ TEST_F(Recovery, SackBlocksShortenDataSegments) {
   }
 }
 
+// A lost retransmission (Linux tcp_mark_lost_retrans): once three segments
+// sent after it are SACKed (IsLost of the point where it was sent), the
+// segment is sent again instead of waiting for the RTO.
+TEST_F(Recovery, LostRetransmissionIsResent) {
+  TcpSocket& c = open(true);
+  send_segments(c, 10);
+  EXPECT_EQ(c.send(bytes(5 * M), now()), 5 * M);
+  ack(B, {{M, 2 * M}});
+  expect_data(B + 10 * M, M);
+  ack(B, {{M, 3 * M}});
+  expect_data(B + 11 * M, M);
+  ack(B, {{M, 4 * M}});
+  expect_data(B, M);  // sent when snd_max was B + 12000
+  for (uint32_t k = 5; k <= 8; ++k) ack(B, {{M, k * M}});
+  expect_data(B + 12 * M, M);
+  ack(B, {{M, 9 * M}});
+  expect_data(B + 13 * M, M);
+  ack(B, {{M, 10 * M}});
+  expect_data(B + 14 * M, M);
+  for (uint32_t k = 11; k <= 14; ++k) ack(B, {{M, k * M}});
+  expect_no_emit();  // 2 segments SACKed beyond the retransmission: not yet
+  ack(B, {{M, 15 * M}});
+  expect_data(B, M);  // lost again: resent once more
+  expect_no_emit();
+  EXPECT_EQ(counters[Counter::TcpExtTCPLostRetransmit], 1u);
+  ack(B + 15 * M);
+  EXPECT_FALSE(tcb(c).in_recovery);
+  EXPECT_EQ(retrans(), 2u);
+}
+
 }  // namespace
 }  // namespace stackd::tcp::testing
