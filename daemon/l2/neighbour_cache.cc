@@ -83,6 +83,7 @@ void NeighbourCache::free_slot(uint32_t i) {
   Slot& s = slots_[i];
   evict_unlink(i);
   for (size_t n = s.pending.size(); n > 0; --n) drops_.drop(DropReason::kNeighUnresolved);
+  pending_total_ -= s.pending.size();
   s.pending.clear();
   map_.erase(s.key);
   s.used = false;
@@ -163,9 +164,19 @@ std::optional<MacAddr> NeighbourCache::resolve(uint16_t ifindex, const IpAddr& a
   Slot& s = slots_[i];
   if (s.pending.size() >= std::max<uint32_t>(timers_.pending_per_entry, 1)) {
     s.pending.pop_front();  // drop the oldest, as Linux's arp_queue does
+    --pending_total_;
     drops_.drop(DropReason::kNeighPendingOverflow);
   }
-  s.pending.push_back(std::move(pkt));
+  if (pending_total_ >= timers_.pending_total) {
+    // Every queued packet holds a frame: a flood towards addresses that
+    // never answer must not drain the frame pools the rest of the stack
+    // needs, so the total across entries is bounded too.
+    pkt.reset();
+    drops_.drop(DropReason::kNeighPendingOverflow);
+  } else {
+    s.pending.push_back(std::move(pkt));
+    ++pending_total_;
+  }
   if (start) {
     // RFC 1122 §2.3.2.1 / RFC 4861 §7.2.2: solicit, retransmit every
     // retrans, give up after max_probes.
@@ -243,6 +254,7 @@ void NeighbourCache::release_pending(uint32_t i, Instant now) {
   std::vector<buf::PacketBuf> out;
   out.reserve(s.pending.size());
   for (auto& p : s.pending) out.push_back(std::move(p));
+  pending_total_ -= s.pending.size();
   s.pending.clear();
   Key k = s.key;
   MacAddr mac = s.mac;
@@ -255,6 +267,7 @@ void NeighbourCache::fail_pending(uint32_t i, Instant now) {
   std::vector<buf::PacketBuf> out;
   out.reserve(s.pending.size());
   for (auto& p : s.pending) out.push_back(std::move(p));
+  pending_total_ -= s.pending.size();
   s.pending.clear();
   for (size_t n = out.size(); n > 0; --n) drops_.drop(DropReason::kNeighUnresolved);
   Key k = s.key;

@@ -131,6 +131,8 @@ class NeighbourCache {
   // The earliest instant on_timer has work (never early by more than a
   // re-armed deadline: a deadline that moved later wakes once, early).
   Instant poll_at() const { return heap_.empty() ? Instant::never() : heap_.front().at; }
+  // Packets waiting for resolution across all entries (bounded by NeighbourTimers::pending_total).
+  size_t pending_total() const { return pending_total_; }
   void on_timer(Instant now);
 
  private:
@@ -171,6 +173,7 @@ class NeighbourCache {
   void arm(uint32_t i, Instant at);
   void fire(uint32_t i, Instant now);
   void release_pending(uint32_t i, Instant now);
+  size_t pending_total_ = 0;  // packets queued across all entries (bounded by timers_.pending_total)
   void fail_pending(uint32_t i, Instant now);
   void evict_link(uint32_t i);
   void evict_unlink(uint32_t i);

@@ -54,6 +54,7 @@ struct NeighbourTimers {            // RFC 1122 §2.3.2.1 / Linux defaults
   Duration retrans = Duration::seconds(1);
   uint32_t max_probes = 3;
   uint32_t pending_per_entry = 64;  // packets queued while resolving (bound)
+  uint32_t pending_total = 256;     // ... and across all entries (each holds a frame)
   uint32_t cache_size = 1024;
 };
 

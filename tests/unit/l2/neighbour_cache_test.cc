@@ -119,6 +119,29 @@ TEST_F(NeighbourCacheTest, PendingQueueDropsOldestBeyondBound) {
   EXPECT_EQ(ev.released, (std::vector<uint8_t>{3, 4, 5, 6}));
 }
 
+// Each queued packet holds a frame, so the queues are bounded in total too:
+// a flood towards many silent addresses cannot drain the frame pools.
+TEST_F(NeighbourCacheTest, PendingQueuesAreBoundedInTotal) {
+  timers.pending_total = 6;
+  NeighbourCache bounded{timers, drops, ev};
+  for (uint8_t h = 1; h <= 4; ++h) {
+    IpAddr silent = Ipv4Addr::from_octets(10, 0, 0, static_cast<uint8_t>(100 + h));
+    for (uint8_t t = 0; t < 3; ++t) {
+      auto p = packet(t);
+      bounded.resolve(kIf, silent, p, clock.now());
+    }
+  }
+  EXPECT_EQ(bounded.pending_total(), 6u);
+  EXPECT_EQ(drops[DropReason::kNeighPendingOverflow], 6u);
+  EXPECT_EQ(pool.in_use(), 6u);  // the refused packets' frames went back at once
+  // Failing resolution returns the total to zero.
+  for (int i = 0; i < 10 && bounded.poll_at() != Instant::never(); ++i) {
+    clock.set(bounded.poll_at());
+    bounded.on_timer(clock.now());
+  }
+  EXPECT_EQ(bounded.pending_total(), 0u);
+}
+
 // RFC 1122 §2.3.2.1: retransmit every `retrans`, give up after max_probes;
 // the queued packets are dropped and handed to the failure hook.
 TEST_F(NeighbourCacheTest, RetransmitsThenFailsAfterMaxProbes) {
