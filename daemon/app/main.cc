@@ -11,6 +11,7 @@
 #include "app/config.h"
 #include "app/device_factory.h"
 #include "app/log.h"
+#include "app/loop_source.h"
 #include "app/runtime.h"
 #include "app/secrets.h"
 #include "app/stack_worker.h"
@@ -67,7 +68,15 @@ int run_daemon(const Config& cfg) {
     wait_fds.push_back(devices[i].device->wait_fd());
   }
 
+  // Work the worker serves in the same loop besides the NICs (LoopSource):
+  // client attach and rings, control-plane commands. Created after the
+  // stack, destroyed before it.
+  std::vector<std::unique_ptr<LoopSource>> sources;
   StackWorker worker(stack);
+  for (auto& src : sources) {
+    worker.add_source(src.get());
+    for (int fd : src->wait_fds()) wait_fds.push_back(fd);
+  }
   std::string err;
   auto rt = Runtime::create(worker, wait_fds, Duration::micros(cfg.daemon.busy_poll_us), &err);
   if (!rt) {
@@ -80,6 +89,7 @@ int run_daemon(const Config& cfg) {
   rt->run();
   worker.report();
   rt.reset();
+  sources.clear();
   log::info("stopped");
   return 0;
 }

@@ -195,6 +195,12 @@ Instant Stack::poll_at() const {
 }
 
 ip::filter::Filter& Stack::firewall() { return impl_->firewall; }
+tcp::TcpLayer& Stack::tcp() { return impl_->tcp; }
+transport::UdpLayer& Stack::udp() { return impl_->udp; }
+ip::Ipv4Layer& Stack::ipv4() { return impl_->ip; }
+ip::Fib& Stack::fib() { return impl_->fib; }
+l2::Link& Stack::link() { return impl_->link; }
+const StackConfig& Stack::config() const { return impl_->cfg; }
 
 const Counters& Stack::counters() const { return impl_->counters; }
 const DropStats& Stack::drops() const { return impl_->drops; }

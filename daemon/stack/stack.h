@@ -16,8 +16,21 @@
 #include "nic/device.h"
 #include "stack/config.h"
 
-namespace stackd::ip::filter {
+namespace stackd::ip {
+class Fib;
+class Ipv4Layer;
+namespace filter {
 class Filter;
+}
+}  // namespace stackd::ip
+namespace stackd::l2 {
+class Link;
+}
+namespace stackd::transport {
+class UdpLayer;
+}
+namespace stackd::tcp {
+class TcpLayer;
 }
 
 namespace stackd::stack {
@@ -45,6 +58,16 @@ class Stack {
 
   // The firewall of the IPv4 hooks (rules come from the control plane).
   ip::filter::Filter& firewall();
+
+  // The layers, for the daemon's session/IPC side (sockets for clients) and
+  // the control plane (routes, neighbours, connections). Called only on the
+  // worker's thread, between polls.
+  tcp::TcpLayer& tcp();
+  transport::UdpLayer& udp();
+  ip::Ipv4Layer& ipv4();
+  ip::Fib& fib();
+  l2::Link& link();
+  const StackConfig& config() const;
 
   const Counters& counters() const;
   const DropStats& drops() const;
