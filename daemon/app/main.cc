@@ -38,7 +38,7 @@ int run_daemon(const Config& cfg, const std::string& config_path) {
   for (const auto& ic : cfg.stack.interfaces) {
     auto r = open_device(ic, cfg.daemon);
     if (auto* msg = std::get_if<std::string>(&r)) {
-      log::error("interface {}: {}", ic.name, *msg);
+      log::error({{"STACKD_INTERFACE", ic.name}}, "interface {}: {}", ic.name, *msg);
       return 1;
     }
     devices.push_back(std::move(std::get<OpenedDevice>(r)));
@@ -65,7 +65,7 @@ int run_daemon(const Config& cfg, const std::string& config_path) {
         mtu = ifp->mtu;
       }
     }
-    log::info("interface {}: {} mac {} mtu {} addr {}", ic.name, devices[i].description,
+    log::info({{"STACKD_INTERFACE", ic.name}}, "interface {}: {} mac {} mtu {} addr {}", ic.name, devices[i].description,
               mac.to_string(), mtu, join_addrs(ic.addrs));
     wait_fds.push_back(devices[i].device->wait_fd());
   }
@@ -117,6 +117,8 @@ int main(int argc, char** argv) {
   // Before anything could start a thread: every thread inherits the mask,
   // and the runtime reads these signals from its signalfd.
   block_signals();
+  // systemd's journal stream on stderr: log natively, with fields.
+  log::use_journal_if_stderr();
 
   CLI::App cli{"stackd: user-space TCP/IP stack daemon"};
   std::string config_path = "/etc/stackd/stackd.toml";

@@ -149,7 +149,10 @@ ReloadResult reload(ReloadContext& ctx, Instant now) {
   ConfigResult parsed = load_config(ctx.path);
   if (!parsed.ok()) {
     res.errors = std::move(parsed.errors);
-    for (const auto& e : res.errors) log::error("reload: {}", e.to_string());
+    for (const auto& e : res.errors) {
+      std::string line = std::to_string(e.line);
+      log::error({{"STACKD_CONFIG_FILE", e.file}, {"STACKD_CONFIG_LINE", line}}, "reload: {}", e.to_string());
+    }
   } else {
     res = apply_config(ctx, parsed.config, now);
     for (const auto& a : res.applied) log::info("reload: {}", a);
