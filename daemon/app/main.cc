@@ -94,7 +94,13 @@ int run_daemon(const Config& cfg, const std::string& config_path) {
   rt->set_test_stall(Runtime::test_stall_from_env());
   // SIGHUP (and the control plane's Config.Reload) re-read the file: app/reload.h.
   ReloadContext reload_ctx{config_path, cfg, stack, notifier.get(),
-                           [&rt](uint32_t us) { rt->set_busy_poll(Duration::micros(us)); }};
+                           [&rt](uint32_t us) { rt->set_busy_poll(Duration::micros(us)); },
+                           [&devices, &cfg](const std::string& name, const std::vector<IpPrefix>& v4) {
+                             for (size_t i = 0; i < devices.size(); ++i)
+                               if (cfg.stack.interfaces[i].name == name)
+                                 return set_device_ipv4_addresses(*devices[i].device, v4);
+                             return std::string("no such interface");
+                           }};
   worker.set_reload([&reload_ctx](Instant now) { reload(reload_ctx, now); });
   log::info("stackd {} running: {} interface(s), {} route(s), {} service(s), busy-poll {} us",
             STACKD_VERSION, devices.size(), cfg.stack.routes.size(), cfg.stack.services.size(),

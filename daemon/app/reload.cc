@@ -44,8 +44,25 @@ std::vector<T> missing_from(const std::vector<T>& a, const std::vector<T>& b) {
   return out;
 }
 
+std::vector<IpPrefix> family(const std::vector<IpPrefix>& list, bool v4) {
+  std::vector<IpPrefix> out;
+  for (const auto& p : list)
+    if (p.addr.is_v4() == v4) out.push_back(p);
+  return out;
+}
+
+std::string join(const std::vector<IpPrefix>& list) {
+  std::string s;
+  for (const auto& p : list) {
+    if (!s.empty()) s += ',';
+    s += p.to_string();
+  }
+  return s.empty() ? "none" : s;
+}
+
 void interfaces_diff(const std::vector<stack::InterfaceConfig>& a, const std::vector<stack::InterfaceConfig>& b,
-                     std::vector<std::string>& out) {
+                     ConfigDiff& d) {
+  auto& out = d.restart_required;
   if (a.size() != b.size()) {
     out.push_back(fmt::format("interface set ({} -> {} interfaces)", a.size(), b.size()));
     return;
@@ -54,11 +71,15 @@ void interfaces_diff(const std::vector<stack::InterfaceConfig>& a, const std::ve
     const auto& x = a[i];
     const auto& y = b[i];
     std::string p = fmt::format("interface[{}]", i);
-    if (x.name != y.name) out.push_back(fmt::format("{}.name ({} -> {})", p, x.name, y.name));
+    if (x.name != y.name) {
+      out.push_back(fmt::format("{}.name ({} -> {})", p, x.name, y.name));
+      continue;
+    }
     if (x.backend != y.backend) out.push_back(p + ".backend");
     if (x.mac != y.mac) out.push_back(p + ".mac");
     if (x.mtu != y.mtu) out.push_back(fmt::format("{}.mtu ({} -> {})", p, x.mtu, y.mtu));
-    if (x.addrs != y.addrs) out.push_back(p + ".addresses");
+    if (family(x.addrs, false) != family(y.addrs, false)) out.push_back(p + ".addresses (IPv6)");
+    if (family(x.addrs, true) != family(y.addrs, true)) d.addresses.emplace_back(y.name, family(y.addrs, true));
   }
 }
 
@@ -67,7 +88,7 @@ void interfaces_diff(const std::vector<stack::InterfaceConfig>& a, const std::ve
 bool ConfigDiff::empty() const {
   return routes_removed.empty() && routes_added.empty() && neighbours_removed.empty() &&
          neighbours_added.empty() && services_removed.empty() && services_added.empty() &&
-         restart_required.empty() && !log_level && !busy_poll;
+         addresses.empty() && restart_required.empty() && !log_level && !busy_poll;
 }
 
 ConfigDiff diff_config(const Config& running, const Config& next) {
@@ -80,7 +101,7 @@ ConfigDiff diff_config(const Config& running, const Config& next) {
   d.neighbours_added = missing_from(b.neighbours, a.neighbours);
   d.services_removed = missing_from(a.services, b.services);
   d.services_added = missing_from(b.services, a.services);
-  interfaces_diff(a.interfaces, b.interfaces, d.restart_required);
+  interfaces_diff(a.interfaces, b.interfaces, d);
   if (a.tcp.congestion != b.tcp.congestion) d.restart_required.push_back("tcp.congestion");
   if (running.daemon.umem_frames != next.daemon.umem_frames) d.restart_required.push_back("daemon.umem_frames");
   d.log_level = running.daemon.log_level != next.daemon.log_level;
@@ -108,6 +129,15 @@ ReloadResult apply_config(ReloadContext& ctx, const Config& next, Instant now) {
   for (const auto& s : d.services_removed) done(st.stop_service(s, now), describe(s) + " stopped");
   for (const auto& n : d.neighbours_removed) done(st.remove_neighbour(n), describe(n) + " deleted");
   for (const auto& r : d.routes_removed) done(st.remove_route(r), describe(r) + " deleted");
+  // Addresses before the new routes: a gateway may lie in a new subnet.
+  for (const auto& [name, v4] : d.addresses) {
+    std::string what = fmt::format("interface {} IPv4 addresses {}", name, join(v4));
+    std::string err = ctx.set_device_addresses ? ctx.set_device_addresses(name, v4) : std::string();
+    if (!err.empty())
+      res.failed.push_back(fmt::format("{}: {}", what, err));
+    else
+      done(st.set_ipv4_addresses(name, v4, now), what);
+  }
   for (const auto& r : d.routes_added) done(st.add_route(r), describe(r) + " added");
   for (const auto& n : d.neighbours_added) done(st.add_neighbour(n, now), describe(n) + " added");
   for (const auto& s : d.services_added) {
@@ -131,7 +161,7 @@ ReloadResult apply_config(ReloadContext& ctx, const Config& next, Instant now) {
   // and the stack's lists as the stack reports them (an entry that failed
   // to apply is not running).
   Config running = next;
-  running.stack.interfaces = ctx.running.stack.interfaces;
+  running.stack.interfaces = st.config().interfaces;  // the running ones, with applied addresses
   running.stack.tcp = ctx.running.stack.tcp;
   running.daemon.umem_frames = ctx.running.daemon.umem_frames;
   running.stack.routes = st.config().routes;

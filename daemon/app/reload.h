@@ -11,13 +11,17 @@
 //   r.failed             valid changes the stack refused (port in use,
 //                        no interface for a route); the rest still applied
 //   r.restart_required   changes that only take effect at the next start
-//                        (interfaces, back-ends, addresses, UMEM size, TCP
-//                        settings); left as they run now
+//                        (the interface set, names, back-ends, MACs, MTUs,
+//                        IPv6 addresses, UMEM size, TCP settings); left as
+//                        they run now
 //
 // Applied at run time, without touching established connections: routes
 // (FIB replace/remove by prefix and metric), static neighbours, services
 // (listeners and UDP sockets start/stop; connections a stopped TCP listener
-// accepted are served to their end), [daemon] log_level and busy_poll_us.
+// accepted are served to their end), an interface's IPv4 addresses (the
+// device's steering first, then the stack: connected routes, gratuitous
+// ARP; connections on a removed address time out), [daemon] log_level and
+// busy_poll_us.
 // ctx.running becomes the new file's configuration, except for the parts
 // that need a restart, which keep their running values. Everything is
 // logged; with a notifier, RELOADING=1 precedes and READY=1 (with STATUS
@@ -26,6 +30,7 @@
 
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "app/config.h"
@@ -46,6 +51,10 @@ struct ReloadContext {
   Notifier* notifier = nullptr;   // null when not under a service manager
   // Called with the new [daemon] busy_poll_us when it changes (Runtime).
   std::function<void(uint32_t busy_poll_us)> set_busy_poll;
+  // Tell the interface's device its new IPv4 addresses (AF_XDP: the XDP
+  // program's steering map); "" or the error. Null: nothing to tell.
+  std::function<std::string(const std::string& ifname, const std::vector<IpPrefix>& v4)>
+      set_device_addresses;
 };
 
 struct ReloadResult {
@@ -63,7 +72,10 @@ struct ConfigDiff {
   std::vector<stack::RouteConfig> routes_removed, routes_added;
   std::vector<stack::NeighbourConfig> neighbours_removed, neighbours_added;
   std::vector<stack::ServiceConfig> services_removed, services_added;
-  std::vector<std::string> restart_required;  // "interface set", "interface[0].addresses", ...
+  // Interfaces whose IPv4 addresses change (and nothing else that needs a
+  // restart): name and the new IPv4 list.
+  std::vector<std::pair<std::string, std::vector<IpPrefix>>> addresses;
+  std::vector<std::string> restart_required;  // "interface set", "interface[0].mtu (1500 -> 9000)", ...
   bool log_level = false, busy_poll = false;
   bool empty() const;
 };

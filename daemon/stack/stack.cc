@@ -1,5 +1,6 @@
 #include "stack/stack.h"
 
+#include <algorithm>
 #include <array>
 #include <optional>
 #include <span>
@@ -259,6 +260,32 @@ int Stack::start_service(const ServiceConfig& svc) {
   int r = svc.proto == ServiceProto::kUdp ? s.services.start(one) : s.tcp_services.start(one);
   if (r == 0) s.cfg.services.push_back(svc);
   return r;
+}
+
+bool Stack::set_ipv4_addresses(const std::string& ifname, const std::vector<IpPrefix>& v4, Instant now) {
+  Impl& s = *impl_;
+  l2::Interface* iface = s.iface_named(ifname);
+  if (iface == nullptr) return false;
+  std::vector<IpPrefix> next;
+  for (const auto& p : iface->addrs)
+    if (!p.addr.is_v4()) next.push_back(p);
+  for (const auto& p : v4)
+    if (p.addr.is_v4()) next.push_back(p);
+  auto has_subnet = [](const std::vector<IpPrefix>& list, const IpPrefix& p) {
+    return std::any_of(list.begin(), list.end(), [&](const IpPrefix& q) { return q.network() == p.network(); });
+  };
+  for (const auto& p : iface->addrs) {
+    if (!p.addr.is_v4() || has_subnet(next, p)) continue;
+    const ip::Route* r = s.fib.find(p.network());
+    if (r != nullptr && r->connected && r->ifindex == iface->index) s.fib.remove(p.network(), r->metric);
+  }
+  iface->addrs = std::move(next);
+  for (const auto& p : iface->addrs)
+    if (p.addr.is_v4()) s.fib.add_connected(p, iface->index);
+  s.link.interface_up(*iface, now);  // announce (again): RFC 5227 §3
+  for (auto& ic : s.cfg.interfaces)
+    if (ic.name == ifname) ic.addrs = iface->addrs;
+  return true;
 }
 
 bool Stack::stop_service(const ServiceConfig& svc, Instant now) {

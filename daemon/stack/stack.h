@@ -86,6 +86,11 @@ class Stack {
   //   are served to their end), false when none runs.
   int start_service(const ServiceConfig& s);
   bool stop_service(const ServiceConfig& s, Instant now);
+  //   set_ipv4_addresses: replace the interface's IPv4 addresses (its IPv6
+  //     ones stay): connected routes follow, new addresses are announced
+  //     (gratuitous ARP). Connections on a removed address are left to
+  //     time out, as Linux does. False when no interface has that name.
+  bool set_ipv4_addresses(const std::string& ifname, const std::vector<IpPrefix>& v4, Instant now);
 
   const Counters& counters() const;
   const DropStats& drops() const;

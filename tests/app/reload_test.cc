@@ -47,13 +47,21 @@ class ReloadPacket : public StackTest {
     take_tx();
     running.stack = cfg;
   }
-  ReloadContext ctx() { return ReloadContext{"", running, stack(), nullptr, {}}; }
+  ReloadContext ctx() {
+    return ReloadContext{"", running, stack(), nullptr, {},
+                         [this](const std::string& name, const std::vector<IpPrefix>& v4) {
+                           device_calls.emplace_back(name, v4);
+                           return device_error;
+                         }};
+  }
   // A datagram from a host behind a router to the stack's `port`.
   std::vector<Bytes> udp_from_remote(uint16_t port) {
     send(eth_ipv4_udp(kOtherRouterMac, kStackMac, kRemote, kStackIp, 5555, port, pattern(32)));
     return run();
   }
   Config running;
+  std::vector<std::pair<std::string, std::vector<IpPrefix>>> device_calls;
+  std::string device_error;
 };
 
 TEST_F(ReloadPacket, DiffListsOnlyWhatChanged) {
@@ -125,17 +133,66 @@ TEST_F(ReloadPacket, ServiceOnABusyPortFailsAndTheRestApplies) {
   EXPECT_EQ(c.running.stack.services.size(), running.stack.services.size());
 }
 
+TEST_F(ReloadPacket, Ipv4AddressesChangeAtRunTime) {
+  constexpr Ipv4Addr kNewIp = Ipv4Addr::from_octets(10, 0, 1, 2);
+  auto to_new = [&] { return eth_ipv4_udp(kPeerMac, kStackMac, kPeerIp, kNewIp, 5555, 7, pattern(16)); };
+  send(to_new());
+  EXPECT_TRUE(run().empty());  // not ours yet
+
+  Config next = running;
+  next.stack.interfaces[0].addrs.push_back(*IpPrefix::parse("10.0.1.2/24"));
+  auto c = ctx();
+  auto r = app::apply_config(c, next, now());
+  ASSERT_TRUE(r.ok);
+  EXPECT_TRUE(r.restart_required.empty());
+  EXPECT_TRUE(contains(r.applied, "interface eth0 IPv4 addresses 10.0.0.2/24,10.0.1.2/24"));
+  ASSERT_EQ(device_calls.size(), 1u);  // the device's steering first
+  EXPECT_EQ(device_calls[0].second.size(), 2u);
+  ASSERT_NE(stack().fib().find(*IpPrefix::parse("10.0.1.0/24")), nullptr);  // connected route
+  // Announced (RFC 5227 §3), and the next packet to it is answered from it.
+  poll();  // the announcements leave with the next burst
+  auto tx = take_tx();
+  EXPECT_TRUE(std::any_of(tx.begin(), tx.end(), [](const Bytes& f) { return f.size() > 13 && f[12] == 0x08 && f[13] == 0x06; }));
+  send(to_new());
+  tx = run();
+  ASSERT_EQ(tx.size(), 1u);
+  EXPECT_TRUE(expect_frame(tx[0], Eth(Dst(kPeerMac)), Ipv4(Src(kNewIp), Dst(kPeerIp)), Udp(SrcPort(7))));
+  EXPECT_EQ(c.running.stack.interfaces[0].addrs.size(), 2u);
+
+  // Removed again: the connected route goes, the address is not ours.
+  auto back = app::apply_config(c, running, now());
+  EXPECT_TRUE(contains(back.applied, "interface eth0 IPv4 addresses 10.0.0.2/24"));
+  EXPECT_EQ(stack().fib().find(*IpPrefix::parse("10.0.1.0/24")), nullptr);
+  ASSERT_NE(stack().fib().find(*IpPrefix::parse("10.0.0.0/24")), nullptr);
+  poll();
+  take_tx();
+  send(to_new());
+  EXPECT_TRUE(run().empty());
+}
+
+TEST_F(ReloadPacket, AddressChangeTheDeviceRefusesChangesNothing) {
+  device_error = "af_xdp: map update failed";
+  Config next = running;
+  next.stack.interfaces[0].addrs.push_back(*IpPrefix::parse("10.0.1.2/24"));
+  auto c = ctx();
+  auto r = app::apply_config(c, next, now());
+  ASSERT_EQ(r.failed.size(), 1u);
+  EXPECT_NE(r.failed[0].find("af_xdp: map update failed"), std::string::npos);
+  EXPECT_EQ(stack().fib().find(*IpPrefix::parse("10.0.1.0/24")), nullptr);
+  EXPECT_EQ(c.running.stack.interfaces[0].addrs.size(), 1u);
+}
+
 TEST_F(ReloadPacket, InterfaceAndTcpChangesWaitForARestart) {
   Config next = running;
   next.stack.interfaces[0].mtu = 9000;
-  next.stack.interfaces[0].addrs.push_back(*IpPrefix::parse("10.0.1.2/24"));
+  next.stack.interfaces[0].addrs.push_back(*IpPrefix::parse("fd00::2/64"));
   next.stack.tcp.congestion = "reno";
   auto c = ctx();
   auto r = app::apply_config(c, next, now());
   ASSERT_TRUE(r.ok);
   EXPECT_TRUE(r.applied.empty());
   EXPECT_TRUE(contains(r.restart_required, "interface[0].mtu (1500 -> 9000)"));
-  EXPECT_TRUE(contains(r.restart_required, "interface[0].addresses"));
+  EXPECT_TRUE(contains(r.restart_required, "interface[0].addresses (IPv6)"));
   EXPECT_TRUE(contains(r.restart_required, "tcp.congestion"));
   EXPECT_EQ(c.running.stack.interfaces[0].mtu, 1500u);
   EXPECT_EQ(c.running.stack.tcp.congestion, running.stack.tcp.congestion);
