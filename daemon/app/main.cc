@@ -22,15 +22,6 @@
 namespace stackd::app {
 namespace {
 
-std::string join_addrs(const std::vector<IpPrefix>& addrs) {
-  std::string out;
-  for (const auto& a : addrs) {
-    if (!out.empty()) out += ",";
-    out += a.to_string();
-  }
-  return out.empty() ? "none" : out;
-}
-
 int run_daemon(const Config& cfg, const std::string& config_path) {
   // Devices outlive the stack that refers to them (declared first,
   // destroyed last); destroying an AF_XDP device detaches its program.
@@ -66,7 +57,7 @@ int run_daemon(const Config& cfg, const std::string& config_path) {
       }
     }
     log::info({{"STACKD_INTERFACE", ic.name}}, "interface {}: {} mac {} mtu {} addr {}", ic.name, devices[i].description,
-              mac.to_string(), mtu, join_addrs(ic.addrs));
+              mac.to_string(), mtu, format_addrs(ic.addrs));
     wait_fds.push_back(devices[i].device->wait_fd());
   }
 

@@ -51,15 +51,6 @@ std::vector<IpPrefix> family(const std::vector<IpPrefix>& list, bool v4) {
   return out;
 }
 
-std::string join(const std::vector<IpPrefix>& list) {
-  std::string s;
-  for (const auto& p : list) {
-    if (!s.empty()) s += ',';
-    s += p.to_string();
-  }
-  return s.empty() ? "none" : s;
-}
-
 void interfaces_diff(const std::vector<stack::InterfaceConfig>& a, const std::vector<stack::InterfaceConfig>& b,
                      ConfigDiff& d) {
   auto& out = d.restart_required;
@@ -131,7 +122,7 @@ ReloadResult apply_config(ReloadContext& ctx, const Config& next, Instant now) {
   for (const auto& r : d.routes_removed) done(st.remove_route(r), describe(r) + " deleted");
   // Addresses before the new routes: a gateway may lie in a new subnet.
   for (const auto& [name, v4] : d.addresses) {
-    std::string what = fmt::format("interface {} IPv4 addresses {}", name, join(v4));
+    std::string what = fmt::format("interface {} IPv4 addresses {}", name, format_addrs(v4));
     std::string err = ctx.set_device_addresses ? ctx.set_device_addresses(name, v4) : std::string();
     if (!err.empty())
       res.failed.push_back(fmt::format("{}: {}", what, err));

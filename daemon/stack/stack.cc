@@ -222,13 +222,18 @@ template <class T>
 void erase_equal(std::vector<T>& v, const T& x) {
   std::erase_if(v, [&](const T& e) { return e == x; });
 }
+// Once, at the end (an entry given again moves there).
+template <class T>
+void put_last(std::vector<T>& v, const T& x) {
+  erase_equal(v, x);
+  v.push_back(x);
+}
 }  // namespace
 
 bool Stack::add_route(const RouteConfig& r) {
   Impl& s = *impl_;
   if (!s.install_route(r)) return false;
-  erase_equal(s.cfg.routes, r);
-  s.cfg.routes.push_back(r);
+  put_last(s.cfg.routes, r);
   return true;
 }
 
@@ -242,8 +247,7 @@ bool Stack::add_neighbour(const NeighbourConfig& n, Instant now) {
   Impl& s = *impl_;
   l2::Interface* iface = s.iface_named(n.dev);
   if (iface == nullptr || s.link.add_static(*iface, n.addr, n.mac, now)) return false;
-  erase_equal(s.cfg.neighbours, n);
-  s.cfg.neighbours.push_back(n);
+  put_last(s.cfg.neighbours, n);
   return true;
 }
 
