@@ -92,7 +92,7 @@ int run_daemon(const Config& cfg, const std::string& config_path) {
                                  return set_device_ipv4_addresses(*devices[i].device, v4);
                              return std::string("no such interface");
                            }};
-  worker.set_reload([&reload_ctx](Instant now) { reload(reload_ctx, now); });
+  worker.set_reload([&reload_ctx](Instant now) { return reload(reload_ctx, now); });
   log::info("stackd {} running: {} interface(s), {} route(s), {} service(s), busy-poll {} us",
             STACKD_VERSION, devices.size(), cfg.stack.routes.size(), cfg.stack.services.size(),
             cfg.daemon.busy_poll_us);

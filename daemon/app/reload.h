@@ -1,6 +1,7 @@
 // Configuration reload: SIGHUP (the runtime calls StackWorker::reload) and
-// the control plane's Config.Reload RPC call the same function, on the
-// dataplane worker's thread between polls:
+// the control plane's Config.Reload RPC (its handler on the worker's thread
+// calls StackWorker::reload_config(now) for the ReloadResult) reach the
+// same function, on the dataplane worker's thread between polls:
 //
 //   ReloadContext ctx{path, running_config, stack, notifier};   // once, in main
 //   ReloadResult r = reload(ctx, now);   // re-read ctx.path, diff, apply

@@ -29,6 +29,13 @@ void StackWorker::reload(Instant now) {
     Worker::reload(now);
 }
 
+ReloadResult StackWorker::reload_config(Instant now) {
+  if (reload_) return reload_(now);
+  ReloadResult r;
+  r.errors.push_back(ConfigError{"", 0, 0, "", "configuration reload is not set up"});
+  return r;
+}
+
 std::string StackWorker::status(Instant now) {
   size_t up = 0, total = 0;
   uint64_t rx = 0, tx = 0;

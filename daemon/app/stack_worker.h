@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "app/loop_source.h"
+#include "app/reload.h"
 #include "app/runtime.h"
 #include "stack/stack.h"
 
@@ -21,10 +22,14 @@ class StackWorker final : public Worker {
   size_t poll(Instant now) override;
   Instant poll_at() const override;
   void report() override;
-  // SIGHUP: calls the hook (main: app/reload.h's reload()); without one,
-  // the Worker default (logged as not supported).
+  // SIGHUP: reload_config(now), result logged there; without a hook, the
+  // Worker default (logged as not supported).
   void reload(Instant now) override;
-  void set_reload(std::function<void(Instant)> fn) { reload_ = std::move(fn); }
+  // The reload itself (main sets the hook to app/reload.h's reload() over
+  // its ReloadContext). The control plane's Config.Reload handler, which
+  // runs on this worker's thread, calls it for the ReloadResult.
+  ReloadResult reload_config(Instant now);
+  void set_reload(std::function<ReloadResult(Instant)> fn) { reload_ = std::move(fn); }
 
   // The one-line summary for STATUS= (systemctl status):
   // "2/2 interfaces up, 3 TCP connections, 2 services, rx 120 pps, tx 118 pps";
@@ -34,7 +39,7 @@ class StackWorker final : public Worker {
  private:
   stack::Stack& stack_;
   std::vector<LoopSource*> sources_;
-  std::function<void(Instant)> reload_;
+  std::function<ReloadResult(Instant)> reload_;
   Instant last_status_{};
   uint64_t last_rx_ = 0, last_tx_ = 0;
 };
