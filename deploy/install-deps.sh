@@ -12,7 +12,11 @@ pkgs=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # network tests and the demo: namespaces, the Linux peer's tools
-  iproute2 iputils-ping ethtool python3 procps
+  # (util-linux: setpriv, unshare for the capability and journal tests)
+  iproute2 iputils-ping ethtool python3 procps util-linux
+  # packaging tests: cpack's dpkg-shlibdeps, man page rendering,
+  # systemd-analyze, the Kubernetes manifest check
+  dpkg-dev man-db systemd python3-yaml gzip
 )
 apt-get update -q
 apt-get install -y -q --no-install-recommends "${pkgs[@]}"

@@ -40,6 +40,15 @@ std::string_view log_level_name(LogLevel l) {
   return "info";
 }
 
+std::string format_addrs(const std::vector<IpPrefix>& addrs) {
+  std::string out;
+  for (const auto& a : addrs) {
+    if (!out.empty()) out += ',';
+    out += a.to_string();
+  }
+  return out.empty() ? "none" : out;
+}
+
 std::string ConfigError::to_string() const {
   std::string out = file;
   if (line != 0) {

@@ -53,6 +53,9 @@ ConfigResult parse_config(std::string_view text, std::string_view file);
 // Read and parse the file at `path`.
 ConfigResult load_config(const std::string& path);
 
+// "10.0.0.2/24,10.0.1.2/24" ("none" when empty), for log lines.
+std::string format_addrs(const std::vector<IpPrefix>& addrs);
+
 // Valid ranges, shared by the parser and its messages.
 inline constexpr uint32_t kMinMtu = 68;      // RFC 791: every host must accept 68
 inline constexpr uint32_t kMaxMtu = 9000;    // jumbo frames

@@ -13,6 +13,16 @@
 
 namespace stackd::app {
 
+std::string set_device_ipv4_addresses(nic::Device& dev, const std::vector<IpPrefix>& v4) {
+  auto* xdp = dynamic_cast<nic::AfXdpDevice*>(&dev);
+  if (xdp == nullptr) return "";
+  std::vector<Ipv4Addr> list;
+  for (const auto& p : v4)
+    if (p.addr.is_v4()) list.push_back(p.addr.v4());
+  std::string err = xdp->set_addresses(list);
+  return err.empty() ? "" : "af_xdp: " + err;
+}
+
 stack::Backend resolve_auto_backend(const std::string& ifname) {
   namespace fs = std::filesystem;
   std::error_code ec;

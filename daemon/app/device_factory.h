@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "app/config.h"
 #include "nic/device.h"
@@ -21,6 +22,11 @@ struct OpenedDevice {
 // The device, or the back-end's message saying why it could not be opened.
 std::variant<OpenedDevice, std::string> open_device(const stack::InterfaceConfig& ic,
                                                     const DaemonConfig& dc);
+
+// A reload changed the interface's IPv4 addresses: AF_XDP devices steer
+// frames for them (the XDP program's map); other devices need nothing.
+// Returns "" or the error.
+std::string set_device_ipv4_addresses(nic::Device& dev, const std::vector<IpPrefix>& v4);
 
 // What backend = auto picks for `ifname` on this host.
 stack::Backend resolve_auto_backend(const std::string& ifname);

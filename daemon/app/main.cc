@@ -12,6 +12,8 @@
 #include "app/device_factory.h"
 #include "app/log.h"
 #include "app/loop_source.h"
+#include "app/notify.h"
+#include "app/reload.h"
 #include "app/runtime.h"
 #include "app/secrets.h"
 #include "app/stack_worker.h"
@@ -20,23 +22,14 @@
 namespace stackd::app {
 namespace {
 
-std::string join_addrs(const std::vector<IpPrefix>& addrs) {
-  std::string out;
-  for (const auto& a : addrs) {
-    if (!out.empty()) out += ",";
-    out += a.to_string();
-  }
-  return out.empty() ? "none" : out;
-}
-
-int run_daemon(const Config& cfg) {
+int run_daemon(const Config& cfg, const std::string& config_path) {
   // Devices outlive the stack that refers to them (declared first,
   // destroyed last); destroying an AF_XDP device detaches its program.
   std::vector<OpenedDevice> devices;
   for (const auto& ic : cfg.stack.interfaces) {
     auto r = open_device(ic, cfg.daemon);
     if (auto* msg = std::get_if<std::string>(&r)) {
-      log::error("interface {}: {}", ic.name, *msg);
+      log::error({{"STACKD_INTERFACE", ic.name}}, "interface {}: {}", ic.name, *msg);
       return 1;
     }
     devices.push_back(std::move(std::get<OpenedDevice>(r)));
@@ -63,16 +56,22 @@ int run_daemon(const Config& cfg) {
         mtu = ifp->mtu;
       }
     }
-    log::info("interface {}: {} mac {} mtu {} addr {}", ic.name, devices[i].description,
-              mac.to_string(), mtu, join_addrs(ic.addrs));
+    log::info({{"STACKD_INTERFACE", ic.name}}, "interface {}: {} mac {} mtu {} addr {}", ic.name, devices[i].description,
+              mac.to_string(), mtu, format_addrs(ic.addrs));
     wait_fds.push_back(devices[i].device->wait_fd());
   }
 
   // Work the worker serves in the same loop besides the NICs (LoopSource):
-  // client attach and rings, control-plane commands. Created after the
-  // stack, destroyed before it.
-  std::vector<std::unique_ptr<LoopSource>> sources;
+  // client attach and rings, control-plane commands, the service manager's
+  // watchdog and status (app/notify.h). Created after the stack, destroyed
+  // before it.
   StackWorker worker(stack);
+  auto notifier = Notifier::from_env();
+  Heartbeats beats(1);
+  std::vector<std::unique_ptr<LoopSource>> sources;
+  if (notifier)
+    sources.push_back(std::make_unique<NotifySource>(
+        *notifier, beats, 0, [&worker](Instant t) { return worker.status(t); }, monotonic_now()));
   for (auto& src : sources) {
     worker.add_source(src.get());
     for (int fd : src->wait_fds()) wait_fds.push_back(fd);
@@ -83,10 +82,23 @@ int run_daemon(const Config& cfg) {
     log::error("runtime: {}", err);
     return 1;
   }
+  rt->set_test_stall(Runtime::test_stall_from_env());
+  // SIGHUP (and the control plane's Config.Reload) re-read the file: app/reload.h.
+  ReloadContext reload_ctx{config_path, cfg, stack, notifier.get(),
+                           [&rt](uint32_t us) { rt->set_busy_poll(Duration::micros(us)); },
+                           [&devices, &cfg](const std::string& name, const std::vector<IpPrefix>& v4) {
+                             for (size_t i = 0; i < devices.size(); ++i)
+                               if (cfg.stack.interfaces[i].name == name)
+                                 return set_device_ipv4_addresses(*devices[i].device, v4);
+                             return std::string("no such interface");
+                           }};
+  worker.set_reload([&reload_ctx](Instant now) { return reload(reload_ctx, now); });
   log::info("stackd {} running: {} interface(s), {} route(s), {} service(s), busy-poll {} us",
             STACKD_VERSION, devices.size(), cfg.stack.routes.size(), cfg.stack.services.size(),
             cfg.daemon.busy_poll_us);
+  if (notifier) notifier->ready(worker.status(monotonic_now()));
   rt->run();
+  if (notifier) notifier->stopping();
   worker.report();
   rt.reset();
   sources.clear();
@@ -102,6 +114,8 @@ int main(int argc, char** argv) {
   // Before anything could start a thread: every thread inherits the mask,
   // and the runtime reads these signals from its signalfd.
   block_signals();
+  // systemd's journal stream on stderr: log natively, with fields.
+  log::use_journal_if_stderr();
 
   CLI::App cli{"stackd: user-space TCP/IP stack daemon"};
   std::string config_path = "/etc/stackd/stackd.toml";
@@ -129,7 +143,7 @@ int main(int argc, char** argv) {
   Config cfg = std::move(res.config);
   log::set_level(level_arg.empty() ? cfg.daemon.log_level : *parse_log_level(level_arg));
   try {
-    return run_daemon(cfg);
+    return run_daemon(cfg, config_path);
   } catch (const std::exception& e) {
     log::error("{}", e.what());
     return 1;

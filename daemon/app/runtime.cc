@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <utility>
@@ -33,6 +34,7 @@ sigset_t runtime_signals() {
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGUSR1);
+  sigaddset(&set, SIGUSR2);
   sigaddset(&set, SIGHUP);
   return set;
 }
@@ -43,6 +45,19 @@ Instant monotonic_now() {
   timespec ts{};
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return Instant::from_nanos(static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec);
+}
+
+void Worker::reload(Instant) {
+  log::warn("SIGHUP: configuration reload is not supported here; keeping the running configuration");
+}
+
+Duration Runtime::test_stall_from_env() {
+  const char* v = std::getenv("STACKD_TEST_STALL_ON_SIGUSR2");
+  if (v == nullptr) return Duration::zero();
+  char* end = nullptr;
+  long secs = std::strtol(v, &end, 10);
+  if (end == v || *end != '\0' || secs < 1 || secs > 600) return Duration::zero();
+  return Duration::seconds(secs);
 }
 
 void block_signals() {
@@ -119,7 +134,17 @@ void Runtime::read_signals() {
         worker_.report();
         break;
       case SIGHUP:
-        log::warn("SIGHUP: configuration reload is not supported yet; keeping the running configuration");
+        worker_.reload(monotonic_now());
+        break;
+      case SIGUSR2:
+        if (test_stall_ > Duration::zero()) {
+          log::warn("SIGUSR2: test hook: stalling the worker for {} s", test_stall_.as_millis() / 1000);
+          timespec ts{static_cast<time_t>(test_stall_.ns / 1'000'000'000), test_stall_.ns % 1'000'000'000};
+          while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+          }
+        } else {
+          log::info("SIGUSR2: ignored (STACKD_TEST_STALL_ON_SIGUSR2 is not set)");
+        }
         break;
       default:
         break;

@@ -6,8 +6,12 @@
 //         otherwise                   -> sleep in io_uring until a device's
 //                                        wait_fd is readable, a signal
 //                                        arrives (signalfd) or poll_at()
-//   SIGUSR1 -> worker.report();  SIGHUP -> logged, ignored (no reload yet);
-//   SIGINT/SIGTERM -> run() returns the signal number.
+//   SIGUSR1 -> worker.report();  SIGHUP -> worker.reload(now) (app/reload.h);
+//   SIGINT/SIGTERM -> run() returns the signal number;
+//   SIGUSR2 -> test hook only: when STACKD_TEST_STALL_ON_SIGUSR2=SECONDS is
+//              in the environment the worker thread sleeps that long inside
+//              the loop (a wedged worker, for the watchdog test); otherwise
+//              logged and ignored.
 //
 // Device fds and the signalfd are watched with multishot IORING_OP_POLL_ADD
 // (re-armed as single-shot where the kernel lacks it); the deadline is the
@@ -32,12 +36,14 @@ class Worker {
   virtual size_t poll(Instant now) = 0;
   virtual Instant poll_at() const = 0;
   virtual void report() = 0;  // counters to the log (SIGUSR1)
+  // Re-read and apply the configuration (SIGHUP). Default: not supported.
+  virtual void reload(Instant now);
 };
 
 // CLOCK_MONOTONIC as an Instant (vDSO: no system call).
 Instant monotonic_now();
 
-// Block SIGINT, SIGTERM, SIGUSR1 and SIGHUP in the calling thread (call in
+// Block SIGINT, SIGTERM, SIGUSR1, SIGUSR2 and SIGHUP in the calling thread (call in
 // main before any thread starts, so every thread inherits the mask); the
 // runtime reads them from a signalfd.
 void block_signals();
@@ -64,6 +70,13 @@ class Runtime {
 
   const RuntimeStats& stats() const { return stats_; }
 
+  // The SIGUSR2 stall (tests only); zero disables it. from_env() reads
+  // STACKD_TEST_STALL_ON_SIGUSR2 (seconds, 1..600).
+  void set_test_stall(Duration d) { test_stall_ = d; }
+  // [daemon] busy_poll_us changed by a reload.
+  void set_busy_poll(Duration d) { busy_poll_ = d; }
+  static Duration test_stall_from_env();
+
   struct Ring;
 
  private:
@@ -85,6 +98,7 @@ class Runtime {
   int signal_fd_ = -1;
   std::vector<Watch> watches_;
   int stop_signal_ = 0;
+  Duration test_stall_ = Duration::zero();
   RuntimeStats stats_;
 };
 

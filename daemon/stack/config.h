@@ -29,12 +29,14 @@ struct RouteConfig {
   std::string dev;                  // interface name (may be empty when via resolves it)
   uint32_t metric = 0;
   uint32_t mtu = 0;                 // 0 = interface MTU
+  bool operator==(const RouteConfig&) const = default;  // reload diffs
 };
 
 struct NeighbourConfig {            // static (permanent) entries
   IpAddr addr;
   MacAddr mac;
   std::string dev;
+  bool operator==(const NeighbourConfig&) const = default;
 };
 
 enum class ServiceKind : uint8_t { kEcho, kDiscard, kChargen };  // RFC 862 / 863 / 864 (chargen: TCP only)
@@ -47,6 +49,7 @@ struct ServiceConfig {
   uint16_t port = 7;                // 7 echo, 9 discard, 19 chargen by default
   uint64_t bytes = 0;               // chargen: bytes to send, then close (0 = until the peer closes)
   std::string congestion{};         // tcp: Linux TCP_CONGESTION name ("cubic", "reno"); empty = TcpStackConfig's
+  bool operator==(const ServiceConfig&) const = default;
 };
 
 struct NeighbourTimers {            // RFC 1122 §2.3.2.1 / Linux defaults

@@ -1,7 +1,10 @@
 #include "stack/stack.h"
 
+#include <algorithm>
 #include <array>
 #include <optional>
+#include <span>
+#include <vector>
 
 #include "buf/pool.h"
 #include "ip/fib.h"
@@ -72,23 +75,35 @@ struct Stack::Impl {
     return std::nullopt;
   }
 
+  // The interface a configured route goes out of: its dev, or the one
+  // whose connected route holds the gateway.
+  std::optional<uint16_t> route_ifindex(const RouteConfig& r) const {
+    if (!r.dev.empty()) return index_of(r.dev);
+    if (!r.via) return std::nullopt;
+    const ip::Route* gw = fib.lookup(*r.via);
+    if (gw == nullptr) return std::nullopt;
+    return gw->ifindex;
+  }
+
+  bool install_route(const RouteConfig& r) {
+    if (!r.dst.addr.is_v4()) return false;  // IPv6 comes with its issue
+    auto ifindex = route_ifindex(r);
+    if (!ifindex) return false;
+    fib.replace(ip::Route{r.dst.network(), r.via, *ifindex, r.metric, r.mtu, false});
+    return true;
+  }
+
+  l2::Interface* iface_named(const std::string& name) const {
+    for (const auto& i : ifaces)
+      if (i->name == name) return i.get();
+    return nullptr;
+  }
+
   // Routes, neighbours and services of the config that can take effect now.
   void apply_config(l2::Interface& iface, Instant now) {
     for (const auto& r : cfg.routes) {
-      if (!r.dst.addr.is_v4()) continue;  // IPv6 comes with its issue
-      uint16_t ifindex = 0;
-      if (!r.dev.empty()) {
-        if (r.dev != iface.name) continue;
-        ifindex = iface.index;
-      } else if (r.via) {
-        // No device named: the gateway's connected route decides.
-        auto gw = fib.lookup(*r.via);
-        if (gw == nullptr || gw->ifindex != iface.index) continue;
-        ifindex = iface.index;
-      } else {
-        continue;
-      }
-      fib.replace(ip::Route{r.dst.network(), r.via, ifindex, r.metric, r.mtu, false});
+      auto ifindex = route_ifindex(r);
+      if (ifindex && *ifindex == iface.index) install_route(r);
     }
     for (const auto& n : cfg.neighbours)
       if (n.dev == iface.name) link.add_static(iface, n.addr, n.mac, now);
@@ -201,6 +216,87 @@ ip::Ipv4Layer& Stack::ipv4() { return impl_->ip; }
 ip::Fib& Stack::fib() { return impl_->fib; }
 l2::Link& Stack::link() { return impl_->link; }
 const StackConfig& Stack::config() const { return impl_->cfg; }
+
+namespace {
+template <class T>
+void erase_equal(std::vector<T>& v, const T& x) {
+  std::erase_if(v, [&](const T& e) { return e == x; });
+}
+// Once, at the end (an entry given again moves there).
+template <class T>
+void put_last(std::vector<T>& v, const T& x) {
+  erase_equal(v, x);
+  v.push_back(x);
+}
+}  // namespace
+
+bool Stack::add_route(const RouteConfig& r) {
+  Impl& s = *impl_;
+  if (!s.install_route(r)) return false;
+  put_last(s.cfg.routes, r);
+  return true;
+}
+
+bool Stack::remove_route(const RouteConfig& r) {
+  Impl& s = *impl_;
+  erase_equal(s.cfg.routes, r);
+  return s.fib.remove(r.dst.network(), r.metric) == ip::FibStatus::kOk;
+}
+
+bool Stack::add_neighbour(const NeighbourConfig& n, Instant now) {
+  Impl& s = *impl_;
+  l2::Interface* iface = s.iface_named(n.dev);
+  if (iface == nullptr || s.link.add_static(*iface, n.addr, n.mac, now)) return false;
+  put_last(s.cfg.neighbours, n);
+  return true;
+}
+
+bool Stack::remove_neighbour(const NeighbourConfig& n) {
+  Impl& s = *impl_;
+  erase_equal(s.cfg.neighbours, n);
+  l2::Interface* iface = s.iface_named(n.dev);
+  return iface != nullptr && s.link.neighbours().remove(iface->index, n.addr);
+}
+
+int Stack::start_service(const ServiceConfig& svc) {
+  Impl& s = *impl_;
+  std::span<const ServiceConfig> one(&svc, 1);
+  int r = svc.proto == ServiceProto::kUdp ? s.services.start(one) : s.tcp_services.start(one);
+  if (r == 0) s.cfg.services.push_back(svc);
+  return r;
+}
+
+bool Stack::set_ipv4_addresses(const std::string& ifname, const std::vector<IpPrefix>& v4, Instant now) {
+  Impl& s = *impl_;
+  l2::Interface* iface = s.iface_named(ifname);
+  if (iface == nullptr) return false;
+  std::vector<IpPrefix> next;
+  for (const auto& p : iface->addrs)
+    if (!p.addr.is_v4()) next.push_back(p);
+  for (const auto& p : v4)
+    if (p.addr.is_v4()) next.push_back(p);
+  auto has_subnet = [](const std::vector<IpPrefix>& list, const IpPrefix& p) {
+    return std::any_of(list.begin(), list.end(), [&](const IpPrefix& q) { return q.network() == p.network(); });
+  };
+  for (const auto& p : iface->addrs) {
+    if (!p.addr.is_v4() || has_subnet(next, p)) continue;
+    const ip::Route* r = s.fib.find(p.network());
+    if (r != nullptr && r->connected && r->ifindex == iface->index) s.fib.remove(p.network(), r->metric);
+  }
+  iface->addrs = std::move(next);
+  for (const auto& p : iface->addrs)
+    if (p.addr.is_v4()) s.fib.add_connected(p, iface->index);
+  s.link.interface_up(*iface, now);  // announce (again): RFC 5227 §3
+  for (auto& ic : s.cfg.interfaces)
+    if (ic.name == ifname) ic.addrs = iface->addrs;
+  return true;
+}
+
+bool Stack::stop_service(const ServiceConfig& svc, Instant now) {
+  Impl& s = *impl_;
+  erase_equal(s.cfg.services, svc);
+  return svc.proto == ServiceProto::kUdp ? s.services.stop(svc) : s.tcp_services.stop(svc, now);
+}
 
 const Counters& Stack::counters() const { return impl_->counters; }
 const DropStats& Stack::drops() const { return impl_->drops; }

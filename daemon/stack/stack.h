@@ -69,6 +69,29 @@ class Stack {
   l2::Link& link();
   const StackConfig& config() const;
 
+  // Configured routes, static neighbours and services changed at run time
+  // (config reload, app/reload.h). Each keeps config()'s lists in step, so
+  // config() is what runs now. Called on the worker's thread, between polls.
+  //   add_route: resolves the interface (dev, or the gateway's connected
+  //     route) and replaces the FIB entry with the same prefix and metric;
+  //     false when no interface resolves (nothing changes).
+  //   remove_route: the FIB entry with r.dst and r.metric; false when absent.
+  bool add_route(const RouteConfig& r);
+  bool remove_route(const RouteConfig& r);
+  //   static neighbours: false when r.dev names no interface (or no slot).
+  bool add_neighbour(const NeighbourConfig& n, Instant now);
+  bool remove_neighbour(const NeighbourConfig& n);
+  //   services: start returns 0 or -errno (port in use); stop closes the
+  //   listener/socket started for exactly `s` (TCP connections it accepted
+  //   are served to their end), false when none runs.
+  int start_service(const ServiceConfig& s);
+  bool stop_service(const ServiceConfig& s, Instant now);
+  //   set_ipv4_addresses: replace the interface's IPv4 addresses (its IPv6
+  //     ones stay): connected routes follow, new addresses are announced
+  //     (gratuitous ARP). Connections on a removed address are left to
+  //     time out, as Linux does. False when no interface has that name.
+  bool set_ipv4_addresses(const std::string& ifname, const std::vector<IpPrefix>& v4, Instant now);
+
   const Counters& counters() const;
   const DropStats& drops() const;
   std::span<const std::unique_ptr<l2::Interface>> interfaces() const;

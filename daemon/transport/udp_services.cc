@@ -39,8 +39,19 @@ int UdpServices::start(std::span<const stack::ServiceConfig> cfg) {
       continue;
     }
     services_.push_back(std::move(svc));
+    configs_.push_back(c);
   }
   return first_error;
+}
+
+bool UdpServices::stop(const stack::ServiceConfig& cfg) {
+  for (size_t i = 0; i < configs_.size(); ++i) {
+    if (!(configs_[i] == cfg)) continue;
+    services_.erase(services_.begin() + static_cast<std::ptrdiff_t>(i));
+    configs_.erase(configs_.begin() + static_cast<std::ptrdiff_t>(i));
+    return true;
+  }
+  return false;
 }
 
 size_t UdpServices::poll(Instant now) {

@@ -46,6 +46,9 @@ class UdpServices {
   // Start the UDP entries of `cfg` (TCP ones are not ours). Returns 0, or
   // the first -errno (the failing service is not started; others are).
   int start(std::span<const stack::ServiceConfig> cfg);
+  // Stop the service started for exactly `cfg` (its socket closes; a
+  // datagram still queued is dropped). False when none runs (config reload).
+  bool stop(const stack::ServiceConfig& cfg);
   size_t poll(Instant now);
   // Is there work for poll()? (The stack's poll_at.)
   bool pending() const;
@@ -55,6 +58,7 @@ class UdpServices {
  private:
   UdpLayer& udp_;
   std::vector<std::unique_ptr<UdpService>> services_;
+  std::vector<stack::ServiceConfig> configs_;  // what each of services_ was started for
 };
 
 }  // namespace stackd::transport

@@ -3,6 +3,7 @@
 #include "app/log.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <regex>
@@ -79,6 +80,36 @@ TEST_F(LogTest, DebugLevelShowsEverything) {
   std::string out = drain();
   EXPECT_NE(out.find("debug d\n"), std::string::npos) << out;
   EXPECT_NE(out.find("info  i\n"), std::string::npos) << out;
+}
+
+TEST_F(LogTest, FieldsDoNotChangeThePlainTextLine) {
+  ASSERT_FALSE(log::using_journal());
+  log::info({{"STACKD_INTERFACE", "veth0"}}, "interface {}: up", "veth0");
+  std::string out = drain();
+  EXPECT_NE(out.find("info  interface veth0: up\n"), std::string::npos) << out;
+  EXPECT_EQ(out.find("STACKD_INTERFACE"), std::string::npos) << out;
+}
+
+TEST_F(LogTest, JournalStreamMustNameTheFdsDeviceAndInode) {
+  struct stat st {};
+  ASSERT_EQ(fstat(fds_[1], &st), 0);
+  std::string mine = std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino);
+  std::string other = std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino + 1);
+  EXPECT_TRUE(log::is_journal_stream(mine.c_str(), fds_[1]));
+  EXPECT_FALSE(log::is_journal_stream(other.c_str(), fds_[1]));  // stderr redirected since
+  EXPECT_FALSE(log::is_journal_stream(nullptr, fds_[1]));        // not under systemd
+  EXPECT_FALSE(log::is_journal_stream("garbage", fds_[1]));
+}
+
+TEST_F(LogTest, JournalEntryHasPriorityMessageIdentifierAndFields) {
+  log::Field f[] = {{"STACKD_INTERFACE", "eth1"}, {"STACKD_CONFIG_LINE", "12"}};
+  auto e = log::journal_fields(LogLevel::kWarn, "link down", f);
+  std::vector<std::string> want = {"PRIORITY=4", "MESSAGE=link down", "SYSLOG_IDENTIFIER=stackd",
+                                   "STACKD_INTERFACE=eth1", "STACKD_CONFIG_LINE=12"};
+  EXPECT_EQ(e, want);
+  EXPECT_EQ(log::journal_fields(LogLevel::kError, "x", {})[0], "PRIORITY=3");
+  EXPECT_EQ(log::journal_fields(LogLevel::kInfo, "x", {})[0], "PRIORITY=6");
+  EXPECT_EQ(log::journal_fields(LogLevel::kDebug, "x", {})[0], "PRIORITY=7");
 }
 
 }  // namespace

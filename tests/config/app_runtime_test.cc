@@ -10,6 +10,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <functional>
 
 namespace stackd::app {
@@ -19,7 +20,9 @@ struct FakeWorker : Worker {
   std::function<size_t(Instant)> on_poll = [](Instant) { return size_t{0}; };
   Instant deadline = Instant::never();
   int reports = 0;
+  int reloads = 0;
   size_t poll(Instant now) override { return on_poll(now); }
+  void reload(Instant) override { ++reloads; }
   Instant poll_at() const override { return deadline; }
   void report() override { ++reports; }
 };
@@ -57,6 +60,27 @@ TEST_F(RuntimeTest, SigintStopsAndSighupDoesNot) {
   EXPECT_EQ(rt->run(), SIGINT);
   EXPECT_EQ(polls, 2);  // SIGHUP woke it and it went on
   EXPECT_EQ(w.reports, 0);
+  EXPECT_EQ(w.reloads, 1);  // ... after asking the worker to reload
+}
+
+TEST_F(RuntimeTest, Sigusr2WithoutTheTestHookIsIgnored) {
+  FakeWorker w;
+  int polls = 0;
+  w.on_poll = [&](Instant) {
+    if (++polls == 1) raise(SIGUSR2);
+    if (polls == 2) raise(SIGTERM);
+    return size_t{0};
+  };
+  unsetenv("STACKD_TEST_STALL_ON_SIGUSR2");
+  EXPECT_EQ(Runtime::test_stall_from_env(), Duration::zero());
+  auto rt = make(w, {}, Duration::zero());
+  EXPECT_EQ(rt->run(), SIGTERM);
+  EXPECT_EQ(w.reloads, 0);
+  setenv("STACKD_TEST_STALL_ON_SIGUSR2", "3", 1);
+  EXPECT_EQ(Runtime::test_stall_from_env(), Duration::seconds(3));
+  setenv("STACKD_TEST_STALL_ON_SIGUSR2", "3x", 1);
+  EXPECT_EQ(Runtime::test_stall_from_env(), Duration::zero());
+  unsetenv("STACKD_TEST_STALL_ON_SIGUSR2");
 }
 
 // A timerfd stands in for a device's wait_fd: the kernel makes it readable

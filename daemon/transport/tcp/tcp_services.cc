@@ -30,6 +30,16 @@ int TcpServices::start(std::span<const stack::ServiceConfig> cfg) {
   return first_error;
 }
 
+bool TcpServices::stop(const stack::ServiceConfig& cfg, Instant now) {
+  for (auto it = listeners_.begin(); it != listeners_.end(); ++it) {
+    if (!(it->second == cfg)) continue;
+    it->first.close(now);
+    listeners_.erase(it);
+    return true;
+  }
+  return false;
+}
+
 size_t TcpServices::poll(Instant now) {
   size_t n = 0;
   tcp_.drain_events([&](uint32_t i) {
