@@ -216,6 +216,37 @@ LearnResult NeighbourCache::learn(uint16_t ifindex, const IpAddr& addr, const Ma
   return result;
 }
 
+LearnResult NeighbourCache::advert(uint16_t ifindex, const IpAddr& addr,
+                                   std::optional<MacAddr> tlla, bool solicited,
+                                   bool override_flag, Instant now) {
+  uint32_t i = lookup({ifindex, addr});
+  if (i == kNone) return LearnResult::kIgnored;  // §7.2.5: silently discarded
+  Slot& s = slots_[i];
+  if (s.state == NeighState::kPermanent) return LearnResult::kIgnored;
+  if (!has_valid_mac(s.state)) {  // INCOMPLETE (or FAILED, resolving anew)
+    if (!tlla) return LearnResult::kIgnored;  // §7.2.5: no address to record
+    s.mac = *tlla;
+    set_state(i, solicited ? NeighState::kReachable : NeighState::kStale, now);
+    if (solicited) arm(i, now + timers_.reachable);
+  } else {
+    const bool differs = tlla && *tlla != s.mac;
+    if (!override_flag && differs) {
+      // §7.2.5: keep the cached address; a REACHABLE entry becomes STALE.
+      if (s.state == NeighState::kReachable) set_state(i, NeighState::kStale, now);
+      return LearnResult::kUpdated;
+    }
+    if (tlla) s.mac = *tlla;
+    if (solicited) {
+      set_state(i, NeighState::kReachable, now);
+      arm(i, now + timers_.reachable);
+    } else if (differs) {
+      set_state(i, NeighState::kStale, now);
+    }
+  }
+  if (!s.pending.empty()) release_pending(i, now);
+  return LearnResult::kUpdated;
+}
+
 void NeighbourCache::confirm(uint16_t ifindex, const IpAddr& addr, Instant now) {
   uint32_t i = lookup({ifindex, addr});
   if (i == kNone) return;

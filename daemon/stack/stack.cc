@@ -7,6 +7,7 @@
 #include "ip/fib.h"
 #include "ip/filter/filter.h"
 #include "ip/ipv4.h"
+#include "ip/ipv6.h"
 #include "l2/link.h"
 #include "transport/tcp/tcp_layer.h"
 #include "transport/tcp/tcp_services.h"
@@ -48,11 +49,14 @@ struct Stack::Impl {
         heap_pool(static_cast<size_t>(c.ip.reasm_max_bytes) + (8u << 20)),
         link(c.neigh, counters, drops, &local_pool),
         ip(c.ip, counters, drops, link, fib, local_pool, heap_pool),
+        ip6(c.ip, counters, drops, link, fib, local_pool, heap_pool),
         udp(ip, counters, drops),
         services(udp),
         tcp(ip, counters, drops, tcp_config(c.tcp)),
         tcp_services(tcp) {
     link.set_l3_handler(&ip);
+    link.set_ipv6_handler(&ip6);
+    udp.attach_ipv6(ip6);
     ip.set_filter(&firewall);
     link.set_unresolved_hook([this](l2::Interface& iface, const IpAddr&,
                                     std::span<buf::PacketBuf> pkts, Instant now) {
@@ -75,7 +79,6 @@ struct Stack::Impl {
   // Routes, neighbours and services of the config that can take effect now.
   void apply_config(l2::Interface& iface, Instant now) {
     for (const auto& r : cfg.routes) {
-      if (!r.dst.addr.is_v4()) continue;  // IPv6 comes with its issue
       uint16_t ifindex = 0;
       if (!r.dev.empty()) {
         if (r.dev != iface.name) continue;
@@ -125,6 +128,7 @@ struct Stack::Impl {
   std::vector<std::unique_ptr<l2::Interface>> ifaces;
   l2::Link link;
   ip::Ipv4Layer ip;
+  ip::Ipv6Layer ip6;
   transport::UdpLayer udp;
   transport::UdpServices services;
   tcp::TcpLayer tcp;
@@ -148,10 +152,12 @@ uint16_t Stack::attach(size_t config_index, nic::Device& dev, Instant now) {
   iface->mtu = std::min(c.mtu, dev.info().mtu);
   iface->device = &dev;
   iface->addrs = c.addrs;
+  iface->ipv6 = c.ipv6;
   l2::Interface& ref = *iface;
   s.ifaces.push_back(std::move(iface));
   s.ip.add_interface(ref);
-  s.link.interface_up(ref, now);  // gratuitous ARP for each address
+  s.ip6.add_interface(ref);
+  s.link.interface_up(ref, now);  // gratuitous ARP for each address, IPv6 DAD
   s.apply_config(ref, now);
   s.flush(ref, now);
   return ref.index;
@@ -175,6 +181,7 @@ size_t Stack::poll(Instant now) {
   }
   // Local deliveries and reassembly timeouts, then the services' replies.
   s.ip.poll(now);
+  s.ip6.poll(now);
   s.services.poll(now);
   if (s.tcp.poll_at() <= now) s.tcp.on_timer(now);
   if (s.firewall.poll_at() <= now) s.firewall.on_timer(now);
@@ -187,12 +194,15 @@ size_t Stack::poll(Instant now) {
 Instant Stack::poll_at() const {
   const Impl& s = *impl_;
   Instant t = earliest(earliest(s.link.poll_at(), s.ip.poll_at()), s.tcp.poll_at());
+  t = earliest(t, s.ip6.poll_at());
   t = earliest(t, s.firewall.poll_at());
   if (s.services.pending() || s.tcp_services.pending()) t = Instant::from_nanos(0);
   for (const auto& iface : s.ifaces)
     if (!iface->tx_queue.empty()) t = Instant::from_nanos(0);
   return t;
 }
+
+void Stack::set_ipv6_addr_hook(Ipv6AddrHook hook) { impl_->link.set_ipv6_addr_hook(std::move(hook)); }
 
 ip::filter::Filter& Stack::firewall() { return impl_->firewall; }
 
