@@ -52,6 +52,8 @@ class AfXdpDevice final : public Device {
 
   // IPv4 addresses whose frames (and ARP) the XDP program steers to us.
   std::string set_addresses(std::span<const Ipv4Addr> addrs);
+  // IPv6 addresses (and ND for them) the XDP program steers to us.
+  std::string set_addresses6(std::span<const Ipv6Addr> addrs);
 
   SteerProgram::Mode mode() const { return prog_->mode(); }
   const char* mode_name() const { return mode() == SteerProgram::Mode::kNative ? "native" : "skb"; }

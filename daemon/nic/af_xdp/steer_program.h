@@ -43,6 +43,9 @@ class SteerProgram {
   // Replace the set of IPv4 addresses steered to stackd. Returns "" or an
   // error message.
   std::string set_addresses(std::span<const Ipv4Addr> addrs);
+  // The same for IPv6: packets to these addresses, and Neighbor
+  // Solicitations/Advertisements whose target is one of them.
+  std::string set_addresses6(std::span<const Ipv6Addr> addrs);
   std::string set_flags(uint32_t flags);
 
  private:
@@ -55,6 +58,7 @@ class SteerProgram {
   int prog_fd_ = -1;
   int link_fd_ = -1;  // the bpf_link that holds the attachment
   int addrs_fd_ = -1;
+  int addrs6_fd_ = -1;
   int flags_fd_ = -1;
   int xsk_map_fd_ = -1;
 };
