@@ -333,8 +333,14 @@ class Parser {
           ic.ipv6 = b->get();
         else
           error(p, kp, fmt::format("expected true or false, got {}", type_name(v.type())));
+      } else if (key == "accept_ra") {
+        // RFC 4861 §6.3.4: default route, on-link prefixes, MTU from routers.
+        if (auto b = v.as_boolean())
+          ic.accept_ra = b->get();
+        else
+          error(p, kp, fmt::format("expected true or false, got {}", type_name(v.type())));
       } else {
-        unknown(p, path, key, {"name", "backend", "mac", "mtu", "addresses", "ipv6"});
+        unknown(p, path, key, {"name", "backend", "mac", "mtu", "addresses", "ipv6", "accept_ra"});
       }
     }
     if (!have_name) error(e.pos, path + ".name", "missing required key");

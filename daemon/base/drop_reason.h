@@ -81,6 +81,7 @@ namespace stackd {
   X(kNdpUnsolicitedNoEntry, "ndp_unsolicited_na") /* §7.2.5: no entry, ignored */ \
   X(kNdpDadConflict, "ndp_dad_conflict")    /* RFC 4862 §5.4.3/§5.4.4 */         \
   X(kNdpNotOurTarget, "ndp_not_our_target")                                      \
+  X(kNdpIgnored, "ndp_ignored")             /* RS, redirect; RA without accept_ra */ \
   X(kIpLoopbackFull, "ip_loopback_full")    /* local delivery queue bound */    \
   /* ICMP */                                                                     \
   X(kIcmpTruncated, "icmp_truncated")                                            \

@@ -31,6 +31,12 @@ std::optional<Quoted> parse_quote(std::span<const uint8_t> q) {
   return Quoted{ip, chain->upper_protocol, rest.subspan(chain->upper_offset)};
 }
 
+// A reply to a link-local source leaves by the interface it came in on
+// (its scope); any other destination goes by route.
+uint16_t scope_ifindex(const Ipv6Addr& peer, uint16_t ifindex) {
+  return peer.is_link_local() || peer.is_multicast() ? ifindex : 0;
+}
+
 Counter in_counter(uint8_t type) {
   switch (type) {
     case t::kDestUnreachable: return Counter::Icmp6InDestUnreachs;
@@ -101,7 +107,7 @@ void Icmpv6::echo_reply(const Ipv6RxMeta& meta, buf::PacketBuf&& msg, Instant no
   p.dst = meta.src;
   p.next_header = wire::ip_proto::kIcmpv6;
   p.traffic_class = meta.traffic_class;
-  p.ifindex = meta.ifindex;
+  p.ifindex = scope_ifindex(meta.src, meta.ifindex);
   auto r = ip_.route(p.dst, p.src, p.ifindex, now);
   if (!r) {
     counters_.inc(Counter::Icmp6OutErrors);
@@ -185,7 +191,7 @@ bool Icmpv6::send_error(uint8_t type, uint8_t code, uint32_t rest, const Ipv6RxM
   p.src = !about.dst.is_multicast() && ip_.is_local(about.dst) ? about.dst : Ipv6Addr{};
   p.dst = about.src;
   p.next_header = wire::ip_proto::kIcmpv6;
-  p.ifindex = about.ifindex;
+  p.ifindex = scope_ifindex(about.src, about.ifindex);
   auto r = ip_.route(p.dst, p.src, p.ifindex, now);
   buf::PacketBuf pkt;
   if (r) pkt = ip_.pool_for(r->ifindex).alloc(len);

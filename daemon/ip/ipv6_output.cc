@@ -91,7 +91,9 @@ Expected<Ipv6Route> Ipv6Layer::route(const Ipv6Addr& dst, const Ipv6Addr& src, u
   }
   if (out == nullptr || !out->ipv6) return DropReason::kIp6NoRoute;
   r.ifindex = out->index;
-  r.mtu = r.mtu == 0 ? out->mtu : std::min(r.mtu, out->mtu);
+  // The link MTU, or the smaller one a router advertised (RFC 4861 §6.3.4).
+  const uint32_t link_mtu = out->ipv6_mtu != 0 ? std::min(out->mtu, out->ipv6_mtu) : out->mtu;
+  r.mtu = r.mtu == 0 ? link_mtu : std::min(r.mtu, link_mtu);
   if (auto p = pmtu_.lookup(dst, now)) r.mtu = std::min(r.mtu, *p);
   r.src = src.is_unspecified() ? select_source(*out, dst) : src;
   if (r.src.is_unspecified()) return DropReason::kIp6NoRoute;  // no usable address yet

@@ -39,6 +39,8 @@ struct Interface {
   // IPv6 (RFC 4291): the link-local address first, then the configured
   // ones; filled by l2::ipv6_setup_addresses when IPv6 is enabled.
   bool ipv6 = false;
+  bool accept_ra = false;    // consume router advertisements (l2/ndp_router.cc)
+  uint32_t ipv6_mtu = 0;     // LinkMTU from a router advertisement (0: mtu)
   std::vector<Ipv6IfAddr> addrs6;
   std::vector<buf::PacketBuf> tx_queue;  // frames to hand to device->tx_burst at flush
 

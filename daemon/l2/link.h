@@ -77,6 +77,8 @@ class Link final : public L2Output,
   void nd_input(Interface& iface, const NdRx& rx, Instant now) override { ndp_.input(iface, rx, now); }
   // IPv6 addresses leaving TENTATIVE (DAD passed or found a duplicate).
   void set_ipv6_addr_hook(Ndp::AddrHook h) { ndp_.set_addr_hook(std::move(h)); }
+  // Router advertisements on interfaces with accept_ra (the stack installs routes).
+  void set_router_hook(Ndp::RouterHook h) { ndp_.set_router_hook(std::move(h)); }
 
   // Static neighbours (PERMANENT) for `ip neigh add ... nud permanent`.
   std::optional<DropReason> add_static(Interface& iface, const IpAddr& addr, const MacAddr& mac,

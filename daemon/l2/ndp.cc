@@ -41,6 +41,10 @@ void Ndp::start_dad(Interface& iface, Instant now) {
 
 void Ndp::set_state(Interface& iface, Ipv6IfAddr& a, Ipv6AddrState s, Instant now) {
   a.state = s;
+  // RFC 4861 §6.3.7: a host solicits routers once it can send (its
+  // link-local address is usable).
+  if (s == Ipv6AddrState::kPreferred && iface.accept_ra && a.addr.is_link_local())
+    router_solicit(iface, now);
   if (hook_) hook_(iface, a.addr, s, now);
 }
 
@@ -118,8 +122,10 @@ void Ndp::input(Interface& iface, const NdRx& rx, Instant now) {
     return neighbor_advert(iface, rx, na->solicited, na->override_, na->target,
                            nd->options.target_lladdr, now);
   }
-  // Router solicitations/advertisements and redirects: not this round.
-  drops_.drop(DropReason::kIcmpUnknownType);
+  if (const auto* ra = std::get_if<wire::NdpRouterAdvert>(&nd->msg))
+    return router_advert(iface, rx, *ra, nd->options, now);
+  // Router solicitations (we are no router) and redirects: ignored.
+  drops_.drop(DropReason::kNdpIgnored);
 }
 
 void Ndp::neighbor_solicit(Interface& iface, const NdRx& rx, const Ipv6Addr& target,

@@ -14,8 +14,10 @@
 // (no random delay of RFC 4862 §5.4.2), no MLD reports for the groups we
 // join (RFC 4862 §5.4.2 asks for them; they matter only to MLD-snooping
 // switches), a solicitation's source is our link-local address (a
-// preferred global one while the link-local is tentative), and routers
-// (RS/RA, redirects) are not handled this round.
+// preferred global one while the link-local is tentative). Routers
+// (ndp_router.cc): with Interface::accept_ra one Router Solicitation once
+// the link-local address is usable (not the three of RFC 4861 §6.3.7) and
+// advertisements reported through RouterHook; redirects are ignored.
 #pragma once
 
 #include <cstdint>
@@ -61,6 +63,22 @@ class Ndp {
 
   void set_addr_hook(AddrHook h) { hook_ = std::move(h); }
 
+  // What a valid Router Advertisement (RFC 4861 §6.1.2) on an interface
+  // with accept_ra said: the layer above installs the routes (l2 has no
+  // FIB). Lifetimes in seconds; 0 withdraws.
+  struct RouterInfo {
+    Ipv6Addr router;            // its link-local address: the gateway
+    uint16_t router_lifetime = 0;
+    std::optional<uint32_t> mtu;
+    struct Prefix {
+      IpPrefix prefix;          // host bits cleared
+      uint32_t valid_lifetime;
+    };
+    std::vector<Prefix> on_link;  // prefix information options with L set
+  };
+  using RouterHook = std::function<void(Interface& iface, const RouterInfo& ra, Instant now)>;
+  void set_router_hook(RouterHook h) { router_hook_ = std::move(h); }
+
   // Start DAD for every TENTATIVE address of `iface` (RFC 4862 §5.4.2).
   // With dad_transmits 0 the addresses are PREFERRED at once.
   void start_dad(Interface& iface, Instant now);
@@ -77,6 +95,11 @@ class Ndp {
   void forget(uint16_t ifindex);  // interface detached
 
  private:
+  // ndp_router.cc
+  void router_advert(Interface& iface, const NdRx& rx, const wire::NdpRouterAdvert& ra,
+                     const wire::NdpOptions& opts, Instant now);
+  void router_solicit(Interface& iface, Instant now);
+
   void neighbor_solicit(Interface& iface, const NdRx& rx, const Ipv6Addr& target,
                         std::optional<MacAddr> slla, Instant now);
   void neighbor_advert(Interface& iface, const NdRx& rx, bool solicited, bool override_flag,
@@ -102,6 +125,7 @@ class Ndp {
   DropStats& drops_;
   Ipv6Sink& sink_;
   AddrHook hook_;
+  RouterHook router_hook_;
   std::vector<Dad> dad_;  // addresses under DAD: a handful per interface
 };
 

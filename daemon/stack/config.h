@@ -22,6 +22,7 @@ struct InterfaceConfig {
   uint32_t mtu = 1500;
   std::vector<IpPrefix> addrs;      // "10.0.0.2/24", "fd00::2/64"
   bool ipv6 = true;                 // link-local address, ND, IPv6 input (RFC 4291)
+  bool accept_ra = false;           // default route, on-link prefixes, MTU from RAs (RFC 4861 §6.3.4)
 };
 
 struct RouteConfig {

@@ -58,6 +58,9 @@ struct Stack::Impl {
     link.set_ipv6_handler(&ip6);
     udp.attach_ipv6(ip6);
     ip.set_filter(&firewall);
+    link.set_router_hook([this](l2::Interface& iface, const l2::Ndp::RouterInfo& ra, Instant now) {
+      router_advert(iface, ra, now);
+    });
     link.set_unresolved_hook([this](l2::Interface& iface, const IpAddr&,
                                     std::span<buf::PacketBuf> pkts, Instant now) {
       ip.link_failure(iface, pkts, now);
@@ -102,6 +105,40 @@ struct Stack::Impl {
     }
   }
 
+  // RFC 4861 §6.3.4: a router advertisement's default route and on-link
+  // prefixes, each until its lifetime runs out (0 withdraws at once).
+  static constexpr uint32_t kRaDefaultMetric = 1024, kRaPrefixMetric = 256;  // as Linux
+  void router_advert(l2::Interface& iface, const l2::Ndp::RouterInfo& ra, Instant now) {
+    const IpPrefix any6{Ipv6Addr::any(), 0};
+    ra_route(ip::Route{any6, IpAddr(ra.router), iface.index, kRaDefaultMetric, 0, false},
+             ra.router_lifetime, now);
+    for (const auto& p : ra.on_link)
+      ra_route(ip::Route{p.prefix, std::nullopt, iface.index, kRaPrefixMetric, 0, false},
+               p.valid_lifetime, now);
+  }
+  void ra_route(const ip::Route& r, uint32_t lifetime, Instant now) {
+    std::erase_if(ra_routes, [&](const RaRoute& x) { return x.dst == r.dst && x.metric == r.metric; });
+    if (lifetime == 0) {
+      fib.remove(r.dst, r.metric);
+      return;
+    }
+    fib.replace(r);
+    // 0xffffffff is infinity (§4.6.2): far enough.
+    ra_routes.push_back({r.dst, r.metric, now + Duration::seconds(lifetime)});
+  }
+  void expire_ra_routes(Instant now) {
+    std::erase_if(ra_routes, [&](const RaRoute& x) {
+      if (x.expires > now) return false;
+      fib.remove(x.dst, x.metric);
+      return true;
+    });
+  }
+  Instant ra_poll_at() const {
+    Instant t = Instant::never();
+    for (const auto& x : ra_routes) t = earliest(t, x.expires);
+    return t;
+  }
+
   void flush(l2::Interface& iface, Instant now) {
     auto& q = iface.tx_queue;
     if (q.empty() || iface.device == nullptr) return;
@@ -134,6 +171,12 @@ struct Stack::Impl {
   tcp::TcpLayer tcp;
   tcp::TcpServices tcp_services;
   bool services_started = false;
+  struct RaRoute {
+    IpPrefix dst;
+    uint32_t metric;
+    Instant expires;
+  };
+  std::vector<RaRoute> ra_routes;  // routes learnt from router advertisements
   size_t frames = 0;  // work done in the current poll
   std::array<buf::PacketBuf, kRxBurst> rx;
 };
@@ -152,7 +195,9 @@ uint16_t Stack::attach(size_t config_index, nic::Device& dev, Instant now) {
   iface->mtu = std::min(c.mtu, dev.info().mtu);
   iface->device = &dev;
   iface->addrs = c.addrs;
-  iface->ipv6 = c.ipv6;
+  // RFC 8200 §5: IPv6 needs a link MTU of at least 1280.
+  iface->ipv6 = c.ipv6 && iface->mtu >= 1280;
+  iface->accept_ra = c.accept_ra;
   l2::Interface& ref = *iface;
   s.ifaces.push_back(std::move(iface));
   s.ip.add_interface(ref);
@@ -187,6 +232,7 @@ size_t Stack::poll(Instant now) {
   if (s.firewall.poll_at() <= now) s.firewall.on_timer(now);
   s.tcp_services.poll(now);
   if (s.link.poll_at() <= now) s.link.on_timer(now);
+  if (s.ra_poll_at() <= now) s.expire_ra_routes(now);
   for (auto& iface : s.ifaces) s.flush(*iface, now);
   return s.frames;
 }
@@ -194,7 +240,7 @@ size_t Stack::poll(Instant now) {
 Instant Stack::poll_at() const {
   const Impl& s = *impl_;
   Instant t = earliest(earliest(s.link.poll_at(), s.ip.poll_at()), s.tcp.poll_at());
-  t = earliest(t, s.ip6.poll_at());
+  t = earliest(t, earliest(s.ip6.poll_at(), s.ra_poll_at()));
   t = earliest(t, s.firewall.poll_at());
   if (s.services.pending() || s.tcp_services.pending()) t = Instant::from_nanos(0);
   for (const auto& iface : s.ifaces)
