@@ -33,6 +33,7 @@ std::variant<OpenedDevice, std::string> open_af_xdp(const stack::InterfaceConfig
   // Half the frames stay posted for receive, half serve transmit.
   xc.rx_frames = dc.umem_frames / 2;
   xc.ring_size = std::min<uint32_t>(1024, dc.umem_frames / 2);
+  if (ic.ipv6 && ic.accept_ra) xc.steer_flags |= nic::kSteerV6RouterAdvert;
   auto r = nic::AfXdpDevice::open(xc);
   if (auto* msg = std::get_if<std::string>(&r)) return "af_xdp: " + *msg;
   auto dev = std::move(std::get<std::unique_ptr<nic::AfXdpDevice>>(r));

@@ -3,7 +3,10 @@
 # link-local (EUI-64 from its MAC) and global addresses, also with 60,000
 # bytes (fragmented both ways), UDP echo over IPv6 (python3 client, up to
 # 65,527 bytes), and duplicate address detection: an address the peer
-# already has is logged by stackd as a duplicate and never answered for.
+# already has is logged by stackd as a duplicate and never answered for;
+# with accept_ra, a router advertisement from the peer (tests/net/ra_send.py)
+# installs the default route: a peer address off every on-link prefix is
+# unreachable before it and answered after it.
 source "$(dirname "$0")/lib.sh"
 here=$(dirname "$0")
 count=${STACKD_UDP6_COUNT:-300}
@@ -12,6 +15,7 @@ NET6="fd$(printf '%02x' $(( id % 256 ))):$(printf '%x' "$id")"
 SD_ADDR6="$NET6::2"
 PEER_ADDR6="$NET6::1"
 DUP_ADDR6="$NET6::3"
+FAR_ADDR6="fd$(printf '%02x' $(( (id + 1) % 256 ))):$(printf '%x' "$id"):77::5"  # off-link for stackd
 # RFC 4291 Appendix A: modified EUI-64 of SD_MAC (u/l bit flipped, ff:fe inserted).
 SD_LL=$(python3 -c "
 m=[int(x,16) for x in '$SD_MAC'.split(':')]; m[0]^=2
@@ -29,6 +33,15 @@ wait_ping6() {
   return 1
 }
 
+wait_ping6_from() {
+  local src=$1 addr=$2 i
+  for i in $(seq 1 25); do
+    peer ping -6 -c1 -W1 -q -I "$src" "$addr" >/dev/null 2>&1 && return 0
+    sleep 0.2
+  done
+  return 1
+}
+
 for b in $(backends); do
   log "== back-end $b"
   setup_backend "$b"
@@ -40,9 +53,11 @@ for b in $(backends); do
   # The peer's own DAD is skipped (nodad): the test controls the link.
   peer ip -6 addr add "$PEER_ADDR6/64" dev "$(peer_if)" nodad
   peer ip -6 addr add "$DUP_ADDR6/64" dev "$(peer_if)" nodad
+  peer ip -6 addr add "$FAR_ADDR6/128" dev "$(peer_if)" nodad
   write_config
   sed -i "s|^addresses = .*|addresses = [\"$SD_ADDR/24\", \"$SD_ADDR6/64\", \"$DUP_ADDR6/64\"]|" \
     "$WORK/stackd.toml"
+  sed -i "s|^addresses = \(.*\)|addresses = \1\naccept_ra = true|" "$WORK/stackd.toml"
   start_stackd
   wait_ping6 "$SD_ADDR6" || fail "no IPv6 ping answer from $SD_ADDR6 within 10 s (DAD ~1 s)"
   wait_ping6 "$SD_LL%$(peer_if)" || fail "no ping answer from link-local $SD_LL"
@@ -65,6 +80,12 @@ for b in $(backends); do
   n=$(stackd_counter ndp_dad_conflict)
   [[ $n -ge 1 ]] || fail "ndp_dad_conflict=$n"
   if grep -q "IPv6 address $DUP_ADDR6 ready" "$STACKD_LOG"; then fail "duplicate $DUP_ADDR6 used"; fi
+  # Router advertisement: no route to $FAR_ADDR6 before, the default route after.
+  if peer ping -6 -c1 -W1 -q -I "$FAR_ADDR6" "$SD_ADDR6" >/dev/null 2>&1; then
+    fail "reply to an off-link source without a default route"
+  fi
+  peer python3 "$here/ra_send.py" "$(peer_if)" --lifetime 1800 || fail "ra_send.py"
+  wait_ping6_from "$FAR_ADDR6" "$SD_ADDR6" || fail "no default route from the router advertisement"
   stop_stackd || fail "stackd did not shut down cleanly"
   log "back-end $b: ok"
 done

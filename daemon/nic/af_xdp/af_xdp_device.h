@@ -34,7 +34,7 @@ struct AfXdpConfig {
   uint32_t ring_size = 1024;   // RX, TX, fill and completion rings (power of two)
   // Frames kept posted on the fill ring for receive; the rest serve TX.
   uint32_t rx_frames = 1024;
-  uint32_t steer_flags = kSteerV4BcastMcast;  // kSteerAllArp, kSteerV4BcastMcast
+  uint32_t steer_flags = kSteerV4BcastMcast;  // kSteerAllArp, kSteerV4BcastMcast, kSteerV6RouterAdvert
   bool allow_skb_mode = true;                 // fall back to generic XDP if native fails
 };
 

@@ -19,6 +19,8 @@ namespace stackd::nic {
 // Flags of the program's stackd_flags map (mirror xdp_steer.bpf.c).
 inline constexpr uint32_t kSteerAllArp = 1u << 0;
 inline constexpr uint32_t kSteerV4BcastMcast = 1u << 1;
+// IPv6 Router Advertisements (accept_ra): the kernel no longer sees them.
+inline constexpr uint32_t kSteerV6RouterAdvert = 1u << 2;
 
 class SteerProgram {
  public:

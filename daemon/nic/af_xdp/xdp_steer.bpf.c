@@ -11,7 +11,9 @@
 //     the 16-byte address: the link-local and configured addresses);
 //   - Neighbor Solicitations/Advertisements (RFC 4861) whose target is one
 //     of ours, whatever their (solicited-node or all-nodes) destination:
-//     address resolution and duplicate address detection, as ARP by tpa.
+//     address resolution and duplicate address detection, as ARP by tpa;
+//   - Router Advertisements when STEER_V6_RA is set (accept_ra: stackd
+//     takes its default route from them; the kernel no longer sees them).
 // Everything else is XDP_PASS: the host keeps working. 802.1Q/802.1ad tagged
 // frames are passed to the kernel for now.
 #include <linux/bpf.h>
@@ -21,6 +23,7 @@
 
 #define STEER_ALL_ARP (1u << 0)
 #define STEER_V4_BCAST_MCAST (1u << 1)
+#define STEER_V6_RA (1u << 2)
 
 // Our IPv4 addresses, network byte order -> unused flag byte.
 struct {
@@ -117,6 +120,8 @@ int stackd_steer(struct xdp_md *ctx) {
     // RFC 4861 §4.3/§4.4: ICMPv6 (next header 58) NS (135) / NA (136),
     // target address at offset 8 of the message.
     if (l3[6] != 58) return XDP_PASS;
+    if ((void *)(l3 + 40 + 16) > end) return XDP_PASS;  // an RA's fixed part
+    if (l3[40] == 134 && (flags & STEER_V6_RA)) return to_xsk(ctx);
     if ((void *)(l3 + 40 + 24) > end) return XDP_PASS;
     if (l3[40] != 135 && l3[40] != 136) return XDP_PASS;
     __builtin_memcpy(&k, l3 + 48, 16);
