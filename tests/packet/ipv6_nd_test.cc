@@ -161,5 +161,24 @@ TEST_F(Ipv6Test, UnsolicitedAdvertisementWithoutOverrideKeepsTheAddress) {
   EXPECT_EQ(parse6(tx[0])->eth_dst, other);
 }
 
+TEST_F(Ipv6Test, UnreachabilityDetectionProbesByUnicast) {
+  ready();
+  send(eth_ping6(kPeerMac, kStackMac, kPeerIp6, kStackIp6, 7, 1, pattern(16)));
+  ASSERT_EQ(run().size(), 1u);  // resolved (REACHABLE), the reply sent
+  advance(Duration::seconds(31));  // RFC 4861 §7.3.3: REACHABLE -> STALE, nothing sent
+  EXPECT_TRUE(take_tx().empty());
+  send(eth_ping6(kPeerMac, kStackMac, kPeerIp6, kStackIp6, 7, 2, pattern(16)));
+  poll();
+  ASSERT_EQ(take_tx().size(), 1u);  // STALE is usable: sent at once (-> DELAY)
+  advance(Duration::seconds(5));  // DELAY_FIRST_PROBE_TIME -> PROBE
+  auto tx = take_tx();
+  ASSERT_EQ(tx.size(), 1u);
+  auto p = parse6(tx[0]);
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->l4[0], wire::icmpv6_type::kNeighborSolicit);
+  EXPECT_EQ(p->eth_dst, kPeerMac);  // unicast to the cached address
+  EXPECT_EQ(p->ip.dst, kPeerIp6);
+}
+
 }  // namespace
 }  // namespace stackd::testsupport
