@@ -87,6 +87,11 @@ void Icmpv6::input(const Ipv6RxMeta& meta, buf::PacketBuf&& msg, Instant now) {
     case t::kNeighborSolicit:
     case t::kNeighborAdvert:
     case t::kRedirect:
+      // RFC 6980 §5: Neighbor Discovery never comes in fragments.
+      if (meta.reassembled) {
+        drops_.drop(DropReason::kNdpInvalid);
+        return;
+      }
       if (l2::Interface* i = ip_.interface(meta.ifindex))
         ip_.link().nd_input(*i, {meta.src, meta.dst, meta.hop_limit, meta.cast, msg.bytes()}, now);
       return;

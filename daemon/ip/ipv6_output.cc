@@ -64,9 +64,15 @@ Expected<Ipv6Route> Ipv6Layer::route(const Ipv6Addr& dst, const Ipv6Addr& src, u
   if (dst.is_loopback() || is_local(dst)) {
     // Ours (or ::1): delivered without a device, on the interface that has
     // it (::1: the one asked for, else the first).
-    for (const l2::Interface* i : ifaces_)
-      if (i != nullptr && i->ipv6 && (r.ifindex == 0 || i->has_ipv6(dst))) r.ifindex = i->index;
-    if (ifindex != 0 && dst.is_loopback()) r.ifindex = ifindex;
+    for (const l2::Interface* i : ifaces_) {
+      if (i == nullptr || !i->ipv6) continue;
+      if (i->has_ipv6(dst)) {
+        r.ifindex = i->index;
+        break;
+      }
+      if (r.ifindex == 0) r.ifindex = i->index;
+    }
+    if (ifindex != 0 && dst.is_loopback() && interface(ifindex) != nullptr) r.ifindex = ifindex;
     if (r.ifindex == 0) return DropReason::kIp6NoRoute;
     r.next_hop = dst;
     r.src = src.is_unspecified() ? dst : src;

@@ -180,5 +180,31 @@ TEST_F(Ipv6Test, UnreachabilityDetectionProbesByUnicast) {
   EXPECT_EQ(p->ip.dst, kPeerIp6);
 }
 
+TEST_F(Ipv6Test, FragmentedNeighborDiscoveryIsDropped) {
+  ready();
+  // RFC 6980 §5: a solicitation in two fragments is not answered.
+  auto ns = eth_ns(kPeerMac, kPeerLl, kStackIp6);
+  auto eth = std::span<const uint8_t>(ns).first(14);
+  auto ip = std::span<const uint8_t>(ns).subspan(14, 40 + 32);
+  Bytes fh1(8), fh2(8);
+  wire::Ipv6FragRepr{wire::ip_proto::kIcmpv6, 0, true, 5}.emit(fh1);
+  wire::Ipv6FragRepr{wire::ip_proto::kIcmpv6, 16, false, 5}.emit(fh2);
+  auto hdr = [&](size_t len) {
+    auto h = *wire::Ipv6Repr::parse(ip);
+    h.next_header = wire::ip_proto::kIpv6Frag;
+    return ipv6_packet(h, Bytes(len, 0));
+  };
+  Bytes p1 = hdr(8 + 16), p2 = hdr(8 + 16);
+  std::copy(fh1.begin(), fh1.end(), p1.begin() + 40);
+  std::copy(ip.begin() + 40, ip.begin() + 56, p1.begin() + 48);
+  std::copy(fh2.begin(), fh2.end(), p2.begin() + 40);
+  std::copy(ip.begin() + 56, ip.begin() + 72, p2.begin() + 48);
+  send(cat({eth, p1}));
+  send(cat({eth, p2}));
+  EXPECT_TRUE(run().empty());
+  EXPECT_EQ(counter(Counter::Ip6ReasmOKs), 1u);
+  EXPECT_EQ(dropped(DropReason::kNdpInvalid), 1u);
+}
+
 }  // namespace
 }  // namespace stackd::testsupport
