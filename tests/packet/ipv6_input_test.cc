@@ -220,6 +220,32 @@ TEST_F(Ipv6In, ReassemblyTimeoutSendsTimeExceeded) {
   EXPECT_EQ(counter(Counter::Ip6ReasmTimeout), 1u);
 }
 
+TEST_F(Ipv6Test, ReassemblyMemoryIsBoundedEvictingTheOldest) {
+  cfg.ip.reasm_max_bytes = 64 * 1024;
+  ready();
+  // First fragments of 100 datagrams that never complete: ~1.3 KiB each.
+  for (uint32_t id = 1; id <= 100; ++id) {
+    auto req = eth_ipv6(kPeerMac, kStackMac,
+                        ipv6_packet({kPeerIp6, kStackIp6, wire::ip_proto::kIcmpv6, 64, 0, 0, 0},
+                                    icmpv6_echo(kPeerIp6, kStackIp6, 1, 1, pattern(3000))));
+    send(fragment_frame6(req, 1280, id)[0]);
+  }
+  EXPECT_TRUE(run().empty());
+  EXPECT_GT(dropped(DropReason::kIpReasmMemory), 40u);
+  EXPECT_EQ(counter(Counter::Ip6ReasmFails), dropped(DropReason::kIpReasmMemory));
+  EXPECT_EQ(counter(Counter::IpReasmFails), 0u);  // the IPv6 counters, not IPv4's
+  // The newest ones are still held: completing the last datagram works.
+  auto last = fragment_frame6(
+      eth_ipv6(kPeerMac, kStackMac,
+               ipv6_packet({kPeerIp6, kStackIp6, wire::ip_proto::kIcmpv6, 64, 0, 0, 0},
+                           icmpv6_echo(kPeerIp6, kStackIp6, 1, 1, pattern(3000)))),
+      1280, 100);
+  send(last[1]);
+  send(last[2]);
+  EXPECT_EQ(run().size(), 3u);  // the echo reply, in fragments
+  EXPECT_EQ(counter(Counter::Ip6ReasmOKs), 1u);
+}
+
 TEST_F(Ipv6In, SourceAndDestinationRules) {
   // Multicast source, ::1 from the wire, another host's address.
   send(eth_ping6(kPeerMac, kStackMac, A6("ff02::1"), kStackIp6, 1, 1, pattern(8)));
