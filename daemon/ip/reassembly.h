@@ -34,6 +34,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <list>
 #include <optional>
 #include <span>
@@ -132,9 +133,10 @@ class Reassembler {
   struct KeyHash {
     static uint64_t fold(const IpAddr& x) {
       if (x.is_v4()) return x.v4().v;
-      uint64_t h = 0;
-      for (uint8_t b : x.v6().b) h = (h ^ b) * 0x100000001b3ull;
-      return h;
+      uint64_t hi, lo;
+      std::memcpy(&hi, x.v6().b.data(), 8);
+      std::memcpy(&lo, x.v6().b.data() + 8, 8);
+      return hi ^ (lo * 0xc2b2ae3d27d4eb4full);
     }
     size_t operator()(const Key& k) const noexcept {
       uint64_t a = (fold(k.src) << 32) ^ fold(k.dst);

@@ -1,6 +1,7 @@
 #include "l2/neighbour_cache.h"
 
 #include <algorithm>
+#include <cstring>
 #include <utility>
 
 namespace stackd::l2 {
@@ -34,7 +35,12 @@ size_t NeighbourCache::KeyHash::operator()(const Key& k) const noexcept {
   if (k.addr.is_v4()) {
     mix(k.addr.v4().v);
   } else {
-    for (uint8_t b : k.addr.v6().b) mix(b);
+    // Two 64-bit words, not 16 bytes: IPv6 resolves once per packet.
+    uint64_t hi, lo;
+    std::memcpy(&hi, k.addr.v6().b.data(), 8);
+    std::memcpy(&lo, k.addr.v6().b.data() + 8, 8);
+    mix(hi);
+    mix(lo * 0x9e3779b97f4a7c15ull);
     mix(6);
   }
   return static_cast<size_t>(h ^ (h >> 29));
