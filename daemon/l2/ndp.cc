@@ -43,8 +43,10 @@ void Ndp::set_state(Interface& iface, Ipv6IfAddr& a, Ipv6AddrState s, Instant no
   a.state = s;
   // RFC 4861 §6.3.7: a host solicits routers once it can send (its
   // link-local address is usable).
-  if (s == Ipv6AddrState::kPreferred && iface.accept_ra && a.addr.is_link_local())
-    router_solicit(iface, now);
+  if (s == Ipv6AddrState::kPreferred && iface.accept_ra && a.addr.is_link_local()) {
+    rs_.push_back({&iface, 0, now});
+    router_timers(now);
+  }
   if (hook_) hook_(iface, a.addr, s, now);
 }
 
@@ -58,10 +60,12 @@ void Ndp::dad_conflict(Interface& iface, Ipv6IfAddr& a, Instant now) {
 Instant Ndp::poll_at() const {
   Instant t = Instant::never();
   for (const auto& d : dad_) t = earliest(t, d.deadline);
+  for (const auto& r : rs_) t = earliest(t, r.next);
   return t;
 }
 
 void Ndp::on_timer(Instant now) {
+  router_timers(now);
   for (size_t i = 0; i < dad_.size();) {
     Dad& d = dad_[i];
     Ipv6IfAddr* a = d.iface->find_ipv6(d.addr);
@@ -89,6 +93,7 @@ void Ndp::on_timer(Instant now) {
 
 void Ndp::forget(uint16_t ifindex) {
   std::erase_if(dad_, [&](const Dad& d) { return d.iface->index == ifindex; });
+  std::erase_if(rs_, [&](const Rs& r) { return r.iface->index == ifindex; });
 }
 
 void Ndp::solicit(Interface& iface, const Ipv6Addr& target, std::optional<MacAddr> unicast_to,

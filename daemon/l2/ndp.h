@@ -15,9 +15,10 @@
 // join (RFC 4862 §5.4.2 asks for them; they matter only to MLD-snooping
 // switches), a solicitation's source is our link-local address (a
 // preferred global one while the link-local is tentative). Routers
-// (ndp_router.cc): with Interface::accept_ra one Router Solicitation once
-// the link-local address is usable (not the three of RFC 4861 §6.3.7) and
-// advertisements reported through RouterHook; redirects are ignored.
+// (ndp_router.cc): with Interface::accept_ra up to three Router
+// Solicitations 4 s apart once the link-local address is usable, until an
+// advertisement arrives (RFC 4861 §6.3.7, without the initial random
+// delay), advertisements reported through RouterHook; redirects ignored.
 #pragma once
 
 #include <cstdint>
@@ -99,6 +100,7 @@ class Ndp {
   void router_advert(Interface& iface, const NdRx& rx, const wire::NdpRouterAdvert& ra,
                      const wire::NdpOptions& opts, Instant now);
   void router_solicit(Interface& iface, Instant now);
+  void router_timers(Instant now);
 
   void neighbor_solicit(Interface& iface, const NdRx& rx, const Ipv6Addr& target,
                         std::optional<MacAddr> slla, Instant now);
@@ -127,6 +129,12 @@ class Ndp {
   AddrHook hook_;
   RouterHook router_hook_;
   std::vector<Dad> dad_;  // addresses under DAD: a handful per interface
+  struct Rs {
+    Interface* iface;
+    uint32_t sent;
+    Instant next;
+  };
+  std::vector<Rs> rs_;  // interfaces soliciting routers (no advertisement yet)
 };
 
 }  // namespace stackd::l2

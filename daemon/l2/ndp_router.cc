@@ -8,6 +8,30 @@
 
 namespace stackd::l2 {
 
+namespace {
+// RFC 4861 §10 MAX_RTR_SOLICITATIONS, RTR_SOLICITATION_INTERVAL.
+constexpr uint32_t kMaxRtrSolicitations = 3;
+constexpr Duration kRtrSolicitationInterval = Duration::seconds(4);
+}  // namespace
+
+void Ndp::router_timers(Instant now) {
+  for (size_t i = 0; i < rs_.size();) {
+    Rs& r = rs_[i];
+    if (r.next > now) {
+      ++i;
+      continue;
+    }
+    if (r.sent >= kMaxRtrSolicitations) {  // §6.3.7: no router answered; stop
+      rs_.erase(rs_.begin() + static_cast<std::ptrdiff_t>(i));
+      continue;
+    }
+    ++r.sent;
+    r.next = now + kRtrSolicitationInterval;
+    router_solicit(*r.iface, now);
+    ++i;
+  }
+}
+
 void Ndp::router_solicit(Interface& iface, Instant now) {
   wire::NdpRepr nd;
   nd.msg = wire::NdpRouterSolicit{};
@@ -26,6 +50,8 @@ void Ndp::router_advert(Interface& iface, const NdRx& rx, const wire::NdpRouterA
     drops_.drop(DropReason::kNdpIgnored);
     return;
   }
+  // §6.3.7: an advertisement ends the solicitations.
+  std::erase_if(rs_, [&](const Rs& r) { return r.iface == &iface; });
   // §6.3.4: the source link-layer address creates or updates the entry.
   if (opts.source_lladdr)
     cache_.learn(iface.index, rx.src, *opts.source_lladdr, NeighEvidence::kHeard, true, now);

@@ -63,6 +63,37 @@ TEST_F(Ra, SolicitsThenInstallsTheDefaultRouteForItsLifetime) {
   EXPECT_EQ(dropped(DropReason::kIp6NoRoute), 2u);
 }
 
+TEST_F(Ra, SolicitsThreeTimesFourSecondsApartUntilAnAdvertisement) {
+  cfg.interfaces[0].accept_ra = true;
+  boot();
+  auto solicitations = [&] {
+    size_t n = 0;
+    for (const auto& f : take_tx())
+      if (auto p = parse6(f); p && p->l4[0] == t6::kRouterSolicit) ++n;
+    return n;
+  };
+  advance(Duration::seconds(1));
+  EXPECT_EQ(solicitations(), 1u);
+  advance(Duration::seconds(4));
+  EXPECT_EQ(solicitations(), 1u);
+  advance(Duration::seconds(4));
+  EXPECT_EQ(solicitations(), 1u);
+  advance(Duration::seconds(4));
+  EXPECT_EQ(solicitations(), 0u);  // MAX_RTR_SOLICITATIONS = 3
+}
+
+TEST_F(Ra, AdvertisementStopsTheSolicitations) {
+  cfg.interfaces[0].accept_ra = true;
+  boot();
+  advance(Duration::seconds(1));
+  take_tx();
+  send(advert(1800));
+  run();
+  advance(Duration::seconds(4));
+  advance(Duration::seconds(4));
+  EXPECT_TRUE(take_tx().empty());
+}
+
 TEST_F(Ra, LifetimeZeroWithdrawsAndPrefixesAreOnLink) {
   cfg.interfaces[0].accept_ra = true;
   ready();
