@@ -230,7 +230,8 @@ class Parser {
       return std::nullopt;
     }
     if (pre->addr.is_unspecified() || pre->addr.is_multicast() ||
-        (pre->addr.is_v4() && (pre->addr.v4().is_loopback() || pre->addr.v4().is_broadcast()))) {
+        (pre->addr.is_v4() && (pre->addr.v4().is_loopback() || pre->addr.v4().is_broadcast())) ||
+        (pre->addr.is_v6() && (pre->addr.v6().is_loopback() || pre->addr.v6().is_v4_mapped()))) {
       error(p, path, fmt::format("expected a unicast address, got \"{}\"", *s));
       return std::nullopt;
     }
@@ -335,8 +336,20 @@ class Parser {
             addr_pos_.push_back({*a, epos, ap});
           }
         }
+      } else if (key == "ipv6") {
+        // RFC 4291: link-local address, ND and IPv6 input on this interface.
+        if (auto b = v.as_boolean())
+          ic.ipv6 = b->get();
+        else
+          error(p, kp, fmt::format("expected true or false, got {}", type_name(v.type())));
+      } else if (key == "accept_ra") {
+        // RFC 4861 §6.3.4: default route, on-link prefixes, MTU from routers.
+        if (auto b = v.as_boolean())
+          ic.accept_ra = b->get();
+        else
+          error(p, kp, fmt::format("expected true or false, got {}", type_name(v.type())));
       } else {
-        unknown(p, path, key, {"name", "backend", "mac", "mtu", "addresses"});
+        unknown(p, path, key, {"name", "backend", "mac", "mtu", "addresses", "ipv6", "accept_ra"});
       }
     }
     if (!have_name) error(e.pos, path + ".name", "missing required key");

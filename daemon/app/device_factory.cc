@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "l2/ipv6_addr.h"
 #include "nic/af_xdp/af_xdp_device.h"
 #include "nic/tap/tap_device.h"
 
@@ -42,6 +43,7 @@ std::variant<OpenedDevice, std::string> open_af_xdp(const stack::InterfaceConfig
   // Half the frames stay posted for receive, half serve transmit.
   xc.rx_frames = dc.umem_frames / 2;
   xc.ring_size = std::min<uint32_t>(1024, dc.umem_frames / 2);
+  if (ic.ipv6 && ic.accept_ra) xc.steer_flags |= nic::kSteerV6RouterAdvert;
   auto r = nic::AfXdpDevice::open(xc);
   if (auto* msg = std::get_if<std::string>(&r)) return "af_xdp: " + *msg;
   auto dev = std::move(std::get<std::unique_ptr<nic::AfXdpDevice>>(r));
@@ -50,6 +52,15 @@ std::variant<OpenedDevice, std::string> open_af_xdp(const stack::InterfaceConfig
   for (const auto& p : ic.addrs)
     if (p.addr.is_v4()) v4.push_back(p.addr.v4());
   if (auto err = dev->set_addresses(v4); !err.empty()) return "af_xdp: " + err;
+  // IPv6: the link-local address the stack derives from the MAC it will
+  // use (stack::Stack::attach: the configured one, else the device's) and
+  // the configured addresses; ND for them is steered by target address.
+  if (ic.ipv6) {
+    std::vector<Ipv6Addr> v6{l2::link_local_from_mac(ic.mac.value_or(dev->info().mac))};
+    for (const auto& p : ic.addrs)
+      if (p.addr.is_v6()) v6.push_back(p.addr.v6());
+    if (auto err = dev->set_addresses6(v6); !err.empty()) return "af_xdp: " + err;
+  }
   std::string desc = fmt::format("af_xdp ({} mode)", dev->mode_name());
   return OpenedDevice{std::move(dev), std::move(desc)};
 }

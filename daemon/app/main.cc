@@ -44,6 +44,18 @@ int run_daemon(const Config& cfg, const std::string& config_path) {
   }
   stack_cfg.tcp.secrets = secrets;
   stack::Stack stack(stack_cfg);
+  // Duplicate address detection (RFC 4862) runs in the stack core, which
+  // does not log: its outcome is logged here.
+  stack.set_ipv6_addr_hook([](const l2::Interface& i, const Ipv6Addr& a, l2::Ipv6AddrState s,
+                              Instant) {
+    if (s == l2::Ipv6AddrState::kDuplicate)
+      log::error("interface {}: duplicate address {} detected (RFC 4862 DAD): another node on "
+                 "the link uses it; stackd will not use it",
+                 i.name, a.to_string());
+    else
+      log::info("interface {}: IPv6 address {} ready (duplicate address detection passed)",
+                i.name, a.to_string());
+  });
   std::vector<int> wait_fds;
   for (size_t i = 0; i < devices.size(); ++i) {
     uint16_t index = stack.attach(i, *devices[i].device, monotonic_now());

@@ -33,7 +33,25 @@ namespace stackd {
   X(TcpExtTCPTimeouts) X(TcpExtTCPDSACKRecv) X(TcpExtTCPDSACKOldSent)                    \
   X(TcpExtTCPDSACKOfoSent) X(TcpExtTCPOFOQueue) X(TcpExtTCPLostRetransmit)               \
   X(ArpInRequests) X(ArpInReplies) X(ArpOutRequests) X(ArpOutReplies)                    \
-  X(ArpOutGratuitous)
+  X(ArpOutGratuitous)                                                                     \
+  /* IPv6: the names of Linux /proc/net/snmp6 */                                        \
+  X(Ip6InReceives) X(Ip6InHdrErrors) X(Ip6InTooBigErrors) X(Ip6InNoRoutes)              \
+  X(Ip6InAddrErrors) X(Ip6InUnknownProtos) X(Ip6InTruncatedPkts) X(Ip6InDiscards)       \
+  X(Ip6InDelivers) X(Ip6OutRequests) X(Ip6OutDiscards) X(Ip6OutNoRoutes)                \
+  X(Ip6ReasmTimeout) X(Ip6ReasmReqds) X(Ip6ReasmOKs) X(Ip6ReasmFails)                   \
+  X(Ip6FragOKs) X(Ip6FragFails) X(Ip6FragCreates) X(Ip6InMcastPkts) X(Ip6OutMcastPkts)  \
+  X(Ip6InOctets) X(Ip6OutOctets)                                                        \
+  X(Icmp6InMsgs) X(Icmp6InErrors) X(Icmp6OutMsgs) X(Icmp6OutErrors) X(Icmp6InCsumErrors) \
+  X(Icmp6OutRateLimitHost)                                                              \
+  X(Icmp6InDestUnreachs) X(Icmp6InPktTooBigs) X(Icmp6InTimeExcds) X(Icmp6InParmProblems) \
+  X(Icmp6InEchos) X(Icmp6InEchoReplies) X(Icmp6InRouterSolicits)                        \
+  X(Icmp6InRouterAdvertisements) X(Icmp6InNeighborSolicits)                             \
+  X(Icmp6InNeighborAdvertisements) X(Icmp6InRedirects)                                  \
+  X(Icmp6OutDestUnreachs) X(Icmp6OutPktTooBigs) X(Icmp6OutTimeExcds)                    \
+  X(Icmp6OutParmProblems) X(Icmp6OutEchoReplies) X(Icmp6OutRouterSolicits)              \
+  X(Icmp6OutNeighborSolicits) X(Icmp6OutNeighborAdvertisements)                         \
+  X(Udp6InDatagrams) X(Udp6NoPorts) X(Udp6InErrors) X(Udp6OutDatagrams)                 \
+  X(Udp6RcvbufErrors) X(Udp6SndbufErrors) X(Udp6InCsumErrors)
 
 enum class Counter : uint16_t {
 #define STACKD_X(id) id,

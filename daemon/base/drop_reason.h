@@ -66,6 +66,22 @@ namespace stackd {
   X(kIp6ExtChainTooLong, "ip6_ext_chain_too_long")  /* walker bound */         \
   X(kNdpBadOption, "ndp_bad_option")        /* length 0 or past the end */      \
   X(kNdpInvalid, "ndp_invalid")             /* RFC 4861 §6.1/§7.1 validity */   \
+  X(kIp6BadSource, "ip6_bad_source")        /* multicast/loopback source */     \
+  X(kIp6NotForUs, "ip6_not_for_us")         /* no forwarding */                 \
+  X(kIp6Tentative, "ip6_tentative_dst")     /* RFC 4862 §5.4: not yet ours */   \
+  X(kIp6UnknownOption, "ip6_unknown_option") /* RFC 8200 §4.2 action bits */    \
+  X(kIp6Rh0, "ip6_rh0")                     /* RFC 5095: type 0 routing hdr */  \
+  X(kIp6UnknownRouting, "ip6_unknown_routing") /* RFC 8200 §4.4, segs left */   \
+  X(kIp6FragHeaderChain, "ip6_frag_header_chain") /* RFC 7112 */                \
+  X(kIp6UnknownNextHeader, "ip6_unknown_next_header")                           \
+  X(kIp6NoRoute, "ip6_no_route")                                                \
+  X(kIp6PacketTooBig, "ip6_packet_too_big") /* larger than MTU, no frag */     \
+  X(kIp6HopLimitExceeded, "ip6_hop_limit_exceeded")                             \
+  X(kNdpBadHopLimit, "ndp_bad_hop_limit")   /* RFC 4861 §7.1: not 255 */       \
+  X(kNdpUnsolicitedNoEntry, "ndp_unsolicited_na") /* §7.2.5: no entry, ignored */ \
+  X(kNdpDadConflict, "ndp_dad_conflict")    /* RFC 4862 §5.4.3/§5.4.4 */         \
+  X(kNdpNotOurTarget, "ndp_not_our_target")                                      \
+  X(kNdpIgnored, "ndp_ignored")             /* RS, redirect; RA without accept_ra */ \
   X(kIpLoopbackFull, "ip_loopback_full")    /* local delivery queue bound */    \
   /* ICMP */                                                                     \
   X(kIcmpTruncated, "icmp_truncated")                                            \

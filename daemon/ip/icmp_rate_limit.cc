@@ -24,14 +24,20 @@ bool IcmpRateLimiter::global_allow(Instant now) {
   return true;
 }
 
-RateVerdict IcmpRateLimiter::allow(Ipv4Addr dst, Instant now) {
+RateVerdict IcmpRateLimiter::allow(const Ipv6Addr& dst, Instant now) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (uint8_t b : dst.b) h = (h ^ b) * 0x100000001b3ull;
+  return allow_key(h | (uint64_t{1} << 63), now);  // never equal to an IPv4 key
+}
+
+RateVerdict IcmpRateLimiter::allow_key(uint64_t key, Instant now) {
   // Linux icmpv4_xrlim_allow: the per-host bucket first, then the global one
   // (icmp_global_allow), so a host-limited message does not spend a
   // global token.
   if (cfg_.per_host_ms != 0) {
     const int64_t cost = Duration::millis(cfg_.per_host_ms).ns;
     const int64_t cap = cost * 6;  // XRLIM_BURST_FACTOR
-    auto it = peers_.find(dst.v);
+    auto it = peers_.find(key);
     if (it == peers_.end()) {
       if (peers_.size() >= cfg_.max_hosts) {
         // Forget peers whose bucket has refilled anyway (they are
@@ -39,7 +45,7 @@ RateVerdict IcmpRateLimiter::allow(Ipv4Addr dst, Instant now) {
         std::erase_if(peers_, [&](const auto& kv) { return (now - kv.second.last).ns >= cap; });
         if (peers_.size() >= cfg_.max_hosts) peers_.clear();
       }
-      it = peers_.emplace(dst.v, Peer{now, cap}).first;
+      it = peers_.emplace(key, Peer{now, cap}).first;
     }
     Peer& p = it->second;
     p.tokens_ns = std::min(cap, p.tokens_ns + (now - p.last).ns);

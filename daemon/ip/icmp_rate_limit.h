@@ -28,7 +28,11 @@ class IcmpRateLimiter {
 
   // May an error be sent to `dst` now? Takes a token from both buckets
   // when it may.
-  RateVerdict allow(Ipv4Addr dst, Instant now);
+  RateVerdict allow(Ipv4Addr dst, Instant now) { return allow_key(dst.v, now); }
+  // ICMPv6 (RFC 4443 §2.4(f)): the same buckets, the address folded to 64
+  // bits (two hosts whose folds collide share a bucket: stricter, never
+  // looser).
+  RateVerdict allow(const Ipv6Addr& dst, Instant now);
 
   size_t hosts() const { return peers_.size(); }
 
@@ -38,12 +42,13 @@ class IcmpRateLimiter {
     int64_t tokens_ns;  // Linux inet_peer rate_tokens, in ns
   };
   bool global_allow(Instant now);
+  RateVerdict allow_key(uint64_t key, Instant now);
 
   Config cfg_;
   bool started_ = false;
   Instant last_refill_;
   int64_t global_tokens_milli_ = 0;  // tokens * 1000
-  std::unordered_map<uint32_t, Peer> peers_;
+  std::unordered_map<uint64_t, Peer> peers_;
 };
 
 }  // namespace stackd::ip

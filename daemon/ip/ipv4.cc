@@ -67,8 +67,8 @@ void Ipv4Layer::poll(Instant now) {
     // RFC 792 / RFC 1122 §3.2.1.4: time exceeded, code 1, only when the
     // first fragment arrived (it is what the message quotes).
     Ipv4RxMeta m;
-    m.src = e.src;
-    m.dst = e.dst;
+    m.src = e.src.v4();
+    m.dst = e.dst.v4();
     m.ifindex = e.ifindex;
     m.quote = e.first->span();
     icmp_.send_time_exceeded(wire::icmpv4_time_exceeded::kFragReassembly, m, now);

@@ -95,7 +95,8 @@ class Ipv4Layer final : public l2::L3Handler {
   // --- l2::L3Handler ---
   void ipv4_input(l2::Interface& iface, buf::PacketBuf&& pkt, l2::LinkCast cast,
                   Instant now) override;
-  // IPv6 is not implemented yet: counted and dropped (kIp6NotSupported).
+  // IPv6 reaches this only when no Ipv6Layer is wired (l2::Link::set_ipv6_handler):
+  // counted and dropped (kIp6NotSupported).
   void ipv6_input(l2::Interface& iface, buf::PacketBuf&& pkt, l2::LinkCast cast,
                   Instant now) override;
 

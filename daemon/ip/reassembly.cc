@@ -10,7 +10,7 @@ constexpr uint32_t kMaxDatagram = 65535;
 }
 
 void Reassembler::fail(Table::iterator it, DropReason why) {
-  counters_.inc(Counter::IpReasmFails);
+  counters_.inc(v6_ ? Counter::Ip6ReasmFails : Counter::IpReasmFails);
   drops_.drop(why);
   bytes_ -= it->second.buf.capacity();
   order_.erase(it->second.order);
@@ -46,17 +46,21 @@ bool Reassembler::grow(Table::iterator it, uint32_t end) {
 }
 
 std::optional<Reassembled> Reassembler::add(const FragmentIn& f, Instant now) {
-  counters_.inc(Counter::IpReasmReqds);
+  counters_.inc(v6_ ? Counter::Ip6ReasmReqds : Counter::IpReasmReqds);
+  const Counter fails = v6_ ? Counter::Ip6ReasmFails : Counter::IpReasmFails;
   const uint32_t len = static_cast<uint32_t>(f.payload.size());
   const uint32_t start = f.offset, end = f.offset + len;
   // RFC 791: every fragment but the last carries a multiple of 8 bytes.
   if (len == 0 || (f.more && len % 8 != 0)) {
-    counters_.inc(Counter::IpReasmFails);
+    counters_.inc(fails);
     drops_.drop(DropReason::kIpFragBad);
     return std::nullopt;
   }
-  if (end > kMaxDatagram - f.header.size()) {  // the "ping of death"
-    counters_.inc(Counter::IpReasmFails);
+  // The "ping of death": IPv4 counts its header in the 65535, IPv6 only
+  // what follows the fixed header (the payload length field).
+  const size_t counted = v6_ ? f.header.size() - std::min<size_t>(f.header.size(), 40) : f.header.size();
+  if (end > kMaxDatagram - counted) {
+    counters_.inc(fails);
     drops_.drop(DropReason::kIpFragTooBig);
     return std::nullopt;
   }
@@ -108,7 +112,7 @@ std::optional<Reassembled> Reassembler::add(const FragmentIn& f, Instant now) {
   d.received += len;
   if (start == 0) {
     d.have_first = true;
-    size_t hl = std::min<size_t>(f.header.size(), 60);
+    size_t hl = std::min<size_t>(f.header.size(), kReasmMaxHeader);
     size_t dl = std::min<size_t>(len, 8);
     std::memcpy(d.first.bytes, f.header.data(), hl);
     std::memcpy(d.first.bytes + hl, f.payload.data(), dl);
@@ -122,7 +126,7 @@ std::optional<Reassembled> Reassembler::add(const FragmentIn& f, Instant now) {
   bytes_ -= out.payload.capacity();
   order_.erase(d.order);
   table_.erase(it);
-  counters_.inc(Counter::IpReasmOKs);
+  counters_.inc(v6_ ? Counter::Ip6ReasmOKs : Counter::IpReasmOKs);
   return out;
 }
 

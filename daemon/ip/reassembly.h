@@ -1,6 +1,9 @@
-// IPv4 reassembly (RFC 791 §3.2, RFC 815), memory-bounded.
+// IPv4 (RFC 791 §3.2, RFC 815) and IPv6 (RFC 8200 §4.5) reassembly,
+// memory-bounded. One Reassembler per family (each IP layer owns one; the
+// family picks the Ip* or Ip6* counters).
 //
-// Datagrams are keyed by (src, dst, id, protocol) in a hash table. Each
+// Datagrams are keyed by (src, dst, id, protocol) in a hash table (IPv6:
+// protocol 0, RFC 8200 §4.5 keys by addresses and identification). Each
 // datagram reassembles into ONE buffer from a HeapPool: the payload of every
 // fragment is copied at its offset as it arrives; the buffer is sized by the
 // end seen so far (grown geometrically, at most 65535 bytes) and by the total
@@ -10,7 +13,7 @@
 //
 // Policy (RFC 5722-style, as Linux since the FragmentSmack fixes):
 //  - ANY overlap with a held fragment discards the whole datagram
-//    (kIpFragOverlap). Our documented choice for an EXACT duplicate (same
+//    (kIpFragOverlap; for IPv6 this is RFC 5722 §4 exactly). Our documented choice for an EXACT duplicate (same
 //    offset, same length, same MF): only the duplicate is dropped
 //    (kIpFragDuplicate) and the datagram lives on, because a network that
 //    duplicates packets would otherwise make reassembly impossible; the
@@ -31,6 +34,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <list>
 #include <optional>
 #include <span>
@@ -54,20 +58,25 @@ struct ReasmLimits {
 
 // One received fragment, as IPv4 input parsed it.
 struct FragmentIn {
-  Ipv4Addr src, dst;
-  uint16_t id = 0;
+  IpAddr src, dst;
+  uint32_t id = 0;
   uint8_t protocol = 0;
   uint32_t offset = 0;  // bytes (fragment offset field * 8)
   bool more = false;    // MF
   uint16_t ifindex = 0;
-  std::span<const uint8_t> header;   // this fragment's IP header (options included)
+  // This fragment's IP header (options included). IPv6: the header and
+  // the unfragmentable extension headers, without the Fragment header,
+  // the last next-header field naming the fragmentable part's first header.
+  std::span<const uint8_t> header;
   std::span<const uint8_t> payload;  // its data
 };
 
 // The IP header of the offset-0 fragment plus the first 8 data bytes: what
 // an ICMP error about the datagram quotes (RFC 792).
+inline constexpr size_t kReasmMaxHeader = 128;  // IPv4: 60; IPv6: 40 + unfragmentable part
+
 struct FirstFragmentQuote {
-  uint8_t bytes[60 + 8] = {};
+  uint8_t bytes[kReasmMaxHeader + 8] = {};
   uint8_t header_len = 0;
   uint8_t len = 0;
   std::span<const uint8_t> span() const { return {bytes, len}; }
@@ -80,7 +89,7 @@ struct Reassembled {
 };
 
 struct ReasmExpired {
-  Ipv4Addr src, dst;
+  IpAddr src, dst;
   uint16_t ifindex = 0;
   std::optional<FirstFragmentQuote> first;  // set when the offset-0 fragment arrived
 };
@@ -88,8 +97,8 @@ struct ReasmExpired {
 class Reassembler {
  public:
   Reassembler(const ReasmLimits& limits, buf::HeapPool& pool, Counters& counters,
-              DropStats& drops)
-      : limits_(limits), pool_(pool), counters_(counters), drops_(drops) {}
+              DropStats& drops, IpFamily family = IpFamily::kV4)
+      : limits_(limits), pool_(pool), counters_(counters), drops_(drops), v6_(family == IpFamily::kV6) {}
 
   // Take one fragment; returns the datagram when this fragment completed it.
   std::optional<Reassembled> add(const FragmentIn& f, Instant now);
@@ -105,7 +114,7 @@ class Reassembler {
       if (it->second.deadline > now) break;
       ReasmExpired e{it->first.src, it->first.dst, it->second.ifindex, std::nullopt};
       if (it->second.have_first) e.first = it->second.first;
-      counters_.inc(Counter::IpReasmTimeout);
+      counters_.inc(v6_ ? Counter::Ip6ReasmTimeout : Counter::IpReasmTimeout);
       fail(it, DropReason::kIpReasmTimeout);
       on_expired(static_cast<const ReasmExpired&>(e));
     }
@@ -116,14 +125,21 @@ class Reassembler {
 
  private:
   struct Key {
-    Ipv4Addr src, dst;
-    uint16_t id;
+    IpAddr src, dst;
+    uint32_t id;
     uint8_t protocol;
     bool operator==(const Key&) const = default;
   };
   struct KeyHash {
+    static uint64_t fold(const IpAddr& x) {
+      if (x.is_v4()) return x.v4().v;
+      uint64_t hi, lo;
+      std::memcpy(&hi, x.v6().b.data(), 8);
+      std::memcpy(&lo, x.v6().b.data() + 8, 8);
+      return hi ^ (lo * 0xc2b2ae3d27d4eb4full);
+    }
     size_t operator()(const Key& k) const noexcept {
-      uint64_t a = (uint64_t{k.src.v} << 32) | k.dst.v;
+      uint64_t a = (fold(k.src) << 32) ^ fold(k.dst);
       uint64_t b = (uint64_t{k.id} << 8) | k.protocol;
       return (a * 0x9e3779b97f4a7c15ull) ^ (b * 0xc2b2ae3d27d4eb4full) ^ (a >> 29);
     }
@@ -159,6 +175,7 @@ class Reassembler {
   Table table_;
   std::list<Key> order_;  // arrival order of first fragments = timeout order
   size_t bytes_ = 0;      // sum of reassembly buffer capacities
+  bool v6_ = false;
 };
 
 }  // namespace stackd::ip

@@ -57,6 +57,10 @@ MacAddr ipv4_multicast_mac(Ipv4Addr group) {
            static_cast<uint8_t>(group.v >> 8), static_cast<uint8_t>(group.v)}};
 }
 
+MacAddr ipv6_multicast_mac(const Ipv6Addr& g) {
+  return {{0x33, 0x33, g.b[12], g.b[13], g.b[14], g.b[15]}};
+}
+
 bool push_ethernet(buf::PacketBuf& pkt, const MacAddr& dst, const MacAddr& src,
                    wire::EtherType type) {
   if (!pkt.push_front(wire::kEthernetHeaderLen)) return false;

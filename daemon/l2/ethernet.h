@@ -32,6 +32,9 @@ Expected<EthernetRx> ethernet_accept(const Interface& iface, std::span<const uin
 // RFC 1112 §6.4: 01:00:5e followed by the low 23 bits of the group address.
 MacAddr ipv4_multicast_mac(Ipv4Addr group);
 
+// RFC 2464 §7: 33:33 followed by the low 32 bits of the IPv6 group address.
+MacAddr ipv6_multicast_mac(const Ipv6Addr& group);
+
 // Prepend an untagged Ethernet header into the headroom (no copy). False
 // when the buffer has less than 14 bytes of headroom (unchanged then).
 [[nodiscard]] bool push_ethernet(buf::PacketBuf& pkt, const MacAddr& dst, const MacAddr& src,

@@ -1,6 +1,7 @@
 #include "l2/link.h"
 
 #include "l2/ethernet.h"
+#include "l2/ipv6_addr.h"
 #include "wire/ethernet.h"
 
 namespace stackd::l2 {
@@ -11,7 +12,8 @@ Link::Link(const stack::NeighbourTimers& timers, Counters& counters, DropStats& 
       drops_(drops),
       frame_pool_(frame_pool),
       cache_(timers, drops, *this),
-      arp_(cache_, counters, drops, *this) {}
+      arp_(cache_, counters, drops, *this),
+      ndp_(cache_, timers, counters, drops, *this) {}
 
 void Link::attach(Interface& iface) {
   if (ifaces_.size() <= iface.index) ifaces_.resize(iface.index + 1, nullptr);
@@ -20,6 +22,7 @@ void Link::attach(Interface& iface) {
 
 void Link::detach(uint16_t ifindex) {
   cache_.flush_interface(ifindex);
+  ndp_.forget(ifindex);
   if (ifindex < ifaces_.size()) ifaces_[ifindex] = nullptr;
 }
 
@@ -27,11 +30,15 @@ Interface* Link::find(uint16_t ifindex) const {
   return ifindex < ifaces_.size() ? ifaces_[ifindex] : nullptr;
 }
 
-void Link::interface_up(Interface& iface, Instant) {
+void Link::interface_up(Interface& iface, Instant now) {
   attach(iface);
   iface.up = true;
   for (const auto& p : iface.addrs)
     if (p.addr.is_v4()) arp_.announce(iface, p.addr.v4());
+  if (iface.ipv6) {
+    ipv6_setup_addresses(iface);
+    ndp_.start_dad(iface, now);
+  }
 }
 
 void Link::input(Interface& iface, buf::PacketBuf&& frame, Instant now) {
@@ -55,6 +62,7 @@ void Link::input(Interface& iface, buf::PacketBuf&& frame, Instant now) {
       if (l3_ == nullptr) return drop(DropReason::kEthUnknownType);
       return l3_->ipv4_input(iface, std::move(frame), rx->cast, now);
     case wire::EtherType::kIpv6:
+      if (ipv6_ != nullptr) return ipv6_->ipv6_input(iface, std::move(frame), rx->cast, now);
       if (l3_ == nullptr) return drop(DropReason::kEthUnknownType);
       return l3_->ipv6_input(iface, std::move(frame), rx->cast, now);
     default:
@@ -75,6 +83,19 @@ void Link::output_ipv4(Interface& iface, Ipv4Addr next_hop, buf::PacketBuf&& pkt
   attach(iface);  // timers must reach the interface of a pending entry
   if (auto mac = cache_.resolve(iface.index, next_hop, pkt, now))
     send_frame(iface, *mac, kIpv4, std::move(pkt));
+}
+
+void Link::output_ipv6(Interface& iface, const Ipv6Addr& next_hop, buf::PacketBuf&& pkt,
+                       Instant now) {
+  if (!iface.up) return drop_tx(iface, DropReason::kIfaceDown);
+  if (pkt.size() > iface.mtu) return drop_tx(iface, DropReason::kFrameTooBig);
+  constexpr auto kIpv6 = static_cast<uint16_t>(wire::EtherType::kIpv6);
+  // RFC 2464 §7: multicast maps to 33:33 + the low 32 bits.
+  if (next_hop.is_multicast())
+    return send_frame(iface, ipv6_multicast_mac(next_hop), kIpv6, std::move(pkt));
+  attach(iface);
+  if (auto mac = cache_.resolve(iface.index, next_hop, pkt, now))
+    send_frame(iface, *mac, kIpv6, std::move(pkt));
 }
 
 std::optional<DropReason> Link::add_static(Interface& iface, const IpAddr& addr,
@@ -106,10 +127,13 @@ void Link::drop_tx(Interface& iface, DropReason r) {
 }
 
 void Link::solicit(uint16_t ifindex, const IpAddr& target, std::optional<MacAddr> unicast_to,
-                   Instant) {
+                   Instant now) {
   Interface* iface = find(ifindex);
-  if (iface == nullptr || !iface->up || !target.is_v4()) return;  // ND solicits for IPv6
-  arp_.request(*iface, target.v4(), unicast_to);
+  if (iface == nullptr || !iface->up) return;
+  if (target.is_v4())
+    arp_.request(*iface, target.v4(), unicast_to);
+  else
+    ndp_.solicit(*iface, target.v6(), unicast_to, now);
 }
 
 void Link::resolved(uint16_t ifindex, const IpAddr& addr, const MacAddr& mac,

@@ -26,12 +26,16 @@
 #include "l2/arp.h"
 #include "l2/interface.h"
 #include "l2/l3_handler.h"
+#include "l2/ndp.h"
 #include "l2/neighbour_cache.h"
 #include "stack/config.h"
 
 namespace stackd::l2 {
 
-class Link final : public L2Output, private NeighbourCache::Events, private FrameSink {
+class Link final : public L2Output,
+                   private NeighbourCache::Events,
+                   private FrameSink,
+                   private Ipv6Sink {
  public:
   // Called with the packets that waited for a next hop that could not be
   // resolved (they are dropped, counted as kNeighUnresolved, right after):
@@ -45,6 +49,7 @@ class Link final : public L2Output, private NeighbourCache::Events, private Fram
   Link& operator=(const Link&) = delete;
 
   void set_l3_handler(L3Handler* l3) { l3_ = l3; }
+  void set_ipv6_handler(Ipv6Handler* h) { ipv6_ = h; }
   void set_unresolved_hook(UnresolvedHook hook) { unresolved_hook_ = std::move(hook); }
 
   // Make an interface known to l2 (timers reach it by index). The
@@ -53,7 +58,9 @@ class Link final : public L2Output, private NeighbourCache::Events, private Fram
   void detach(uint16_t ifindex);
 
   // Mark the interface up (attaching it) and announce each IPv4 address
-  // with a gratuitous ARP request (RFC 5227 §3 announcement).
+  // with a gratuitous ARP request (RFC 5227 §3 announcement). With IPv6
+  // enabled: derive the link-local address, join the groups and start
+  // duplicate address detection for every IPv6 address (l2/ndp.h).
   void interface_up(Interface& iface, Instant now);
 
   // One received frame, Ethernet header first.
@@ -63,6 +70,16 @@ class Link final : public L2Output, private NeighbourCache::Events, private Fram
   void output_ipv4(Interface& iface, Ipv4Addr next_hop, buf::PacketBuf&& pkt,
                    Instant now) override;
 
+  // L2Output: an IPv6 packet for `next_hop` on `iface`.
+  void output_ipv6(Interface& iface, const Ipv6Addr& next_hop, buf::PacketBuf&& pkt,
+                   Instant now) override;
+  // L2Output: a Neighbor Discovery message from IPv6 input.
+  void nd_input(Interface& iface, const NdRx& rx, Instant now) override { ndp_.input(iface, rx, now); }
+  // IPv6 addresses leaving TENTATIVE (DAD passed or found a duplicate).
+  void set_ipv6_addr_hook(Ndp::AddrHook h) { ndp_.set_addr_hook(std::move(h)); }
+  // Router advertisements on interfaces with accept_ra (the stack installs routes).
+  void set_router_hook(Ndp::RouterHook h) { ndp_.set_router_hook(std::move(h)); }
+
   // Static neighbours (PERMANENT) for `ip neigh add ... nud permanent`.
   std::optional<DropReason> add_static(Interface& iface, const IpAddr& addr, const MacAddr& mac,
                                        Instant now);
@@ -70,8 +87,11 @@ class Link final : public L2Output, private NeighbourCache::Events, private Fram
   NeighbourCache& neighbours() { return cache_; }
   const NeighbourCache& neighbours() const { return cache_; }
 
-  Instant poll_at() const { return cache_.poll_at(); }
-  void on_timer(Instant now) { cache_.on_timer(now); }
+  Instant poll_at() const { return earliest(cache_.poll_at(), ndp_.poll_at()); }
+  void on_timer(Instant now) {
+    cache_.on_timer(now);
+    ndp_.on_timer(now);
+  }
 
  private:
   // NeighbourCache::Events
@@ -88,6 +108,15 @@ class Link final : public L2Output, private NeighbourCache::Events, private Fram
   void send_frame(Interface& iface, const MacAddr& dst, uint16_t ethertype,
                   buf::PacketBuf&& pkt) override;
 
+  // Ipv6Sink (ND's packets)
+  buf::PacketBuf alloc_packet(Interface& iface, uint32_t size) override {
+    return alloc_frame(iface, size);
+  }
+  void send_ipv6(Interface& iface, const Ipv6Addr& next_hop, buf::PacketBuf&& pkt,
+                 Instant now) override {
+    output_ipv6(iface, next_hop, std::move(pkt), now);
+  }
+
   Interface* find(uint16_t ifindex) const;
   void drop_tx(Interface& iface, DropReason r);
 
@@ -95,9 +124,11 @@ class Link final : public L2Output, private NeighbourCache::Events, private Fram
   DropStats& drops_;
   buf::FramePool* frame_pool_;
   L3Handler* l3_ = nullptr;
+  Ipv6Handler* ipv6_ = nullptr;
   UnresolvedHook unresolved_hook_;
   NeighbourCache cache_;
   Arp arp_;
+  Ndp ndp_;
   std::vector<Interface*> ifaces_;  // by index; null when detached
 };
 

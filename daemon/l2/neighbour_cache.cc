@@ -1,6 +1,7 @@
 #include "l2/neighbour_cache.h"
 
 #include <algorithm>
+#include <cstring>
 #include <utility>
 
 namespace stackd::l2 {
@@ -34,7 +35,12 @@ size_t NeighbourCache::KeyHash::operator()(const Key& k) const noexcept {
   if (k.addr.is_v4()) {
     mix(k.addr.v4().v);
   } else {
-    for (uint8_t b : k.addr.v6().b) mix(b);
+    // Two 64-bit words, not 16 bytes: IPv6 resolves once per packet.
+    uint64_t hi, lo;
+    std::memcpy(&hi, k.addr.v6().b.data(), 8);
+    std::memcpy(&lo, k.addr.v6().b.data() + 8, 8);
+    mix(hi);
+    mix(lo * 0x9e3779b97f4a7c15ull);
     mix(6);
   }
   return static_cast<size_t>(h ^ (h >> 29));
@@ -214,6 +220,37 @@ LearnResult NeighbourCache::learn(uint16_t ifindex, const IpAddr& addr, const Ma
   }  // same address, only heard: keep the state (Linux neigh_update)
   if (!s.pending.empty()) release_pending(i, now);
   return result;
+}
+
+LearnResult NeighbourCache::advert(uint16_t ifindex, const IpAddr& addr,
+                                   std::optional<MacAddr> tlla, bool solicited,
+                                   bool override_flag, Instant now) {
+  uint32_t i = lookup({ifindex, addr});
+  if (i == kNone) return LearnResult::kIgnored;  // §7.2.5: silently discarded
+  Slot& s = slots_[i];
+  if (s.state == NeighState::kPermanent) return LearnResult::kIgnored;
+  if (!has_valid_mac(s.state)) {  // INCOMPLETE (or FAILED, resolving anew)
+    if (!tlla) return LearnResult::kIgnored;  // §7.2.5: no address to record
+    s.mac = *tlla;
+    set_state(i, solicited ? NeighState::kReachable : NeighState::kStale, now);
+    if (solicited) arm(i, now + timers_.reachable);
+  } else {
+    const bool differs = tlla && *tlla != s.mac;
+    if (!override_flag && differs) {
+      // §7.2.5: keep the cached address; a REACHABLE entry becomes STALE.
+      if (s.state == NeighState::kReachable) set_state(i, NeighState::kStale, now);
+      return LearnResult::kUpdated;
+    }
+    if (tlla) s.mac = *tlla;
+    if (solicited) {
+      set_state(i, NeighState::kReachable, now);
+      arm(i, now + timers_.reachable);
+    } else if (differs) {
+      set_state(i, NeighState::kStale, now);
+    }
+  }
+  if (!s.pending.empty()) release_pending(i, now);
+  return LearnResult::kUpdated;
 }
 
 void NeighbourCache::confirm(uint16_t ifindex, const IpAddr& addr, Instant now) {

@@ -1,7 +1,7 @@
 // The neighbour cache: IP address -> link address per interface, with the
 // reachability state machine of RFC 4861 §7.3.2 as Linux runs it for ARP
 // too (RFC 1122 §2.3.2.1 asks ARP to re-validate and time out entries).
-// Keyed by (interface index, IpAddr) so IPv6 ND can share it later.
+// Keyed by (interface index, IpAddr): ARP and IPv6 ND share it.
 //
 // Storage is a fixed slab of `cache_size` entries found through a hash
 // table (no linear scans); entries that may be evicted (FAILED, then STALE
@@ -109,6 +109,16 @@ class NeighbourCache {
   // only when `may_create` (RFC 826: the packet's target is us).
   LearnResult learn(uint16_t ifindex, const IpAddr& addr, const MacAddr& mac,
                     NeighEvidence evidence, bool may_create, Instant now);
+
+  // RFC 4861 §7.2.5: a Neighbor Advertisement for `addr` with its flags
+  // and optional target link-layer address. No entry: kIgnored (an
+  // unsolicited advertisement creates nothing). INCOMPLETE: recorded
+  // (REACHABLE if solicited, else STALE) when it carries an address.
+  // Otherwise: with O clear and a different address, REACHABLE becomes
+  // STALE and the address is kept; else the address is taken and a
+  // solicited one confirms (REACHABLE), an unsolicited changed one STALEs.
+  LearnResult advert(uint16_t ifindex, const IpAddr& addr, std::optional<MacAddr> tlla,
+                     bool solicited, bool override_flag, Instant now);
 
   // Upper-layer reachability confirmation (RFC 4861 §7.3.1), e.g. TCP
   // saw new data acknowledged. Moves a valid entry to REACHABLE.

@@ -20,7 +20,9 @@ struct InterfaceConfig {
   Backend backend = Backend::kAuto;
   std::optional<MacAddr> mac;       // default: the device's own / generated
   uint32_t mtu = 1500;
-  std::vector<IpPrefix> addrs;      // "10.0.0.2/24"
+  std::vector<IpPrefix> addrs;      // "10.0.0.2/24", "fd00::2/64"
+  bool ipv6 = true;                 // link-local address, ND, IPv6 input (RFC 4291)
+  bool accept_ra = false;           // default route, on-link prefixes, MTU from RAs (RFC 4861 §6.3.4)
 };
 
 struct RouteConfig {
@@ -59,6 +61,7 @@ struct NeighbourTimers {            // RFC 1122 §2.3.2.1 / Linux defaults
   uint32_t pending_per_entry = 64;  // packets queued while resolving (bound)
   uint32_t pending_total = 256;     // ... and across all entries (each holds a frame)
   uint32_t cache_size = 1024;
+  uint32_t dad_transmits = 1;       // RFC 4862 §5.1 DupAddrDetectTransmits (0: no DAD)
 };
 
 struct IpConfig {

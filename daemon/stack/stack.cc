@@ -10,6 +10,7 @@
 #include "ip/fib.h"
 #include "ip/filter/filter.h"
 #include "ip/ipv4.h"
+#include "ip/ipv6.h"
 #include "l2/link.h"
 #include "transport/tcp/tcp_layer.h"
 #include "transport/tcp/tcp_services.h"
@@ -51,12 +52,18 @@ struct Stack::Impl {
         heap_pool(static_cast<size_t>(c.ip.reasm_max_bytes) + (8u << 20)),
         link(c.neigh, counters, drops, &local_pool),
         ip(c.ip, counters, drops, link, fib, local_pool, heap_pool),
+        ip6(c.ip, counters, drops, link, fib, local_pool, heap_pool),
         udp(ip, counters, drops),
         services(udp),
         tcp(ip, counters, drops, tcp_config(c.tcp)),
         tcp_services(tcp) {
     link.set_l3_handler(&ip);
+    link.set_ipv6_handler(&ip6);
+    udp.attach_ipv6(ip6);
     ip.set_filter(&firewall);
+    link.set_router_hook([this](l2::Interface& iface, const l2::Ndp::RouterInfo& ra, Instant now) {
+      router_advert(iface, ra, now);
+    });
     link.set_unresolved_hook([this](l2::Interface& iface, const IpAddr&,
                                     std::span<buf::PacketBuf> pkts, Instant now) {
       ip.link_failure(iface, pkts, now);
@@ -86,7 +93,6 @@ struct Stack::Impl {
   }
 
   bool install_route(const RouteConfig& r) {
-    if (!r.dst.addr.is_v4()) return false;  // IPv6 comes with its issue
     auto ifindex = route_ifindex(r);
     if (!ifindex) return false;
     fib.replace(ip::Route{r.dst.network(), r.via, *ifindex, r.metric, r.mtu, false});
@@ -112,6 +118,40 @@ struct Stack::Impl {
       tcp_services.start(cfg.services);
       services_started = true;
     }
+  }
+
+  // RFC 4861 §6.3.4: a router advertisement's default route and on-link
+  // prefixes, each until its lifetime runs out (0 withdraws at once).
+  static constexpr uint32_t kRaDefaultMetric = 1024, kRaPrefixMetric = 256;  // as Linux
+  void router_advert(l2::Interface& iface, const l2::Ndp::RouterInfo& ra, Instant now) {
+    const IpPrefix any6{Ipv6Addr::any(), 0};
+    ra_route(ip::Route{any6, IpAddr(ra.router), iface.index, kRaDefaultMetric, 0, false},
+             ra.router_lifetime, now);
+    for (const auto& p : ra.on_link)
+      ra_route(ip::Route{p.prefix, std::nullopt, iface.index, kRaPrefixMetric, 0, false},
+               p.valid_lifetime, now);
+  }
+  void ra_route(const ip::Route& r, uint32_t lifetime, Instant now) {
+    std::erase_if(ra_routes, [&](const RaRoute& x) { return x.dst == r.dst && x.metric == r.metric; });
+    if (lifetime == 0) {
+      fib.remove(r.dst, r.metric);
+      return;
+    }
+    fib.replace(r);
+    // 0xffffffff is infinity (§4.6.2): far enough.
+    ra_routes.push_back({r.dst, r.metric, now + Duration::seconds(lifetime)});
+  }
+  void expire_ra_routes(Instant now) {
+    std::erase_if(ra_routes, [&](const RaRoute& x) {
+      if (x.expires > now) return false;
+      fib.remove(x.dst, x.metric);
+      return true;
+    });
+  }
+  Instant ra_poll_at() const {
+    Instant t = Instant::never();
+    for (const auto& x : ra_routes) t = earliest(t, x.expires);
+    return t;
   }
 
   void flush(l2::Interface& iface, Instant now) {
@@ -140,11 +180,18 @@ struct Stack::Impl {
   std::vector<std::unique_ptr<l2::Interface>> ifaces;
   l2::Link link;
   ip::Ipv4Layer ip;
+  ip::Ipv6Layer ip6;
   transport::UdpLayer udp;
   transport::UdpServices services;
   tcp::TcpLayer tcp;
   tcp::TcpServices tcp_services;
   bool services_started = false;
+  struct RaRoute {
+    IpPrefix dst;
+    uint32_t metric;
+    Instant expires;
+  };
+  std::vector<RaRoute> ra_routes;  // routes learnt from router advertisements
   size_t frames = 0;  // work done in the current poll
   std::array<buf::PacketBuf, kRxBurst> rx;
 };
@@ -163,10 +210,14 @@ uint16_t Stack::attach(size_t config_index, nic::Device& dev, Instant now) {
   iface->mtu = std::min(c.mtu, dev.info().mtu);
   iface->device = &dev;
   iface->addrs = c.addrs;
+  // RFC 8200 §5: IPv6 needs a link MTU of at least 1280.
+  iface->ipv6 = c.ipv6 && iface->mtu >= 1280;
+  iface->accept_ra = c.accept_ra;
   l2::Interface& ref = *iface;
   s.ifaces.push_back(std::move(iface));
   s.ip.add_interface(ref);
-  s.link.interface_up(ref, now);  // gratuitous ARP for each address
+  s.ip6.add_interface(ref);
+  s.link.interface_up(ref, now);  // gratuitous ARP for each address, IPv6 DAD
   s.apply_config(ref, now);
   s.flush(ref, now);
   return ref.index;
@@ -190,11 +241,13 @@ size_t Stack::poll(Instant now) {
   }
   // Local deliveries and reassembly timeouts, then the services' replies.
   s.ip.poll(now);
+  s.ip6.poll(now);
   s.services.poll(now);
   if (s.tcp.poll_at() <= now) s.tcp.on_timer(now);
   if (s.firewall.poll_at() <= now) s.firewall.on_timer(now);
   s.tcp_services.poll(now);
   if (s.link.poll_at() <= now) s.link.on_timer(now);
+  if (s.ra_poll_at() <= now) s.expire_ra_routes(now);
   for (auto& iface : s.ifaces) s.flush(*iface, now);
   return s.frames;
 }
@@ -202,12 +255,15 @@ size_t Stack::poll(Instant now) {
 Instant Stack::poll_at() const {
   const Impl& s = *impl_;
   Instant t = earliest(earliest(s.link.poll_at(), s.ip.poll_at()), s.tcp.poll_at());
+  t = earliest(t, earliest(s.ip6.poll_at(), s.ra_poll_at()));
   t = earliest(t, s.firewall.poll_at());
   if (s.services.pending() || s.tcp_services.pending()) t = Instant::from_nanos(0);
   for (const auto& iface : s.ifaces)
     if (!iface->tx_queue.empty()) t = Instant::from_nanos(0);
   return t;
 }
+
+void Stack::set_ipv6_addr_hook(Ipv6AddrHook hook) { impl_->link.set_ipv6_addr_hook(std::move(hook)); }
 
 ip::filter::Filter& Stack::firewall() { return impl_->firewall; }
 tcp::TcpLayer& Stack::tcp() { return impl_->tcp; }

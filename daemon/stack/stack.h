@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <span>
 #include <vector>
@@ -55,6 +56,14 @@ class Stack {
 
   // The earliest instant at which poll() has timer work (Instant::never()).
   Instant poll_at() const;
+
+  // IPv6 addresses leaving TENTATIVE: kPreferred once duplicate address
+  // detection passed, kDuplicate when another node has the address (it is
+  // never used; RFC 4862 §5.4.5). The stack core does not log: the daemon
+  // does, from here. Set before attach() to hear every interface.
+  using Ipv6AddrHook = std::function<void(const l2::Interface& iface, const Ipv6Addr& addr,
+                                          l2::Ipv6AddrState state, Instant now)>;
+  void set_ipv6_addr_hook(Ipv6AddrHook hook);
 
   // The firewall of the IPv4 hooks (rules come from the control plane).
   ip::filter::Filter& firewall();

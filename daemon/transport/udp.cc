@@ -29,10 +29,10 @@ UdpSocket::~UdpSocket() { udp_.unbind(*this); }
 int UdpSocket::bind(const IpAddr& addr, uint16_t port) { return udp_.bind(*this, addr, port); }
 
 int UdpSocket::connect(const IpAddr& addr, uint16_t port) {
-  if (!addr.is_v4()) return -EAFNOSUPPORT;
+  if (addr.is_v6() && !udp_.has_ipv6()) return -EAFNOSUPPORT;
   if (port == 0 || addr.is_unspecified()) return -EINVAL;
   if (!bound_)
-    if (int r = udp_.bind(*this, Ipv4Addr::any(), 0); r != 0) return r;
+    if (int r = udp_.autobind(*this, addr.family()); r != 0) return r;
   connected_ = true;
   remote_addr_ = addr;
   remote_port_ = port;
@@ -58,8 +58,8 @@ int UdpSocket::send(std::span<const uint8_t> data, Instant now) {
   return send_to(remote_addr_, remote_port_, data, now);
 }
 
-bool UdpSocket::enqueue(buf::PacketBuf& payload, Ipv4Addr src, uint16_t src_port, Ipv4Addr dst,
-                        uint16_t ifindex) {
+bool UdpSocket::enqueue(buf::PacketBuf& payload, const IpAddr& src, uint16_t src_port,
+                        const IpAddr& dst, uint16_t ifindex) {
   if (count_ >= opt_.rcv_datagrams || count_ == ring_.size() ||
       bytes_ + payload.size() > opt_.rcv_bytes)
     return false;
@@ -97,12 +97,21 @@ UdpLayer::UdpLayer(ip::Ipv4Layer& ip, Counters& counters, DropStats& drops)
 
 UdpLayer::~UdpLayer() = default;
 
+int UdpLayer::autobind(UdpSocket& s, IpFamily family) {
+  return bind(s, family == IpFamily::kV6 ? IpAddr(Ipv6Addr::any()) : IpAddr(Ipv4Addr::any()), 0);
+}
+
 int UdpLayer::bind(UdpSocket& s, const IpAddr& addr, uint16_t port) {
   if (s.bound_) return -EINVAL;
-  if (!addr.is_v4()) return -EAFNOSUPPORT;
-  const Ipv4Addr a = addr.v4();
-  if (!a.is_unspecified() && !a.is_broadcast() && !a.is_multicast() && !ip_.is_local(a))
-    return -EADDRNOTAVAIL;
+  if (addr.is_v6()) {
+    if (ip6_ == nullptr) return -EAFNOSUPPORT;
+    const Ipv6Addr& a = addr.v6();
+    if (!a.is_unspecified() && !a.is_multicast() && !ip6_->is_local(a)) return -EADDRNOTAVAIL;
+  } else {
+    const Ipv4Addr a = addr.v4();
+    if (!a.is_unspecified() && !a.is_broadcast() && !a.is_multicast() && !ip_.is_local(a))
+      return -EADDRNOTAVAIL;
+  }
   if (port == 0) {
     // Ephemeral port: the next free one in Linux's default range.
     const uint32_t range = kEphemeralHigh - kEphemeralLow + 1;
@@ -128,14 +137,27 @@ void UdpLayer::unbind(UdpSocket& s) {
   s.bound_ = false;
 }
 
+buf::PacketBuf UdpLayer::datagram_buffer(buf::PacketBuf&& pb, std::span<const uint8_t> bytes,
+                                         uint32_t len, buf::FramePool& pool) {
+  if (pb && pb.push_front(wire::kUdpHeaderLen)) return std::move(pb);  // zero copy
+  const uint32_t dlen = static_cast<uint32_t>(wire::kUdpHeaderLen) + len;
+  buf::PacketBuf pkt = pool.alloc(dlen);
+  if (!pkt) return pkt;
+  (void)pkt.append(dlen);
+  if (len != 0) std::memcpy(pkt.data() + wire::kUdpHeaderLen, pb ? pb.data() : bytes.data(), len);
+  return pkt;
+}
+
 int UdpLayer::send(UdpSocket& s, const IpAddr& src, const IpAddr& dst, uint16_t port,
                    buf::PacketBuf&& pb, std::span<const uint8_t> bytes, Instant now) {
   const uint32_t len = pb ? pb.size() : static_cast<uint32_t>(bytes.size());
-  if (!dst.is_v4()) return -EAFNOSUPPORT;
   if (port == 0) return -EINVAL;
-  if (len > kUdpMaxPayload) return -EMSGSIZE;
+  if (len > (dst.is_v6() ? kUdp6MaxPayload : kUdpMaxPayload)) return -EMSGSIZE;
   if (!s.bound_)
-    if (int r = bind(s, Ipv4Addr::any(), 0); r != 0) return r;
+    if (int r = autobind(s, dst.family()); r != 0) return r;
+  // A socket bound to one family sends to that family (no v4-mapped yet).
+  if (s.local_addr_.family() != dst.family()) return -EAFNOSUPPORT;
+  if (dst.is_v6()) return send6(s, src, dst.v6(), port, std::move(pb), bytes, now);
   Ipv4Addr src_hint = s.local_addr_.v4();
   if (src.is_v4() && ip_.is_local(src.v4())) src_hint = src.v4();
   if (src_hint.is_broadcast() || src_hint.is_multicast()) src_hint = {};
@@ -145,23 +167,15 @@ int UdpLayer::send(UdpSocket& s, const IpAddr& src, const IpAddr& dst, uint16_t 
     drops_.drop(route.error());
     return -ENETUNREACH;
   }
+  // One frame when it fits the MTU, else a heap buffer IP fragments from.
   const uint32_t dlen = static_cast<uint32_t>(wire::kUdpHeaderLen) + len;
-  buf::PacketBuf pkt;
-  if (pb && pb.push_front(wire::kUdpHeaderLen)) {
-    pkt = std::move(pb);  // zero copy: the header goes into the headroom
-  } else {
-    // One frame when it fits the MTU, else a heap buffer IP fragments from.
-    const bool fits = wire::kIpv4MinHeaderLen + dlen <= route->mtu && !route->local;
-    buf::FramePool& pool = fits ? ip_.pool_for(route->ifindex) : ip_.heap_pool();
-    pkt = pool.alloc(dlen);
-    if (!pkt) {
-      counters_.inc(Counter::UdpSndbufErrors);
-      drops_.drop(DropReason::kNoBuffer);
-      return -ENOBUFS;
-    }
-    (void)pkt.append(dlen);
-    if (len != 0)
-      std::memcpy(pkt.data() + wire::kUdpHeaderLen, pb ? pb.data() : bytes.data(), len);
+  const bool fits = wire::kIpv4MinHeaderLen + dlen <= route->mtu && !route->local;
+  buf::PacketBuf pkt = datagram_buffer(std::move(pb), bytes, len,
+                                       fits ? ip_.pool_for(route->ifindex) : ip_.heap_pool());
+  if (!pkt) {
+    counters_.inc(Counter::UdpSndbufErrors);
+    drops_.drop(DropReason::kNoBuffer);
+    return -ENOBUFS;
   }
   // RFC 768: the checksum covers the pseudo-header, header and data.
   wire::UdpRepr{s.local_port_, port, static_cast<uint16_t>(len)}.emit(pkt.bytes(), route->src,
@@ -204,7 +218,7 @@ void UdpLayer::input(const ip::Ipv4RxMeta& meta, buf::PacketBuf&& pkt, Instant n
   }
   pkt.trim(static_cast<uint32_t>(u->buffer_len()));  // IP payload may be longer than UDP length
   pkt.pull_front(wire::kUdpHeaderLen);
-  if (!s->enqueue(pkt, meta.src, u->src_port, meta.dst, meta.ifindex)) {
+  if (!s->enqueue(pkt, src, u->src_port, dst, meta.ifindex)) {
     counters_.inc(Counter::UdpRcvbufErrors);
     counters_.inc(Counter::UdpInErrors);
     drops_.drop(DropReason::kUdpRcvbufFull);

@@ -1,4 +1,6 @@
-// UDP (RFC 768) over IPv4: input with length and checksum validation,
+// UDP (RFC 768) over IPv4 and IPv6 (RFC 8200 §8.1: the pseudo-header
+// carries the IPv6 addresses, a zero checksum is dropped): input with
+// length and checksum validation,
 // demultiplexing to a bound UdpSocket by hash (transport/demux.h), ICMP
 // port unreachable when nothing is bound, and output with the pseudo-header
 // checksum through Ipv4Layer (which fragments datagrams larger than the
@@ -24,12 +26,14 @@
 #include "base/time.h"
 #include "buf/packet.h"
 #include "ip/ipv4.h"
+#include "ip/ipv6.h"
 #include "ip/protocol.h"
 #include "transport/demux.h"
 
 namespace stackd::transport {
 
-inline constexpr uint32_t kUdpMaxPayload = 65507;  // 65535 - 20 (IPv4) - 8 (UDP)
+inline constexpr uint32_t kUdpMaxPayload = 65507;   // 65535 - 20 (IPv4) - 8 (UDP)
+inline constexpr uint32_t kUdp6MaxPayload = 65527;  // 65535 (payload length) - 8 (UDP)
 inline constexpr uint16_t kEphemeralLow = 32768;   // Linux ip_local_port_range
 inline constexpr uint16_t kEphemeralHigh = 60999;
 
@@ -55,7 +59,8 @@ class UdpSocket {
   UdpSocket(const UdpSocket&) = delete;
   UdpSocket& operator=(const UdpSocket&) = delete;
 
-  // 0 or -errno: -EINVAL (already bound, or not IPv4), -EADDRINUSE,
+  // 0 or -errno: -EINVAL (already bound), -EAFNOSUPPORT (IPv6 without an
+  // IPv6 layer), -EADDRINUSE,
   // -EADDRNOTAVAIL (not one of our addresses). Port 0: an ephemeral port.
   int bind(const IpAddr& addr, uint16_t port);
   // Fix the peer: only its datagrams are received, send() goes to it, and
@@ -89,7 +94,7 @@ class UdpSocket {
  private:
   friend class UdpLayer;
   // Takes `payload` unless the queue is full (then returns false).
-  bool enqueue(buf::PacketBuf& payload, Ipv4Addr src, uint16_t src_port, Ipv4Addr dst,
+  bool enqueue(buf::PacketBuf& payload, const IpAddr& src, uint16_t src_port, const IpAddr& dst,
                uint16_t ifindex);
 
   UdpLayer& udp_;
@@ -105,13 +110,18 @@ class UdpSocket {
   int error_ = 0;
 };
 
-class UdpLayer final : public ip::Ipv4ProtocolHandler {
+class UdpLayer final : public ip::Ipv4ProtocolHandler, public ip::Ipv6ProtocolHandler {
  public:
   UdpLayer(ip::Ipv4Layer& ip, Counters& counters, DropStats& drops);
   ~UdpLayer() override;
+  // UDP over IPv6 too: registers for next header 17 (udp6.cc).
+  void attach_ipv6(ip::Ipv6Layer& ip6);
+  bool has_ipv6() const { return ip6_ != nullptr; }
 
   void input(const ip::Ipv4RxMeta& meta, buf::PacketBuf&& pkt, Instant now) override;
   void error(const ip::IcmpErrorIn& err, Instant now) override;
+  void input(const ip::Ipv6RxMeta& meta, buf::PacketBuf&& pkt, Instant now) override;
+  void error(const ip::Icmp6ErrorIn& err, Instant now) override;
 
   size_t sockets_bound() const { return table_.size(); }
   ip::Ipv4Layer& ip() { return ip_; }
@@ -122,8 +132,17 @@ class UdpLayer final : public ip::Ipv4ProtocolHandler {
   void unbind(UdpSocket& s);
   int send(UdpSocket& s, const IpAddr& src, const IpAddr& dst, uint16_t port,
            buf::PacketBuf&& payload, std::span<const uint8_t> bytes, Instant now);
+  int send6(UdpSocket& s, const IpAddr& src, const Ipv6Addr& dst, uint16_t port,
+            buf::PacketBuf&& payload, std::span<const uint8_t> bytes, Instant now);
+  // The datagram (header room + payload) in `pb` when it has headroom,
+  // else copied into a buffer from `pool`; empty when there is none.
+  static buf::PacketBuf datagram_buffer(buf::PacketBuf&& pb, std::span<const uint8_t> bytes,
+                                        uint32_t len, buf::FramePool& pool);
+  // Bind an unbound socket to the wildcard of `family` (implicit bind on send).
+  int autobind(UdpSocket& s, IpFamily family);
 
   ip::Ipv4Layer& ip_;
+  ip::Ipv6Layer* ip6_ = nullptr;
   Counters& counters_;
   DropStats& drops_;
   EndpointTable<UdpSocket*> table_;

@@ -32,26 +32,39 @@ int UdpServices::start(std::span<const stack::ServiceConfig> cfg) {
   int first_error = 0;
   for (const auto& c : cfg) {
     if (c.proto != stack::ServiceProto::kUdp) continue;
-    auto svc = std::make_unique<UdpService>(udp_, c.kind);
-    int r = svc->open(c.addr ? *c.addr : IpAddr(Ipv4Addr::any()), c.port);
-    if (r != 0) {
-      if (first_error == 0) first_error = r;
-      continue;
+    // Without an address: every address of the stack, i.e. one socket on
+    // 0.0.0.0 and, with IPv6, one on :: (no dual-stack sockets yet).
+    std::vector<IpAddr> addrs;
+    if (c.addr) {
+      addrs.push_back(*c.addr);
+    } else {
+      addrs.push_back(Ipv4Addr::any());
+      if (udp_.has_ipv6()) addrs.push_back(Ipv6Addr::any());
     }
-    services_.push_back(std::move(svc));
-    configs_.push_back(c);
+    for (const IpAddr& a : addrs) {
+      auto svc = std::make_unique<UdpService>(udp_, c.kind);
+      if (int r = svc->open(a, c.port); r != 0) {
+        if (first_error == 0) first_error = r;
+        continue;
+      }
+      services_.push_back(std::move(svc));
+      configs_.push_back(c);  // one entry per socket: stop() closes them all
+    }
   }
   return first_error;
 }
 
+// A service without an address has a socket per family: close every
+// socket of that config.
 bool UdpServices::stop(const stack::ServiceConfig& cfg) {
-  for (size_t i = 0; i < configs_.size(); ++i) {
+  bool found = false;
+  for (size_t i = configs_.size(); i-- > 0;) {
     if (!(configs_[i] == cfg)) continue;
     services_.erase(services_.begin() + static_cast<std::ptrdiff_t>(i));
     configs_.erase(configs_.begin() + static_cast<std::ptrdiff_t>(i));
-    return true;
+    found = true;
   }
-  return false;
+  return found;
 }
 
 size_t UdpServices::poll(Instant now) {

@@ -117,6 +117,34 @@ kind = "discard"
   EXPECT_FALSE(c.stack.services[1].addr);
 }
 
+TEST(Config, Ipv6AddressesAndTheIpv6Switch) {
+  auto res = parse_config(R"([[interface]]
+name = "veth-sd0"
+addresses = ["fd00::2/64", "10.0.0.2/24"]
+[[interface]]
+name = "tap0"
+ipv6 = false
+accept_ra = true
+addresses = ["10.9.0.2/24"]
+)",
+                          "x.toml");
+  ASSERT_TRUE(res.ok()) << testing::PrintToString(res.errors);
+  const auto& i = res.config.stack.interfaces;
+  EXPECT_EQ(i[0].addrs[0], (IpPrefix{*Ipv6Addr::parse("fd00::2"), 64}));
+  EXPECT_TRUE(i[0].ipv6);  // the default: link-local address, ND
+  EXPECT_FALSE(i[1].ipv6);
+  EXPECT_FALSE(i[0].accept_ra);  // the default
+  EXPECT_TRUE(i[1].accept_ra);
+  auto errs = errors_of(R"([[interface]]
+name = "veth-sd0"
+ipv6 = "yes"
+addresses = ["::1/128"]
+)");
+  ASSERT_EQ(errs.size(), 2u) << testing::PrintToString(errs);
+  EXPECT_EQ(errs[0], "stackd.toml:3:1: interface[0].ipv6: expected true or false, got a string");
+  EXPECT_EQ(errs[1], "stackd.toml:4:14: interface[0].addresses[0]: expected a unicast address, got \"::1/128\"");
+}
+
 TEST(Config, CongestionControlPerServiceAndStackWide) {
   auto res = parse_config(std::string(kIface) + R"([tcp]
 congestion = "reno"
@@ -207,7 +235,7 @@ gateway = "10.0.0.1"
             "umem_frames)");
   EXPECT_EQ(errs[2],
             "stackd.toml:6:1: interface[0].adresses: unknown key (expected one of: name, backend, mac, "
-            "mtu, addresses)");
+            "mtu, addresses, ipv6, accept_ra)");
   EXPECT_EQ(errs[3],
             "stackd.toml:10:1: route[0].gateway: unknown key (expected one of: to, via, dev, metric, mtu)");
 }

@@ -31,7 +31,10 @@ stack::StackConfig fuzz_config() {
   eth.name = "eth0";
   eth.mac = MacAddr{{0x02, 0, 0, 0, 0, 0x02}};
   eth.addrs.push_back(*IpPrefix::parse("10.0.0.2/24"));
+  eth.addrs.push_back(*IpPrefix::parse("fd00::2/64"));  // + fe80::ff:fe00:2
+  eth.accept_ra = true;
   c.interfaces.push_back(eth);
+  c.neigh.dad_transmits = 0;  // IPv6 addresses usable at once: inputs reach them
   c.routes.push_back({*IpPrefix::parse("10.9.0.0/16"), IpAddr::parse("10.0.0.1"), "", 0, 0});
   c.services.push_back({stack::ServiceKind::kEcho, stack::ServiceProto::kUdp, std::nullopt, 7});
   c.services.push_back({stack::ServiceKind::kDiscard, stack::ServiceProto::kUdp, std::nullopt, 9});

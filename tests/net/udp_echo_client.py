@@ -26,7 +26,8 @@ def main() -> int:
     a = ap.parse_args()
 
     rng = random.Random(a.seed)
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    family = socket.AF_INET6 if ":" in a.addr else socket.AF_INET
+    s = socket.socket(family, socket.SOCK_DGRAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
     s.connect((a.addr, a.port))
     s.settimeout(1.0)

@@ -1,7 +1,10 @@
 #include "support/stack_harness.h"
 
 #include "wire/arp.h"
+#include "support/frames6.h"
 #include "wire/ethernet.h"
+#include "wire/icmpv6.h"
+#include "wire/ndp.h"
 
 namespace stackd::testsupport {
 
@@ -59,6 +62,17 @@ std::vector<Bytes> StackHarness::take_tx() {
   return out;
 }
 
+namespace {
+// (source, target) of a neighbor solicitation the stack sent.
+std::optional<std::pair<Ipv6Addr, Ipv6Addr>> neighbor_solicitation(std::span<const uint8_t> f) {
+  auto p = parse6(f);
+  if (!p || p->upper != wire::ip_proto::kIcmpv6 || p->l4.size() < 24 ||
+      p->l4[0] != wire::icmpv6_type::kNeighborSolicit || p->ip.src.is_unspecified())
+    return std::nullopt;
+  return std::pair{p->ip.src, wire::load_ipv6(p->l4.data() + 8)};
+}
+}  // namespace
+
 std::vector<Bytes> StackHarness::run() {
   std::vector<Bytes> out;
   for (int round = 0; round < 10000; ++round) {
@@ -74,6 +88,13 @@ std::vector<Bytes> StackHarness::run() {
           answered = true;
           continue;
         }
+      }
+      if (auto ns = neighbor_solicitation(f); ns && peers6.contains(ns->second)) {
+        // RFC 4861 §7.2.4: a solicited advertisement to the solicitor.
+        send(eth_na(peers6[ns->second], kStackMac, ns->second, ns->first, ns->second, true, true,
+                    peers6[ns->second]));
+        answered = true;
+        continue;
       }
       out.push_back(std::move(f));
     }

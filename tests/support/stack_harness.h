@@ -71,6 +71,7 @@ class StackHarness {
 
   stack::StackConfig cfg;
   std::map<Ipv4Addr, MacAddr> peers;  // hosts the peer side answers ARP for
+  std::map<Ipv6Addr, MacAddr> peers6;  // ... and IPv6 neighbor solicitations for
   ManualClock clock;
   nic::ChannelDevice dev;
   std::unique_ptr<nic::FaultInjector> faults;

@@ -167,6 +167,10 @@ std::string AfXdpDevice::set_addresses(std::span<const Ipv4Addr> addrs) {
   return prog_->set_addresses(addrs);
 }
 
+std::string AfXdpDevice::set_addresses6(std::span<const Ipv6Addr> addrs) {
+  return prog_->set_addresses6(addrs);
+}
+
 void AfXdpDevice::refill() {
   uint32_t want = cfg_.rx_frames - rx_posted_;
   uint32_t n = std::min<uint32_t>(want, static_cast<uint32_t>(pool_->free_frames()));

@@ -34,7 +34,7 @@ struct AfXdpConfig {
   uint32_t ring_size = 1024;   // RX, TX, fill and completion rings (power of two)
   // Frames kept posted on the fill ring for receive; the rest serve TX.
   uint32_t rx_frames = 1024;
-  uint32_t steer_flags = kSteerV4BcastMcast;  // kSteerAllArp, kSteerV4BcastMcast
+  uint32_t steer_flags = kSteerV4BcastMcast;  // kSteerAllArp, kSteerV4BcastMcast, kSteerV6RouterAdvert
   bool allow_skb_mode = true;                 // fall back to generic XDP if native fails
 };
 
@@ -52,6 +52,8 @@ class AfXdpDevice final : public Device {
 
   // IPv4 addresses whose frames (and ARP) the XDP program steers to us.
   std::string set_addresses(std::span<const Ipv4Addr> addrs);
+  // IPv6 addresses (and ND for them) the XDP program steers to us.
+  std::string set_addresses6(std::span<const Ipv6Addr> addrs);
 
   SteerProgram::Mode mode() const { return prog_->mode(); }
   const char* mode_name() const { return mode() == SteerProgram::Mode::kNative ? "native" : "skb"; }

@@ -6,6 +6,7 @@
 #include <linux/if_link.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <vector>
@@ -65,9 +66,10 @@ std::variant<std::unique_ptr<SteerProgram>, std::string> SteerProgram::attach(
   if (prog == nullptr) return std::string("embedded XDP object has no stackd_steer program");
   p->prog_fd_ = bpf_program__fd(prog);
   p->addrs_fd_ = bpf_object__find_map_fd_by_name(p->obj_, "stackd_addrs");
+  p->addrs6_fd_ = bpf_object__find_map_fd_by_name(p->obj_, "stackd_addrs6");
   p->flags_fd_ = bpf_object__find_map_fd_by_name(p->obj_, "stackd_flags");
   p->xsk_map_fd_ = bpf_object__find_map_fd_by_name(p->obj_, "stackd_xsks");
-  if (p->addrs_fd_ < 0 || p->flags_fd_ < 0 || p->xsk_map_fd_ < 0)
+  if (p->addrs_fd_ < 0 || p->addrs6_fd_ < 0 || p->flags_fd_ < 0 || p->xsk_map_fd_ < 0)
     return std::string("embedded XDP object lacks one of its maps");
   if (auto e = p->set_flags(flags); !e.empty()) return e;
 
@@ -106,33 +108,46 @@ SteerProgram::~SteerProgram() {
   if (obj_ != nullptr) bpf_object__close(obj_);
 }
 
-std::string SteerProgram::set_addresses(std::span<const Ipv4Addr> addrs) {
-  // Remove the entries no longer wanted, then add the new ones (the map is
-  // small: collect keys first, since deleting while iterating restarts).
-  std::vector<uint32_t> want;
-  want.reserve(addrs.size());
-  for (Ipv4Addr a : addrs) want.push_back(htonl(a.v));
-  std::vector<uint32_t> have;
-  uint32_t key = 0;
-  uint32_t next = 0;
+namespace {
+// Make a hash map hold exactly `want` (value 1). The map is small: collect
+// the keys first, since deleting while iterating restarts the walk.
+template <class Key>
+std::string sync_map(int fd, const std::vector<Key>& want, const char* name) {
+  std::vector<Key> have;
+  Key key{}, next{};
   const void* prev = nullptr;
-  while (bpf_map_get_next_key(addrs_fd_, prev, &next) == 0) {
+  while (bpf_map_get_next_key(fd, prev, &next) == 0) {
     have.push_back(next);
     key = next;
     prev = &key;
   }
-  for (uint32_t k : have) {
+  for (const Key& k : have) {
     bool keep = false;
-    for (uint32_t w : want) keep |= (w == k);
-    if (!keep) bpf_map_delete_elem(addrs_fd_, &k);
+    for (const Key& w : want) keep |= std::memcmp(&w, &k, sizeof k) == 0;
+    if (!keep) bpf_map_delete_elem(fd, &k);
   }
   const uint8_t one = 1;
-  for (uint32_t w : want) {
-    if (bpf_map_update_elem(addrs_fd_, &w, &one, BPF_ANY) != 0)
-      return fmt::format("cannot add an address to the XDP map (stackd_addrs holds 256): {}",
+  for (const Key& w : want) {
+    if (bpf_map_update_elem(fd, &w, &one, BPF_ANY) != 0)
+      return fmt::format("cannot add an address to the XDP map ({} holds 256): {}", name,
                          strerror(errno));
   }
   return {};
+}
+}  // namespace
+
+std::string SteerProgram::set_addresses(std::span<const Ipv4Addr> addrs) {
+  std::vector<uint32_t> want;
+  want.reserve(addrs.size());
+  for (Ipv4Addr a : addrs) want.push_back(htonl(a.v));
+  return sync_map(addrs_fd_, want, "stackd_addrs");
+}
+
+std::string SteerProgram::set_addresses6(std::span<const Ipv6Addr> addrs) {
+  std::vector<std::array<uint8_t, 16>> want;
+  want.reserve(addrs.size());
+  for (const Ipv6Addr& a : addrs) want.push_back(a.b);
+  return sync_map(addrs6_fd_, want, "stackd_addrs6");
 }
 
 std::string SteerProgram::set_flags(uint32_t flags) {

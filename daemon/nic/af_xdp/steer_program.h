@@ -19,6 +19,8 @@ namespace stackd::nic {
 // Flags of the program's stackd_flags map (mirror xdp_steer.bpf.c).
 inline constexpr uint32_t kSteerAllArp = 1u << 0;
 inline constexpr uint32_t kSteerV4BcastMcast = 1u << 1;
+// IPv6 Router Advertisements (accept_ra): the kernel no longer sees them.
+inline constexpr uint32_t kSteerV6RouterAdvert = 1u << 2;
 
 class SteerProgram {
  public:
@@ -43,6 +45,9 @@ class SteerProgram {
   // Replace the set of IPv4 addresses steered to stackd. Returns "" or an
   // error message.
   std::string set_addresses(std::span<const Ipv4Addr> addrs);
+  // The same for IPv6: packets to these addresses, and Neighbor
+  // Solicitations/Advertisements whose target is one of them.
+  std::string set_addresses6(std::span<const Ipv6Addr> addrs);
   std::string set_flags(uint32_t flags);
 
  private:
@@ -55,6 +60,7 @@ class SteerProgram {
   int prog_fd_ = -1;
   int link_fd_ = -1;  // the bpf_link that holds the attachment
   int addrs_fd_ = -1;
+  int addrs6_fd_ = -1;
   int flags_fd_ = -1;
   int xsk_map_fd_ = -1;
 };

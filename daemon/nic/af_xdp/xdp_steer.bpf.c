@@ -6,11 +6,16 @@
 //     replies to us); every ARP when STEER_ALL_ARP is set;
 //   - IPv4 whose destination is one of ours (map stackd_addrs);
 //   - IPv4 limited/subnet broadcast and multicast when STEER_V4_BCAST_MCAST
-//     is set (the stack filters further).
+//     is set (the stack filters further);
+//   - IPv6 whose destination is one of ours (map stackd_addrs6, keyed by
+//     the 16-byte address: the link-local and configured addresses);
+//   - Neighbor Solicitations/Advertisements (RFC 4861) whose target is one
+//     of ours, whatever their (solicited-node or all-nodes) destination:
+//     address resolution and duplicate address detection, as ARP by tpa;
+//   - Router Advertisements when STEER_V6_RA is set (accept_ra: stackd
+//     takes its default route from them; the kernel no longer sees them).
 // Everything else is XDP_PASS: the host keeps working. 802.1Q/802.1ad tagged
-// frames are passed to the kernel for now. IPv6 is passed for now; its
-// addresses will get their own map keyed by the 16-byte address (the IPv4
-// map stays keyed by __u32) so both families steer side by side.
+// frames are passed to the kernel for now.
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
 #include <bpf/bpf_helpers.h>
@@ -18,6 +23,7 @@
 
 #define STEER_ALL_ARP (1u << 0)
 #define STEER_V4_BCAST_MCAST (1u << 1)
+#define STEER_V6_RA (1u << 2)
 
 // Our IPv4 addresses, network byte order -> unused flag byte.
 struct {
@@ -26,6 +32,17 @@ struct {
   __type(key, __u32);
   __type(value, __u8);
 } stackd_addrs SEC(".maps");
+
+// Our IPv6 addresses (16 bytes, network order) -> unused flag byte.
+struct in6_key {
+  __u8 b[16];
+};
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, 256);
+  __type(key, struct in6_key);
+  __type(value, __u8);
+} stackd_addrs6 SEC(".maps");
 
 // Index 0: STEER_* flags.
 struct {
@@ -94,7 +111,24 @@ int stackd_steer(struct xdp_md *ctx) {
     return XDP_PASS;
   }
 
-  // ETH_P_8021Q / ETH_P_8021AD, IPv6 and everything else: the kernel's.
+  if (proto == ETH_P_IPV6) {
+    // RFC 8200: destination address at offset 24.
+    if ((void *)(l3 + 40) > end) return XDP_PASS;
+    struct in6_key k;
+    __builtin_memcpy(&k, l3 + 24, 16);
+    if (bpf_map_lookup_elem(&stackd_addrs6, &k)) return to_xsk(ctx);
+    // RFC 4861 §4.3/§4.4: ICMPv6 (next header 58) NS (135) / NA (136),
+    // target address at offset 8 of the message.
+    if (l3[6] != 58) return XDP_PASS;
+    if ((void *)(l3 + 40 + 16) > end) return XDP_PASS;  // an RA's fixed part
+    if (l3[40] == 134 && (flags & STEER_V6_RA)) return to_xsk(ctx);
+    if ((void *)(l3 + 40 + 24) > end) return XDP_PASS;
+    if (l3[40] != 135 && l3[40] != 136) return XDP_PASS;
+    __builtin_memcpy(&k, l3 + 48, 16);
+    return bpf_map_lookup_elem(&stackd_addrs6, &k) ? to_xsk(ctx) : XDP_PASS;
+  }
+
+  // ETH_P_8021Q / ETH_P_8021AD and everything else: the kernel's.
   return XDP_PASS;
 }
 

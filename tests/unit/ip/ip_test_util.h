@@ -27,6 +27,20 @@ struct FakeL2 final : l2::L2Output {
                    Instant) override {
     sent.push_back({iface.index, next_hop, std::move(pkt)});
   }
+  struct Sent6 {
+    uint16_t ifindex;
+    Ipv6Addr next_hop;
+    buf::PacketBuf pkt;
+  };
+  std::vector<Sent6> sent6;
+  void output_ipv6(l2::Interface& iface, const Ipv6Addr& next_hop, buf::PacketBuf&& pkt,
+                   Instant) override {
+    sent6.push_back({iface.index, next_hop, std::move(pkt)});
+  }
+  std::vector<std::vector<uint8_t>> nd;  // ND messages handed down
+  void nd_input(l2::Interface&, const l2::NdRx& rx, Instant) override {
+    nd.emplace_back(rx.icmp.begin(), rx.icmp.end());
+  }
 };
 
 struct RecordingHandler final : Ipv4ProtocolHandler {
