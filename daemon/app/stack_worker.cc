@@ -6,7 +6,7 @@
 namespace stackd::app {
 
 void StackWorker::report() {
-  log::raw(format_report(stack_.counters(), stack_.drops(), stack_.interfaces()));
+  log::raw(format_report(stack_.counters(), stack_.gauges(), stack_.drops(), stack_.interfaces()));
 }
 
 }  // namespace stackd::app

@@ -152,6 +152,7 @@ class TcpLayer final : public ip::Ipv4ProtocolHandler {
   size_t flows() const { return flows_.size(); }
   size_t listeners() const { return listeners_.size(); }
   size_t timers_armed() const { return wheel_.size(); }
+  void fill_gauges(Gauges& g) const;  // TcpTcbsInUse ... TcpTimersArmed (base/counters.h)
   const TcpConfig& config() const { return cfg_; }
   Counters& counters() { return counters_; }
   DropStats& drops() { return drops_; }
