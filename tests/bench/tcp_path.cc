@@ -14,10 +14,12 @@
 // included (checksums computed and verified), with the application's two
 // copies (send into the ring, recv out of it) as a real socket has them.
 //
-//   BM_TcpBulk                  sender -> receiver, ns/segment and bytes/s
+//   BM_TcpBulk/fast_path:0|1    sender -> receiver, ns/segment and bytes/s,
+//                               with the ESTABLISHED fast path off / on
 //   counters: acks/seg (ACK segments the receiver sent per data segment),
-//   hp/seg (segments that took the ESTABLISHED fast path, TcpExtTCPHPHits
-//   + the receiver's TcpExtTCPHPAcks, per data segment)
+//   hphits/seg (data segments the receiver took on the ESTABLISHED fast
+//   path, TcpExtTCPHPHits), hpacks/ack (ACKs the sender took on it,
+//   TcpExtTCPHPAcks)
 //
 //   ./build/release/tests/bench_tcp_path --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 #include <benchmark/benchmark.h>
@@ -53,7 +55,7 @@ struct Side {
   ip::Ipv4Layer ip{ipcfg, counters, drops, link, fib, local_pool, heap_pool};
   std::unique_ptr<tcp::TcpLayer> tcp;
 
-  Side(MacAddr mac, const char* prefix, Instant now) {
+  Side(MacAddr mac, const char* prefix, bool fast_path, Instant now) {
     iface.index = 1;
     iface.name = "bench0";
     iface.mac = mac;
@@ -64,6 +66,7 @@ struct Side {
     link.interface_up(iface, now);
     tcp::TcpConfig c;
     c.buffer_pool_bytes = size_t{64} << 20;
+    c.fast_path = fast_path;
     tcp = std::make_unique<tcp::TcpLayer>(ip, counters, drops, c);
   }
 };
@@ -83,8 +86,9 @@ void timers(Side& s, Instant now) {
 
 void BM_TcpBulk(benchmark::State& state) {
   Instant now = Instant::from_nanos(1'000'000'000);
-  Side tx({{2, 0, 0, 0, 0, 1}}, "10.0.0.1/24", now);
-  Side rx({{2, 0, 0, 0, 0, 2}}, "10.0.0.2/24", now);
+  const bool fast = state.range(0) != 0;
+  Side tx({{2, 0, 0, 0, 0, 1}}, "10.0.0.1/24", fast, now);
+  Side rx({{2, 0, 0, 0, 0, 2}}, "10.0.0.2/24", fast, now);
   tx.iface.tx_queue.clear();
   rx.iface.tx_queue.clear();  // the gratuitous ARPs
   tcp::TcpSocket listener(*rx.tcp);
@@ -107,10 +111,8 @@ void BM_TcpBulk(benchmark::State& state) {
   uint64_t received = 0;
   const uint64_t segs0 = tx.counters[Counter::TcpOutSegs];
   const uint64_t acks0 = rx.counters[Counter::TcpOutSegs];
-  auto hp = [&] {
-    return rx.counters[Counter::TcpExtTCPHPHits] + tx.counters[Counter::TcpExtTCPHPAcks];
-  };
-  const uint64_t hp0 = hp();
+  const uint64_t hits0 = rx.counters[Counter::TcpExtTCPHPHits];
+  const uint64_t hpacks0 = tx.counters[Counter::TcpExtTCPHPAcks];
   for (auto _ : state) {
     (void)client.send(out, now);
     cross(tx, rx, now);
@@ -126,14 +128,17 @@ void BM_TcpBulk(benchmark::State& state) {
       benchmark::Counter(segs, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
   state.counters["acks/seg"] =
       static_cast<double>(rx.counters[Counter::TcpOutSegs] - acks0) / segs;
-  state.counters["hp/seg"] = static_cast<double>(hp() - hp0) / segs;
+  state.counters["hphits/seg"] =
+      static_cast<double>(rx.counters[Counter::TcpExtTCPHPHits] - hits0) / segs;
+  state.counters["hpacks/ack"] = static_cast<double>(tx.counters[Counter::TcpExtTCPHPAcks] - hpacks0) /
+                                 static_cast<double>(rx.counters[Counter::TcpOutSegs] - acks0);
   state.counters["rexmit"] = static_cast<double>(tx.counters[Counter::TcpRetransSegs]);
   if (tx.counters[Counter::TcpOutSegs] - segs0 == 0 || received == 0 ||
       tx.counters[Counter::TcpRetransSegs] != 0 || rx.drops.total() != 0 || tx.drops.total() != 0)
     state.SkipWithError("no progress, retransmissions or drops: the bench measures a broken path");
 }
 
-BENCHMARK(BM_TcpBulk);
+BENCHMARK(BM_TcpBulk)->ArgName("fast_path")->Arg(0)->Arg(1);
 
 }  // namespace
 }  // namespace stackd

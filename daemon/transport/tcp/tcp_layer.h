@@ -73,6 +73,9 @@ struct TcpConfig {
   // Linux tcp_rfc1337 = 0 (its default): an exact RST kills TIME-WAIT.
   // 1 = RFC 1337 TIME-WAIT assassination protection: RSTs are ignored there.
   bool rfc1337 = false;
+  // The ESTABLISHED fast path (fast_path.cc); off only to compare it with
+  // the step-by-step path (tests, benchmarks).
+  bool fast_path = true;
 };
 
 // A received segment, parsed once (STYLE.md #10).
@@ -188,6 +191,12 @@ class TcpLayer final : public ip::Ipv4ProtocolHandler {
   void clamp_to_user_timeout(Tcb& t, Instant since, Instant planned, Instant now,
                              TimerKind k = kTimerRetransmit);
   void schedule_ack(Tcb& t, bool full_segment, Instant now);
+  // receive.cc: fifth- and seventh-step bodies shared with the fast path
+  void new_ack(Tcb& t, const Segment& s, const SackUpdate& sack, Instant now);  // SND.UNA < SEG.ACK
+  void update_send_window(Tcb& t, SeqNum seq, SeqNum ack, uint32_t seg_wnd);
+  void process_text(Tcb& t, SeqNum seq, std::span<const uint8_t> text, Instant now);
+  // fast_path.cc: true when the segment was handled by header prediction.
+  bool fast_path(Tcb& t, const Segment& s, Instant now);
   // loss_recovery.cc
   SackUpdate sack_input(Tcb& t, const Segment& s);  // SACK blocks into the scoreboard
   void on_dup_ack(Tcb& t, const SackUpdate& su, Instant now);
