@@ -6,7 +6,9 @@
 //
 // The work is split by responsibility (STYLE.md #6):
 //   tcp_layer.cc      demux, pool, ports, ICMP errors, events
-//   input.cc          RFC 9293 §3.10.7 segment arrives (+ ESTABLISHED fast path)
+//   input.cc          RFC 9293 §3.10.7 segment arrives
+//   fast_path.cc      the ESTABLISHED fast path in front of it (header prediction)
+//   receive.cc        new ACK, window update, text: shared by both
 //   listen.cc         LISTEN: SYN and accept queues
 //   output.cc         segments cut from the send ring, ACKs, RSTs, options
 //   timers.cc         RTO, persist, delayed ACK, keepalive, TIME-WAIT
