@@ -6,7 +6,7 @@
 
 namespace stackd::app {
 
-std::string format_report(const Counters& counters, const DropStats& drops,
+std::string format_report(const Counters& counters, const Gauges& gauges, const DropStats& drops,
                           std::span<const std::unique_ptr<l2::Interface>> interfaces) {
   std::string out = "# stackd counters\n";
   auto it = std::back_inserter(out);
@@ -14,6 +14,9 @@ std::string format_report(const Counters& counters, const DropStats& drops,
     uint64_t v = counters.v[i];
     if (v != 0) fmt::format_to(it, "{:<32}{}\n", counter_name(static_cast<Counter>(i)), v);
   }
+  out += "# gauges\n";
+  for (size_t i = 0; i < kGaugeCount; ++i)
+    fmt::format_to(it, "{:<32}{}\n", gauge_name(static_cast<Gauge>(i)), gauges.v[i]);
   for (const auto& ifp : interfaces) {
     if (!ifp) continue;
     const auto& s = ifp->stats;

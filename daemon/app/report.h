@@ -2,6 +2,8 @@
 //
 //   # stackd counters
 //   IpInReceives                    12        (non-zero nstat counters, nstat names)
+//   # gauges
+//   TcpTcbsInUse                    3         (every gauge, 0 too: base/counters.h)
 //   # link veth-sd0
 //   veth-sd0 rx_packets 10 rx_bytes 840 ...   (every interface, `ip -s link` fields)
 //   # drops
@@ -21,7 +23,7 @@
 
 namespace stackd::app {
 
-std::string format_report(const Counters& counters, const DropStats& drops,
+std::string format_report(const Counters& counters, const Gauges& gauges, const DropStats& drops,
                           std::span<const std::unique_ptr<l2::Interface>> interfaces);
 
 }  // namespace stackd::app

@@ -60,7 +60,7 @@ std::string StackWorker::status(Instant now) {
 }
 
 void StackWorker::report() {
-  log::raw(format_report(stack_.counters(), stack_.drops(), stack_.interfaces()));
+  log::raw(format_report(stack_.counters(), stack_.gauges(), stack_.drops(), stack_.interfaces()));
 }
 
 }  // namespace stackd::app

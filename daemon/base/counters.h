@@ -32,6 +32,7 @@ namespace stackd {
   X(TcpExtTCPSACKRecovery) X(TcpExtTCPRenoRecovery) X(TcpExtTCPFastRetrans)              \
   X(TcpExtTCPTimeouts) X(TcpExtTCPDSACKRecv) X(TcpExtTCPDSACKOldSent)                    \
   X(TcpExtTCPDSACKOfoSent) X(TcpExtTCPOFOQueue) X(TcpExtTCPLostRetransmit)               \
+  X(TcpExtTCPHPHits) X(TcpExtTCPHPAcks) X(TcpExtTCPPureAcks) X(TcpExtDelayedACKs)        \
   X(ArpInRequests) X(ArpInReplies) X(ArpOutRequests) X(ArpOutReplies)                    \
   X(ArpOutGratuitous)                                                                     \
   /* IPv6: the names of Linux /proc/net/snmp6 */                                        \
@@ -78,6 +79,46 @@ struct Counters {
   void inc(Counter c, uint64_t n = 1) { v[static_cast<size_t>(c)] += n; }
   void dec(Counter c, uint64_t n = 1) { v[static_cast<size_t>(c)] -= n; }
   uint64_t operator[](Counter c) const { return v[static_cast<size_t>(c)]; }
+};
+
+// Gauges: how much of something exists right now (not events), read from
+// the layers when a report is made (Stack::gauges()), printed even at 0.
+// Not Linux MIB names (Linux shows these in /proc/net/sockstat, "TCP: inuse
+// N ... mem N"), but named the nstat way so scripts treat both alike:
+//   TcpTcbsInUse     TCBs allocated (every state, listeners included)
+//   TcpFlows         4-tuples in the TCP flow table (connections past LISTEN)
+//   TcpListeners     bound listeners (the endpoint table)
+//   TcpRingsInUse    send/receive ring buffers lent by the TCP BufferPool
+//   TcpRingBytesInUse  their bytes
+//   TcpTimersArmed   TCP timers on the timer wheel
+#define STACKD_GAUGES(X)                                                   \
+  X(TcpTcbsInUse) X(TcpFlows) X(TcpListeners) X(TcpRingsInUse) X(TcpRingBytesInUse) \
+  X(TcpTimersArmed)
+
+enum class Gauge : uint16_t {
+#define STACKD_X(id) id,
+  STACKD_GAUGES(STACKD_X)
+#undef STACKD_X
+      kCount
+};
+
+constexpr size_t kGaugeCount = static_cast<size_t>(Gauge::kCount);
+
+constexpr std::string_view gauge_name(Gauge g) {
+  constexpr std::string_view kNames[] = {
+#define STACKD_X(id) #id,
+      STACKD_GAUGES(STACKD_X)
+#undef STACKD_X
+  };
+  auto i = static_cast<size_t>(g);
+  return i < kGaugeCount ? kNames[i] : std::string_view("unknown");
+}
+
+struct Gauges {
+  std::array<uint64_t, kGaugeCount> v{};
+
+  void set(Gauge g, uint64_t x) { v[static_cast<size_t>(g)] = x; }
+  uint64_t operator[](Gauge g) const { return v[static_cast<size_t>(g)]; }
 };
 
 // Per-interface link statistics, as `ip -s link` shows them.

@@ -356,6 +356,11 @@ bool Stack::stop_service(const ServiceConfig& svc, Instant now) {
 
 const Counters& Stack::counters() const { return impl_->counters; }
 const DropStats& Stack::drops() const { return impl_->drops; }
+Gauges Stack::gauges() const {
+  Gauges g;
+  impl_->tcp.fill_gauges(g);
+  return g;
+}
 std::span<const std::unique_ptr<l2::Interface>> Stack::interfaces() const {
   return impl_->ifaces;
 }

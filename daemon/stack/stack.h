@@ -103,6 +103,7 @@ class Stack {
 
   const Counters& counters() const;
   const DropStats& drops() const;
+  Gauges gauges() const;  // current values (base/counters.h STACKD_GAUGES)
   std::span<const std::unique_ptr<l2::Interface>> interfaces() const;
 
   struct Impl;

@@ -24,11 +24,20 @@ TEST(Report, PrintsNonZeroCountersLinksAndDrops) {
   ifs[0]->stats.rx_packets = 10;
   ifs[0]->stats.tx_bytes = 640;
 
-  std::string r = format_report(c, d, ifs);
+  Gauges g;
+  g.set(Gauge::TcpTcbsInUse, 3);
+  std::string r = format_report(c, g, d, ifs);
   EXPECT_EQ(r,
             "# stackd counters\n"
             "IpInReceives                    12\n"
             "UdpNoPorts                      3\n"
+            "# gauges\n"
+            "TcpTcbsInUse                    3\n"
+            "TcpFlows                        0\n"
+            "TcpListeners                    0\n"
+            "TcpRingsInUse                   0\n"
+            "TcpRingBytesInUse               0\n"
+            "TcpTimersArmed                  0\n"
             "# link veth-sd0 (index 1, up)\n"
             "veth-sd0 rx_packets 10 rx_bytes 0 rx_dropped 0 rx_multicast 0 tx_packets 0 "
             "tx_bytes 640 tx_dropped 0\n"
@@ -37,8 +46,12 @@ TEST(Report, PrintsNonZeroCountersLinksAndDrops) {
             "# end of counters\n");
 }
 
-TEST(Report, EmptyStackStillHasMarkers) {
-  EXPECT_EQ(format_report({}, {}, {}), "# stackd counters\n# drops\n# end of counters\n");
+TEST(Report, EmptyStackStillHasMarkersAndEveryGauge) {
+  std::string r = format_report({}, {}, {}, {});
+  EXPECT_TRUE(r.starts_with("# stackd counters\n# gauges\n"));
+  for (size_t i = 0; i < kGaugeCount; ++i)
+    EXPECT_NE(r.find(std::string(gauge_name(static_cast<Gauge>(i))) + " "), std::string::npos);
+  EXPECT_TRUE(r.ends_with("# drops\n# end of counters\n"));
 }
 
 }  // namespace

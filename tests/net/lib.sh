@@ -153,8 +153,8 @@ stop_stackd() {
   [[ $rc -eq 0 ]] || { log "stackd exited with status $rc"; return 1; }
 }
 
-# stackd_counter NAME : the value stackd prints for NAME on SIGUSR1 (0 if absent).
-stackd_counter() {
+# stackd_counters NAME... : "NAME=value ..." from one SIGUSR1 report (0 if absent).
+stackd_counters() {
   local before
   before=$(wc -l <"$STACKD_LOG")
   kill -USR1 "$STACKD_PID"
@@ -163,7 +163,13 @@ stackd_counter() {
     sleep 0.1
     if tail -n +"$((before + 1))" "$STACKD_LOG" | grep -q "end of counters"; then break; fi
   done
-  tail -n +"$((before + 1))" "$STACKD_LOG" | awk -v n="$1" '$1 == n { v = $2 } END { print v + 0 }'
+  tail -n +"$((before + 1))" "$STACKD_LOG" | awk -v names="$*" '
+    BEGIN { n = split(names, want, " ") }
+    { v[$1] = $2 }
+    END { for (i = 1; i <= n; i++) printf "%s%s=%d", (i > 1 ? " " : ""), want[i], v[want[i]] + 0; print "" }'
 }
+
+# stackd_counter NAME : the value stackd prints for NAME on SIGUSR1 (0 if absent).
+stackd_counter() { stackd_counters "$1" | cut -d= -f2; }
 
 backends() { echo "${STACKD_NET_BACKENDS:-af_xdp tap}"; }

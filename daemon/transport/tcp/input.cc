@@ -104,53 +104,6 @@ void syn_sent(TcpLayer& L, Tcb& t, const Segment& s, Instant now) {
 
 }  // namespace
 
-// Place in-window text into the receive ring (seventh step). `seq` is at or
-// after rcv.nxt and the text lies inside the window.
-static void process_text(TcpLayer& L, Tcb& t, SeqNum seq, std::span<const uint8_t> text,
-                         Instant now) {
-  if (text.empty()) return;
-  // The receive ring is borrowed at the first payload (buffers.cc); with the
-  // pool exhausted the segment is dropped and the peer retransmits it.
-  if (!L.attach_rcv_ring(t)) {
-    L.drops().drop(DropReason::kTcpNoBuffer);
-    return;
-  }
-  if (seq == t.rcv.nxt) {
-    const bool had_islands = !t.rx_ranges.empty();
-    uint32_t n = t.rcv_ring.write(text);
-    t.rcv.nxt += n;
-    // The hole before held islands is (partly) filled: jump over every
-    // island it now reaches (advance also keeps RxRanges' base at rcv.nxt).
-    SeqNum to = t.rx_ranges.advance(t.rcv.nxt);
-    if (to.after(t.rcv.nxt)) {
-      t.rcv_ring.commit((to - t.rcv.nxt).v);
-      t.rcv.nxt = to;
-    }
-    if (had_islands) t.ack_now = true;  // RFC 5681 §4.2: ACK at once when a hole is filled
-    t.bytes_received += n;
-    L.notify(t);
-    if (!t.ack_now) L.schedule_ack(t, text.size() >= t.eff_mss, now);
-    return;
-  }
-  // Out of order: into the ring at seq - rcv.nxt, remembered in RxRanges.
-  const uint32_t off = (seq - t.rcv.nxt).v;
-  const uint32_t placed = t.rcv_ring.write_at(off, text);
-  const RxRanges::AddResult r =
-      placed == 0 ? RxRanges::AddResult::kNoRoom : t.rx_ranges.add(t.rcv.nxt, seq, seq + placed);
-  if (r == RxRanges::AddResult::kNoRoom) {
-    L.drops().drop(DropReason::kTcpOutOfOrder);
-  } else if (r == RxRanges::AddResult::kDuplicate) {
-    // RFC 2883 §4: a duplicate of data held out of order is D-SACKed too.
-    if (t.sack_ok) {
-      t.rx_ranges.note_dsack(seq, seq + placed);
-      L.counters().inc(Counter::TcpExtTCPDSACKOfoSent);
-    }
-  } else {
-    L.counters().inc(Counter::TcpExtTCPOFOQueue);
-  }
-  t.ack_now = true;  // RFC 5681 §4.2: a duplicate ACK at once for out-of-order data
-}
-
 // A SYN for a connection in TIME-WAIT (RFC 9293 §3.10.7.4 note, RFC 1122
 // §4.2.2.13, RFC 6191 §2): it may reopen the connection when it cannot be
 // an old duplicate of it. With timestamps on the old connection and on the
@@ -186,6 +139,7 @@ void TcpLayer::segment_arrives(Tcb& t, const Segment& s, Instant now) {
     default:
       break;
   }
+  if (t.state == TcpState::kEstablished && cfg_.fast_path && fast_path(t, s, now)) return;
   if (t.state == TcpState::kTimeWait && time_wait_syn(t, s, now)) return;
   using namespace wire::tcp_flag;
   SeqNum seq = s.seq;
@@ -364,57 +318,24 @@ void TcpLayer::segment_arrives(Tcb& t, const Segment& s, Instant now) {
     challenge_ack(t, now);
     return;
   }
+  if (!s.ack.before(t.snd.una)) {
+    // Linux tcp_ack: an ACK not older than SND.UNA answers the zero-window
+    // and keepalive probes (icsk_probes_out = 0); one without data that
+    // comes this way (not the fast path) is a TCPPureAcks.
+    t.probes = 0;
+    if (text.empty() && !fin) counters_.inc(Counter::TcpExtTCPPureAcks);
+  }
   const uint32_t seg_wnd = static_cast<uint32_t>(s.h.window) << t.snd_wscale;
   const SackUpdate sack = sack_input(t, s);  // RFC 6675 §5 scoreboard (loss_recovery.cc)
   if (s.ack.after(t.snd.una)) {
-    const uint32_t acked = (s.ack - t.snd.una).v;
-    // RFC 6298 (5.x) / Karn: an RTT sample from timestamps, else from the
-    // timed segment if it was never retransmitted.
-    t.last_rtt_sample = Duration{-1};
-    if (t.ts_ok && ts && ts->tsecr != 0) {
-      t.last_rtt_sample = Duration::millis(static_cast<int32_t>(tsval(t, now) - ts->tsecr));
-      t.rtt.sample(t.last_rtt_sample);
-      t.rtt_timing = false;
-    } else if (t.rtt_timing && s.ack.after_eq(t.rtt_seq)) {
-      t.last_rtt_sample = now - t.rtt_start;
-      t.rtt.sample(t.last_rtt_sample);
-      t.rtt_timing = false;
-    }
-    t.rtt.reset_backoff();
-    t.snd.una = s.ack;
-    if (t.snd.nxt.before(t.snd.una)) t.snd.nxt = t.snd.una;
-    // Release acknowledged data: ring offsets are sequence numbers.
-    const SeqNum head(t.snd_ring.head());
-    if (s.ack.after(head)) t.snd_ring.consume(std::min((s.ack - head).v, t.snd_ring.size()));
-    release_idle_buffers(t);  // all acknowledged: the send ring goes back
-    t.bytes_acked += acked;
-    t.retries = 0;
-    t.probes = 0;
-    on_new_ack(t, acked, sack, now);
-    // RFC 6298 (5.2)/(5.3): stop the timer when all is acknowledged, else restart it.
-    if (t.snd.una == t.snd_max)
-      disarm(t, kTimerRetransmit);
-    else
-      arm_rto(t, now);
-    notify(t);
+    new_ack(t, s, sack, now);
   } else if (s.ack == t.snd.una && t.snd.una != t.snd_max &&
              (t.sack_ok || (text.empty() && !fin && seg_wnd == t.snd.wnd))) {
     // RFC 5681 §2 duplicate ACK, conditions (a)-(e); with SACK, RFC 6675 §2
     // (it must SACK new data: on_dup_ack decides).
     on_dup_ack(t, sack, now);
   }
-  // Window update (RFC 9293 §3.10.7.4 fifth, ESTABLISHED): from a segment
-  // newer than the last one that updated it.
-  if (t.snd.wl1.before(seq) || (t.snd.wl1 == seq && t.snd.wl2.before_eq(s.ack))) {
-    t.snd.wnd = seg_wnd;
-    t.max_snd_wnd = std::max(t.max_snd_wnd, seg_wnd);
-    t.snd.wl1 = seq;
-    t.snd.wl2 = s.ack;
-    if (seg_wnd != 0) {
-      disarm(t, kTimerPersist);
-      t.probes = 0;
-    }
-  }
+  update_send_window(t, seq, s.ack, seg_wnd);
   const bool fin_acked = t.fin_sent && s.ack.after(t.fin_seq);
   switch (t.state) {
     case TcpState::kFinWait1:
@@ -455,7 +376,7 @@ void TcpLayer::segment_arrives(Tcb& t, const Segment& s, Instant now) {
         connection_reset(t, ECONNRESET);
         return;
       }
-      process_text(*this, t, seq, text, now);
+      process_text(t, seq, text, now);
       break;
     default:
       break;  // CLOSE-WAIT, CLOSING, LAST-ACK, TIME-WAIT: the peer already sent FIN

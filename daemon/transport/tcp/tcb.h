@@ -122,7 +122,9 @@ struct Tcb {
   // (or an unanswered zero-window / keepalive probe series) older than this
   // aborts the connection with ETIMEDOUT, instead of the retry counts.
   Duration user_timeout = Duration::zero();  // zero: off
-  Instant probes_start;        // first unanswered zero-window probe
+  // First zero-window probe of the current zero window (never: not probing);
+  // the user timeout counts from it (Linux icsk_probes_tstamp).
+  Instant probes_start = Instant::never();
 
   // ---- RFC 5681 congestion control (the algorithm is chosen per socket)
   CcState cc;
@@ -146,7 +148,8 @@ struct Tcb {
 
   // ---- timers
   std::array<TimerHandle, kTimerCount> timers{};
-  uint32_t probes = 0;            // zero-window probes / keepalive probes sent unanswered
+  uint16_t probes = 0;            // zero-window / keepalive probes sent unanswered (Linux icsk_probes_out)
+  uint16_t probe_backoff = 0;     // persist interval doublings of this zero window (Linux icsk_backoff)
   uint32_t delack_segs = 0;       // full-sized segments received since the last ACK
   bool ack_now = false;           // an ACK must go out in the next output()
   bool delack_pending = false;    // an ACK is owed; the delayed-ACK timer runs

@@ -37,6 +37,15 @@ TcpLayer::~TcpLayer() {
     if (t) release_buffers(*t);
 }
 
+void TcpLayer::fill_gauges(Gauges& g) const {
+  g.set(Gauge::TcpTcbsInUse, in_use_);
+  g.set(Gauge::TcpFlows, flows_.size());
+  g.set(Gauge::TcpListeners, listeners_.size());
+  g.set(Gauge::TcpRingsInUse, buffers_.stats().buffers_in_use);
+  g.set(Gauge::TcpRingBytesInUse, buffers_.stats().bytes_in_use);
+  g.set(Gauge::TcpTimersArmed, wheel_.size());
+}
+
 transport::FlowKey TcpLayer::flow_key(Ipv4Addr local, uint16_t lport, Ipv4Addr remote,
                                       uint16_t rport) const {
   return {{transport::AddrKey{0, local.v, 4}, lport}, {transport::AddrKey{0, remote.v, 4}, rport}};

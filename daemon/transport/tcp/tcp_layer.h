@@ -6,7 +6,9 @@
 //
 // The work is split by responsibility (STYLE.md #6):
 //   tcp_layer.cc      demux, pool, ports, ICMP errors, events
-//   input.cc          RFC 9293 §3.10.7 segment arrives (+ ESTABLISHED fast path)
+//   input.cc          RFC 9293 §3.10.7 segment arrives
+//   fast_path.cc      the ESTABLISHED fast path in front of it (header prediction)
+//   receive.cc        new ACK, window update, text: shared by both
 //   listen.cc         LISTEN: SYN and accept queues
 //   output.cc         segments cut from the send ring, ACKs, RSTs, options
 //   timers.cc         RTO, persist, delayed ACK, keepalive, TIME-WAIT
@@ -73,6 +75,9 @@ struct TcpConfig {
   // Linux tcp_rfc1337 = 0 (its default): an exact RST kills TIME-WAIT.
   // 1 = RFC 1337 TIME-WAIT assassination protection: RSTs are ignored there.
   bool rfc1337 = false;
+  // The ESTABLISHED fast path (fast_path.cc); off only to compare it with
+  // the step-by-step path (tests, benchmarks).
+  bool fast_path = true;
 };
 
 // A received segment, parsed once (STYLE.md #10).
@@ -152,6 +157,7 @@ class TcpLayer final : public ip::Ipv4ProtocolHandler {
   size_t flows() const { return flows_.size(); }
   size_t listeners() const { return listeners_.size(); }
   size_t timers_armed() const { return wheel_.size(); }
+  void fill_gauges(Gauges& g) const;  // TcpTcbsInUse ... TcpTimersArmed (base/counters.h)
   const TcpConfig& config() const { return cfg_; }
   Counters& counters() { return counters_; }
   DropStats& drops() { return drops_; }
@@ -187,6 +193,12 @@ class TcpLayer final : public ip::Ipv4ProtocolHandler {
   void clamp_to_user_timeout(Tcb& t, Instant since, Instant planned, Instant now,
                              TimerKind k = kTimerRetransmit);
   void schedule_ack(Tcb& t, bool full_segment, Instant now);
+  // receive.cc: fifth- and seventh-step bodies shared with the fast path
+  void new_ack(Tcb& t, const Segment& s, const SackUpdate& sack, Instant now);  // SND.UNA < SEG.ACK
+  void update_send_window(Tcb& t, SeqNum seq, SeqNum ack, uint32_t seg_wnd);
+  void process_text(Tcb& t, SeqNum seq, std::span<const uint8_t> text, Instant now);
+  // fast_path.cc: true when the segment was handled by header prediction.
+  bool fast_path(Tcb& t, const Segment& s, Instant now);
   // loss_recovery.cc
   SackUpdate sack_input(Tcb& t, const Segment& s);  // SACK blocks into the scoreboard
   void on_dup_ack(Tcb& t, const SackUpdate& su, Instant now);

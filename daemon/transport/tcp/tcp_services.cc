@@ -1,7 +1,9 @@
 #include "transport/tcp/tcp_services.h"
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
+#include <cstring>
 
 namespace stackd::tcp {
 
@@ -10,6 +12,30 @@ uint8_t chargen_byte(uint64_t pos) {
   if (col == 72) return '\r';
   if (col == 73) return '\n';
   return static_cast<uint8_t>(' ' + (line + col) % 95);
+}
+
+namespace {
+
+constexpr size_t kChargenPeriod = 95 * 74;
+
+struct ChargenPeriod {
+  std::array<uint8_t, kChargenPeriod> b;
+  ChargenPeriod() {
+    for (size_t i = 0; i < b.size(); ++i) b[i] = chargen_byte(i);
+  }
+};
+
+}  // namespace
+
+void chargen_fill(std::span<uint8_t> out, uint64_t pos) {
+  static const ChargenPeriod period;
+  size_t at = pos % kChargenPeriod;
+  while (!out.empty()) {
+    const size_t n = std::min(out.size(), kChargenPeriod - at);
+    std::memcpy(out.data(), period.b.data() + at, n);
+    out = out.subspan(n);
+    at = 0;
+  }
 }
 
 int TcpServices::start(std::span<const stack::ServiceConfig> cfg) {
@@ -103,7 +129,7 @@ bool TcpServices::serve_one(Conn& c, Instant now) {
       uint64_t m = std::min<uint64_t>(s.tx_space(), scratch_.size());
       if (c.limit != 0) m = std::min(m, c.limit - c.sent);
       if (m == 0) break;
-      for (uint64_t k = 0; k < m; ++k) scratch_[k] = chargen_byte(c.sent + k);
+      chargen_fill(std::span(scratch_).first(m), c.sent);
       const int64_t r = s.send(std::span(scratch_).first(m), now);
       if (r <= 0) break;
       c.sent += static_cast<uint64_t>(r);

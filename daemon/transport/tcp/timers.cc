@@ -104,18 +104,26 @@ void TcpLayer::fire(uint32_t i, TimerKind k, Instant now) {
       // Linux (tcp_write_wakeup) the probe is <SEQ=SND.UNA-1>, no data: it
       // draws an ACK with the current window and occupies no sequence space.
       if (t.snd.wnd != 0 || !is_synchronized(t.state)) return;
-      // RFC 5482 / Linux tcp_probe_timer: a zero window that stays shut
-      // longer than the user timeout since the first probe aborts too.
-      if (t.probes == 0) t.probes_start = now;
-      if (t.user_timeout > Duration::zero() && now - t.probes_start >= t.user_timeout) {
+      // Linux tcp_probe_timer: the connection is given up (ETIMEDOUT) when
+      // tcp_retries2 probes in a row went unanswered (any ACK not older
+      // than SND.UNA answers them, input.cc / fast_path.cc), or, with a
+      // user timeout (RFC 5482), once the window has stayed shut that long
+      // since the first probe, answered or not. A peer that keeps
+      // answering with a zero window keeps the connection (RFC 9293
+      // §3.8.6.1: "as long as the receiving TCP continues to send
+      // acknowledgments in response to the probe segments").
+      if (t.probes_start == Instant::never()) t.probes_start = now;
+      if (t.user_timeout > Duration::zero() ? now - t.probes_start >= t.user_timeout
+                                            : t.probes >= cfg_.retries2) {
         send_rst(t, now);
         connection_reset(t, ETIMEDOUT);
         return;
       }
       send_segment(t, t.snd.una - 1, 0, wire::tcp_flag::kAck, now);
       ++t.probes;
+      if (t.probe_backoff < UINT16_MAX) ++t.probe_backoff;
       Duration next = t.rtt.rto();
-      for (uint32_t p = 0; p < t.probes && next < cfg_.rtt.max_rto; ++p) next = next * 2;
+      for (uint32_t p = 0; p < t.probe_backoff && next < cfg_.rtt.max_rto; ++p) next = next * 2;
       const Instant at = now + std::min(next, cfg_.rtt.max_rto);
       arm(t, kTimerPersist, at);
       clamp_to_user_timeout(t, t.probes_start, at, now, kTimerPersist);
@@ -124,6 +132,7 @@ void TcpLayer::fire(uint32_t i, TimerKind k, Instant now) {
     case kTimerDelayedAck:
       if (t.delack_pending) {
         t.delack_pending = false;
+        counters_.inc(Counter::TcpExtDelayedACKs);  // Linux: the delayed-ACK timer sent one
         send_ack(t, now);
       }
       return;

@@ -37,28 +37,6 @@ class Listen : public TcpFixture {
   }
   // Everything sent so far is looked at elsewhere (timer retransmissions).
   void skip_emits() { emitted_ = l2.sent.size(); }
-  // Let `d` pass, firing every timer on its deadline (not in one jump).
-  void run_for(Duration d) {
-    const Instant end = now() + d;
-    for (int i = 0; i < 100000; ++i) {
-      const Instant at = tcp().poll_at();
-      if (at > end) break;
-      if (at > now()) clock.advance(at - now());
-      tcp().on_timer(now());
-    }
-    if (end > now()) clock.advance(end - now());
-    tcp().on_timer(now());
-  }
-  // How many segments like `e` (flags, seq) were sent since the last look.
-  int count_emits(uint8_t flags, uint32_t seq) {
-    int n = 0;
-    while (auto r = next_emit()) {
-      EXPECT_EQ(r->flags, flags);
-      EXPECT_EQ(r->seq, seq);
-      ++n;
-    }
-    return n;
-  }
   TcpSocket& listening_with(uint32_t backlog) {
     held.emplace_back(tcp());
     TcpSocket& l = held.back();

@@ -140,6 +140,32 @@ TEST_F(MemoryTest, SendRingReattachesAtSndUna) {
   EXPECT_EQ(pool_stats().buffers_in_use, 0u);
 }
 
+// The report's gauges (base/counters.h) are the layer's own tables, so a
+// leak shows in the SIGUSR1 report as it does in this fixture's teardown.
+TEST_F(MemoryTest, GaugesFollowTcbsFlowsRingsAndTimers) {
+  auto gauges = [&] {
+    Gauges g;
+    tcp().fill_gauges(g);
+    return g;
+  };
+  EXPECT_EQ(gauges()[Gauge::TcpTcbsInUse], 0u);
+  TcpSocket& c = established();
+  ASSERT_EQ(c.send(bytes(3, 1), now()), 3);  // a send ring and the RTO timer
+  expect_emit({.flags = kAck | kPsh, .seq = kLocalIss + 1, .ack = kRemoteIss + 1, .data = bytes(3, 1)});
+  Gauges g = gauges();
+  EXPECT_EQ(g[Gauge::TcpTcbsInUse], 2u);  // the listener and the connection
+  EXPECT_EQ(g[Gauge::TcpListeners], 1u);
+  EXPECT_EQ(g[Gauge::TcpFlows], 1u);
+  EXPECT_EQ(g[Gauge::TcpRingsInUse], 1u);
+  EXPECT_EQ(g[Gauge::TcpRingBytesInUse], 64u * 1024);
+  EXPECT_EQ(g[Gauge::TcpTimersArmed], tcp().timers_armed());
+  EXPECT_GE(g[Gauge::TcpTimersArmed], 1u);
+  send({.flags = kAck, .seq = kRemoteIss + 1, .ack = kLocalIss + 4});
+  EXPECT_EQ(gauges()[Gauge::TcpRingsInUse], 0u);
+  EXPECT_EQ(gauges()[Gauge::TcpRingBytesInUse], 0u);
+  EXPECT_EQ(gauges()[Gauge::TcpTimersArmed], 0u);
+}
+
 TEST_F(MemoryTest, ReceiveRingReattachesAtRcvNxt) {
   TcpSocket& c = established();
   send({.flags = kAck, .seq = kRemoteIss + 1, .ack = kLocalIss + 1, .data = bytes(40, 3)});

@@ -42,6 +42,19 @@ TEST(Chargen, Rfc864Pattern) {
   EXPECT_EQ(chargen_byte(74 * 95), ' ');  // the pattern repeats after 95 lines
 }
 
+// The bulk copy from one period equals the byte-by-byte definition at any
+// start and length, across period boundaries (7030 bytes) and many periods.
+TEST(Chargen, FillMatchesTheByteDefinition) {
+  for (uint64_t pos : {0ull, 1ull, 73ull, 7029ull, 7030ull, 123456789ull, (1ull << 40) + 5}) {
+    for (size_t len : {size_t{0}, size_t{1}, size_t{75}, size_t{7031}, size_t{30000}}) {
+      std::vector<uint8_t> got(len), want(len);
+      chargen_fill(got, pos);
+      for (size_t k = 0; k < len; ++k) want[k] = chargen_byte(pos + k);
+      EXPECT_EQ(got, want) << "pos " << pos << " len " << len;
+    }
+  }
+}
+
 TEST_F(Services, EchoSendsBackAndClosesAfterPeer) {
   svc(stack::ServiceKind::kEcho);
   handshake();

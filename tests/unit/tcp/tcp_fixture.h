@@ -136,6 +136,28 @@ class TcpFixture : public ip::testing::IpFixture {
     tcp().on_timer(clock.now());
   }
   Instant now() const { return clock.now(); }
+  // Let `d` pass, firing every timer on its deadline (not in one jump).
+  void run_for(Duration d) {
+    const Instant end = now() + d;
+    for (int i = 0; i < 100000; ++i) {
+      const Instant at = tcp().poll_at();
+      if (at > end) break;
+      if (at > now()) clock.advance(at - now());
+      tcp().on_timer(now());
+    }
+    if (end > now()) clock.advance(end - now());
+    tcp().on_timer(now());
+  }
+  // How many segments like `e` (flags, seq) were sent since the last look.
+  int count_emits(uint8_t flags, uint32_t seq) {
+    int n = 0;
+    while (auto r = next_emit()) {
+      EXPECT_EQ(r->flags, flags);
+      EXPECT_EQ(r->seq, seq);
+      ++n;
+    }
+    return n;
+  }
   static std::vector<uint8_t> bytes(size_t n, uint8_t seed = 1) {
     std::vector<uint8_t> v(n);
     for (size_t i = 0; i < n; ++i) v[i] = static_cast<uint8_t>(i * 7 + seed);
