@@ -4,6 +4,8 @@
 
 #include <cstdio>
 #include <exception>
+#include <fstream>
+#include <sstream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -15,6 +17,7 @@
 #include "app/runtime.h"
 #include "app/secrets.h"
 #include "app/stack_worker.h"
+#include "control/server.h"
 #include "stack/stack.h"
 
 namespace stackd::app {
@@ -29,7 +32,7 @@ std::string join_addrs(const std::vector<IpPrefix>& addrs) {
   return out.empty() ? "none" : out;
 }
 
-int run_daemon(const Config& cfg) {
+int run_daemon(const Config& cfg, const std::string& config_path) {
   // Devices outlive the stack that refers to them (declared first,
   // destroyed last); destroying an AF_XDP device detaches its program.
   std::vector<OpenedDevice> devices;
@@ -77,6 +80,25 @@ int run_daemon(const Config& cfg) {
     worker.add_source(src.get());
     for (int fd : src->wait_fds()) wait_fds.push_back(fd);
   }
+
+  // ---- [control]: the gRPC control plane (daemon/control/). Its command
+  // queue is a LoopSource; gRPC serves on its own threads.
+  std::unique_ptr<control::ControlServer> ctl;
+  if (cfg.control.enabled) {
+    std::ifstream in(config_path);
+    std::stringstream text;
+    text << in.rdbuf();
+    ctl = std::make_unique<control::ControlServer>(stack, cfg.control, config_path, text.str());
+    // CALL POINT: ctl->set_reload_hook(...) once the daemon's reload exists (app/reload.*).
+    if (std::string cerr; !ctl->start(&cerr)) {
+      log::error("control: {}", cerr);
+      return 1;
+    }
+    worker.add_source(&ctl->queue());
+    for (int fd : ctl->queue().wait_fds()) wait_fds.push_back(fd);
+    log::info("control: listening on {}", ctl->socket_path());
+  }
+  // ---- end [control]
   std::string err;
   auto rt = Runtime::create(worker, wait_fds, Duration::micros(cfg.daemon.busy_poll_us), &err);
   if (!rt) {
@@ -88,6 +110,7 @@ int run_daemon(const Config& cfg) {
             cfg.daemon.busy_poll_us);
   rt->run();
   worker.report();
+  if (ctl) ctl->stop();  // before the stack and the worker go away
   rt.reset();
   sources.clear();
   log::info("stopped");
@@ -129,7 +152,7 @@ int main(int argc, char** argv) {
   Config cfg = std::move(res.config);
   log::set_level(level_arg.empty() ? cfg.daemon.log_level : *parse_log_level(level_arg));
   try {
-    return run_daemon(cfg);
+    return run_daemon(cfg, config_path);
   } catch (const std::exception& e) {
     log::error("{}", e.what());
     return 1;

@@ -15,6 +15,7 @@
 #include "l2/interface.h"
 #include "nic/device.h"
 #include "stack/config.h"
+#include "stack/frame_tap.h"
 
 namespace stackd::ip {
 class Fib;
@@ -55,6 +56,10 @@ class Stack {
 
   // The earliest instant at which poll() has timer work (Instant::never()).
   Instant poll_at() const;
+
+  // Packet capture: every frame received or transmitted is shown to `tap`
+  // (null: none, the default). The tap must outlive its installation.
+  void set_tap(FrameTap* tap);
 
   // The firewall of the IPv4 hooks (rules come from the control plane).
   ip::filter::Filter& firewall();
