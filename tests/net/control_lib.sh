@@ -36,3 +36,7 @@ json_eval() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 ctl_counter() {
   ctl -j stats -z | json_eval "next((c['value'] for c in d['counters'] if c['name']=='$1'), 0)"
 }
+
+# grep -q for pipelines: reads all its input, so the writer never dies of
+# SIGPIPE (which pipefail would report as a failure).
+gq() { grep "$@" >/dev/null; }

@@ -24,7 +24,7 @@ read -r what t <<<"$(connect 2)"
 [[ $what == timeout ]] || fail "drop: connect ended with $what after $t s"
 n=$(rule_packets "$h_drop")
 [[ $n -ge 1 ]] || fail "drop rule counted $n packets"
-ctl fw list -a | grep -q "tcp dport 7 counter packets $n bytes [0-9]* drop # handle $h_drop" \
+ctl fw list -a | gq "tcp dport 7 counter packets $n bytes [0-9]* drop # handle $h_drop" \
   || fail "fw list -a: $(ctl fw list -a)"
 
 # --- reject: refused at once; inserted in front, so it decides first

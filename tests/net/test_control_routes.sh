@@ -14,10 +14,10 @@ peer ip addr add "$REMOTE/32" dev "$SD_IF"
 ping_from() { peer ping -c1 -W1 -q -I "$1" "$SD_ADDR" >/dev/null 2>&1; }
 
 # --- listings
-ctl link | grep -q "$SD_IF: <UP" || fail "link list"
+ctl link | gq "$SD_IF: <UP" || fail "link list"
 [[ $(ctl -j link | json_eval "d['links'][0]['name']") == "$SD_IF" ]] || fail "link -j"
-ctl addr | grep -q "inet $SD_ADDR/24" || fail "addr list"
-ctl r | grep -q "$NET.0/24 dev $SD_IF proto kernel" || fail "route list (prefix 'r')"
+ctl addr | gq "inet $SD_ADDR/24" || fail "addr list"
+ctl r | gq "$NET.0/24 dev $SD_IF proto kernel" || fail "route list (prefix 'r')"
 
 # --- a route changes where traffic goes
 ping_from "$REMOTE" && fail "stackd answered $REMOTE before it had a route"
@@ -29,7 +29,7 @@ sleep 0.5
 ctl route add "192.168.$(( id % 250 )).0/24" via "$PEER_ADDR" metric 5 || fail "route add"
 ctl route add "192.168.$(( id % 250 )).0/24" via "$PEER_ADDR" metric 5 2>"$WORK/err" && fail "duplicate route accepted"
 grep -q "exists" "$WORK/err" || fail "duplicate route: $(cat "$WORK/err")"
-ctl route | grep -q "192.168.$(( id % 250 )).0/24 via $PEER_ADDR dev $SD_IF metric 5" || fail "route not listed"
+ctl route | gq "192.168.$(( id % 250 )).0/24 via $PEER_ADDR dev $SD_IF metric 5" || fail "route not listed"
 ping_from "$REMOTE" || fail "no reply via the added route"
 ctl route del "192.168.$(( id % 250 )).0/24" || fail "route del"
 ping_from "$REMOTE" && fail "reply after the route was deleted"
@@ -43,13 +43,13 @@ PEER2="$NET.3"
 peer ip addr add "$PEER2/24" dev "$SD_IF"
 peer_mac=$(peer cat "/sys/class/net/$SD_IF/address")
 ctl neigh add "$PEER2" lladdr "$peer_mac" dev "$SD_IF" || fail "neigh add"
-ctl neigh | grep -q "$PEER2 dev $SD_IF lladdr $peer_mac PERMANENT" || fail "static neighbour not listed"
+ctl neigh | gq "$PEER2 dev $SD_IF lladdr $peer_mac PERMANENT" || fail "static neighbour not listed"
 arp_before=$(ctl_counter ArpOutRequests)
 ping_from "$PEER2" || fail "no reply to $PEER2 through the static neighbour"
 arp_after=$(ctl_counter ArpOutRequests)
 [[ $arp_after -eq $arp_before ]] || fail "stackd sent ARP requests ($arp_before -> $arp_after) despite the static entry"
 ctl neigh del "$PEER2" dev "$SD_IF" || fail "neigh del"
-ctl neigh | grep -q "^$PEER2 " && fail "neighbour still there after del"
+ctl neigh | gq "^$PEER2 " && fail "neighbour still there after del"
 ctl neigh flush || fail "neigh flush"
 
 # --- link set: down drops, up again answers
@@ -68,7 +68,7 @@ ctl -j route del 10.77.0.0/16 2>"$WORK/err" && fail "deleting a missing route su
 # --- a gRPC client that is not stackctl
 PYTHONPATH="$STACKD_BUILD_DIR/proto/python" timeout 20 /usr/bin/python3 "$here/control_client.py" "$CTL_SOCK" \
   "10.66.0.0/16" "$PEER_ADDR" || fail "python grpc client"
-ctl route | grep -q "10.66.0.0/16 via $PEER_ADDR" || fail "route added from python not listed"
+ctl route | gq "10.66.0.0/16 via $PEER_ADDR" || fail "route added from python not listed"
 
 stop_stackd || fail "stackd did not shut down cleanly"
 log "ok"
