@@ -10,6 +10,7 @@
 #include <atomic>
 #include <thread>
 
+#include "ip/fib.h"
 #include "stack/stack.h"
 
 namespace stackd::control {
