@@ -5,6 +5,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 STACKCTL=${STACKCTL:-$STACKD_BUILD_DIR/stackctl/stackctl}
 CTL_SOCK="$WORK/ctl/control.sock"
+CTL_TCP_PORT=$(( 20000 + id % 20000 ))  # on the namespace's own loopback
 [[ -x $STACKCTL ]] || fail "stackctl not built at $STACKCTL"
 
 # control_stackd BACKEND : topology + config with [control] + start.
@@ -17,6 +18,7 @@ control_stackd() {
 socket = \"$CTL_SOCK\"
 group = \"users\"
 admin_group = \"adm\"
+tcp_port = $CTL_TCP_PORT
 
 [[service]]
 kind = \"echo\"

@@ -66,8 +66,8 @@ ctl -j route del 10.77.0.0/16 2>"$WORK/err" && fail "deleting a missing route su
 [[ $(json_eval "d['code']" <"$WORK/err") == NOT_FOUND ]] || fail "JSON error: $(cat "$WORK/err")"
 
 # --- a gRPC client that is not stackctl
-PYTHONPATH="$STACKD_BUILD_DIR/proto/python" timeout 20 /usr/bin/python3 "$here/control_client.py" "$CTL_SOCK" \
-  "10.66.0.0/16" "$PEER_ADDR" || fail "python grpc client"
+PYTHONPATH="$STACKD_BUILD_DIR/proto/python" timeout 20 ip netns exec "$NS_SD" /usr/bin/python3 "$here/control_client.py" "$CTL_SOCK" \
+  "10.66.0.0/16" "$PEER_ADDR" "$CTL_TCP_PORT" || fail "python grpc client"
 ctl route | gq "10.66.0.0/16 via $PEER_ADDR" || fail "route added from python not listed"
 
 stop_stackd || fail "stackd did not shut down cleanly"
