@@ -14,6 +14,7 @@
 // command never touches the caller's memory after call() returned.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <deque>
@@ -72,16 +73,27 @@ class CommandQueue final : public app::LoopSource {
       slot->state = Slot::kDone;
       slot->cv.notify_all();
     });
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
     std::unique_lock<std::mutex> g(slot->mu);
-    if (!slot->cv.wait_for(g, timeout, [&] { return slot->state == Slot::kDone; })) {
-      if (slot->state == Slot::kQueued) {
+    // In slices, so close() (the worker is gone for good) ends the wait early.
+    while (slot->state != Slot::kDone) {
+      const auto now = std::chrono::steady_clock::now();
+      if (slot->state == Slot::kQueued && (now >= deadline || closed_.load(std::memory_order_acquire))) {
         slot->state = Slot::kAbandoned;
         return std::nullopt;
       }
-      slot->cv.wait(g, [&] { return slot->state == Slot::kDone; });  // running right now
+      if (slot->state == Slot::kRunning) {
+        slot->cv.wait(g, [&] { return slot->state == Slot::kDone; });  // running right now
+        break;
+      }
+      slot->cv.wait_for(g, std::min<std::chrono::steady_clock::duration>(deadline - now, kCloseCheck));
     }
     return std::move(slot->result);
   }
+
+  // The worker will not poll again (it stopped): calls waiting now and
+  // later give up at once instead of at their timeout.
+  void close() { closed_.store(true, std::memory_order_release); }
 
   // LoopSource (the worker's thread).
   std::vector<int> wait_fds() const override { return {efd_}; }
@@ -97,6 +109,8 @@ class CommandQueue final : public app::LoopSource {
   std::deque<Command> queue_;
   std::vector<Command> batch_;  // worker-only
   std::atomic<size_t> executed_{0};
+  std::atomic<bool> closed_{false};
+  static constexpr std::chrono::milliseconds kCloseCheck{50};
 };
 
 }  // namespace stackd::control

@@ -54,6 +54,7 @@ bool ControlServer::start(std::string* err) {
 void ControlServer::stop() {
   if (stopped_ || !server_) return;
   stopped_ = true;
+  queue_.close();  // the worker has stopped or is about to: nothing waits for it
   listener_.stop();
   // Streams (Watch, Capture) poll IsCancelled(); a deadline bounds the rest.
   server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));

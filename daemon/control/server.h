@@ -31,8 +31,8 @@ class ControlServer {
   // Listen and serve; false + *err when the socket or port cannot be used.
   bool start(std::string* err);
   // Stop serving (cancels streams) and close the socket. Idempotent. Call
-  // while the worker still runs so in-flight commands complete, or after
-  // it stopped (they then time out).
+  // once the worker stopped polling: calls still waiting for it give up
+  // at once (UNAVAILABLE).
   void stop();
 
   CommandQueue& queue() { return queue_; }

@@ -67,6 +67,23 @@ TEST(CommandQueue, TimedOutCommandIsSkipped) {
   EXPECT_EQ(runs.load(), 0);
 }
 
+TEST(CommandQueue, CloseEndsWaitsAtOnce) {
+  stack::Stack s(stack::StackConfig{});
+  CommandQueue q(&s);
+  std::atomic<int> runs{0};
+  std::optional<int> r = 1;
+  auto t0 = std::chrono::steady_clock::now();
+  std::thread caller([&] { r = q.call([&](stack::Stack&, Instant) { return ++runs; }, std::chrono::seconds(30)); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  q.close();
+  caller.join();
+  EXPECT_FALSE(r.has_value());
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
+  EXPECT_FALSE(q.call([&](stack::Stack&, Instant) { return ++runs; }, std::chrono::seconds(30)).has_value());
+  q.poll(Instant::from_nanos(1));
+  EXPECT_EQ(runs.load(), 0) << "abandoned commands never run";
+}
+
 TEST(CommandQueue, ManyProducersAllServedInOrderPerProducer) {
   stack::Stack s(stack::StackConfig{});
   CommandQueue q(&s);
