@@ -56,7 +56,9 @@ class Client {
 
   int fail(const grpc::Status& s) {
     std::string msg = s.error_message();
-    if (s.error_code() == grpc::StatusCode::UNAVAILABLE)
+    // UNAVAILABLE from the transport (no daemon, socket gone) vs from stackd
+    // itself, whose messages start with "stackd: ".
+    if (s.error_code() == grpc::StatusCode::UNAVAILABLE && msg.rfind("stackd: ", 0) != 0)
       msg = fmt::format("cannot reach stackd at {}: {}", socket(), msg);
     return error(inv_.json, msg, code_name(s.error_code()));
   }

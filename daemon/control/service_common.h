@@ -44,7 +44,7 @@ struct ServiceContext {
 };
 
 inline grpc::Status worker_gone() {
-  return {grpc::StatusCode::UNAVAILABLE, "the dataplane worker did not answer in time"};
+  return {grpc::StatusCode::UNAVAILABLE, "stackd: the dataplane worker did not answer (stopping or stalled)"};
 }
 
 // Run fn(stack, now) -> grpc::Status on the worker and wait for it.
