@@ -110,6 +110,24 @@ bool ss_state_matches(tcp::TcpState st, const std::string& f) {
   return false;
 }
 
+namespace {
+// ss(8): "10.0.0.2:7", "*:*" for the wildcard address / no port.
+std::string endpoint(const IpAddr& a, uint16_t p) {
+  return fmt::format("{}:{}", a.is_unspecified() ? std::string("*") : a.to_string(),
+                     p == 0 ? std::string("*") : std::to_string(p));
+}
+}  // namespace
+
+pb::Connection to_pb(const transport::UdpSocket& s) {
+  pb::Connection c;
+  c.set_netid("udp");
+  c.set_state(s.connected() ? "ESTAB" : "UNCONN");
+  c.set_recv_q(s.rx_bytes());
+  c.set_local(endpoint(s.local_addr(), s.local_port()));
+  c.set_peer(s.connected() ? endpoint(s.remote_addr(), s.remote_port()) : "*:*");
+  return c;
+}
+
 pb::Connection to_pb(const tcp::Tcb& t) {
   pb::Connection c;
   c.set_netid("tcp");
@@ -123,12 +141,8 @@ pb::Connection to_pb(const tcp::Tcb& t) {
     c.set_recv_q(t.rcv_ring.size());
     c.set_send_q(t.snd_ring.size());
   }
-  auto ep = [](Ipv4Addr a, uint16_t p) {
-    return fmt::format("{}:{}", a.is_unspecified() ? std::string("*") : a.to_string(),
-                       p == 0 ? std::string("*") : std::to_string(p));
-  };
-  c.set_local(ep(t.local_addr, t.local_port));
-  c.set_peer(ep(t.remote_addr, t.remote_port));
+  c.set_local(endpoint(t.local_addr, t.local_port));
+  c.set_peer(endpoint(t.remote_addr, t.remote_port));
   if (!listen && t.state != tcp::TcpState::kClosed) {
     auto* i = c.mutable_tcp_info();
     const uint32_t mss = t.eff_mss ? t.eff_mss : 1;

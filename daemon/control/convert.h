@@ -14,6 +14,7 @@
 #include "stackd/v1/stackd.pb.h"
 #include "transport/tcp/congestion.h"
 #include "transport/tcp/tcb.h"
+#include "transport/udp.h"
 
 namespace stackd::control {
 
@@ -28,6 +29,8 @@ pb::Link to_pb(const l2::Interface& i);
 pb::Route to_pb(const stack::Stack& s, const ip::Route& r);
 pb::Neighbour to_pb(const stack::Stack& s, const l2::NeighInfo& n);
 pb::Connection to_pb(const tcp::Tcb& t);
+// UDP: "UNCONN" (bound) or "ESTAB" (connected), as ss shows them.
+pb::Connection to_pb(const transport::UdpSocket& s);
 
 // ss(8) state names: "ESTAB", "SYN-SENT", ...; filter names: "established", ...
 std::string ss_state(tcp::TcpState st);

@@ -11,6 +11,7 @@
 #include "control/convert.h"
 #include "control/service_common.h"
 #include "transport/tcp/tcp_layer.h"
+#include "transport/udp.h"
 
 namespace stackd::control {
 namespace {
@@ -26,16 +27,16 @@ uint16_t port_of(const std::string& endpoint) {
 }
 
 // ss(8) semantics: no state filter and no -l/-a: connected sockets only.
-bool wanted(const pb::ListConnectionsRequest& q, const tcp::Tcb& t, const pb::Connection& c) {
-  const bool listen = t.state == tcp::TcpState::kListen;
+bool wanted(const pb::ListConnectionsRequest& q, tcp::TcpState st, const pb::Connection& c) {
+  const bool listen = st == tcp::TcpState::kListen;
   if (q.state_size() > 0) {
     bool any = false;
-    for (const auto& f : q.state()) any |= ss_state_matches(t.state, f);
+    for (const auto& f : q.state()) any |= ss_state_matches(st, f);
     if (!any) return false;
   } else if (q.listening()) {
     if (!listen) return false;
   } else if (!q.all()) {
-    if (listen || t.state == tcp::TcpState::kClosed) return false;
+    if (listen || st == tcp::TcpState::kClosed) return false;
   }
   if (q.sport() != 0 && port_of(c.local()) != q.sport()) return false;
   if (q.dport() != 0 && port_of(c.peer()) != q.dport()) return false;
@@ -70,14 +71,20 @@ class ConnectionsService final : public pb::Connections::Service {
       if (!known && f != "all")
         return {StatusCode::INVALID_ARGUMENT, fmt::format("unknown state \"{}\"", f)};
     }
-    // UDP sockets are not listed yet: the UDP layer has no socket table to
-    // enumerate (they belong to the services and, later, to clients).
-    if (req->udp() && !req->tcp()) return Status::OK;
+    const bool tcp = req->tcp() || !req->udp(), udp = req->udp() || !req->tcp();
     return on_worker(c_, [&](stack::Stack& s, Instant) {
-      s.tcp().for_each_tcb([&](const tcp::Tcb& t) {
-        pb::Connection c = to_pb(t);
-        if (wanted(*req, t, c)) *out->add_connections() = std::move(c);
-      });
+      if (tcp)
+        s.tcp().for_each_tcb([&](const tcp::Tcb& t) {
+          pb::Connection c = to_pb(t);
+          if (wanted(*req, t.state, c)) *out->add_connections() = std::move(c);
+        });
+      if (udp)
+        s.udp().for_each_socket([&](const transport::UdpSocket& u) {
+          pb::Connection c = to_pb(u);
+          // ss: an unconnected UDP socket is listed as a listener would be.
+          if (wanted(*req, u.connected() ? tcp::TcpState::kEstablished : tcp::TcpState::kListen, c))
+            *out->add_connections() = std::move(c);
+        });
       return Status::OK;
     });
   }

@@ -19,6 +19,8 @@ grep -q "^tcp   ESTAB .* $SD_ADDR:7 *$PEER_ADDR:[0-9]" "$WORK/conn.txt" || fail 
 grep -q "cwnd:[0-9]" "$WORK/conn.txt" && grep -q "rtt:[0-9.]*/[0-9.]*" "$WORK/conn.txt" || fail "no TCP_INFO line: $(cat "$WORK/conn.txt")"
 ctl conn -tni | gq LISTEN && fail "conn without -l/-a listed the listener"
 ctl conn -tnl | gq "LISTEN .* \*:7 " || fail "conn -l: $(ctl conn -tnl)"
+ctl conn -unl | gq "^udp   UNCONN .* \*:9 " || fail "conn -ul lacks the UDP discard service: $(ctl conn -unl)"
+ctl conn -un | gq "^udp" && fail "conn -u without -l/-a listed unconnected sockets"
 ctl -j conn -ti state established sport = :7 >"$WORK/conn.json" || fail "conn -j"
 json_eval "[c for c in d['connections'] if c['state']=='ESTAB' and c['tcp_info']['snd_cwnd'] > 0 and c['tcp_info']['rtt_us'] > 0 and c['tcp_info']['segs_in'] > 0]" \
   <"$WORK/conn.json" | gq "ESTAB" || fail "conn -j lacks state/cwnd/rtt: $(cat "$WORK/conn.json")"
