@@ -59,6 +59,15 @@ ctl link set dev "$SD_IF" up mtu 1400 || fail "link set up"
 [[ $(ctl -j link | json_eval "d['links'][0]['mtu']") == 1400 ]] || fail "mtu not set"
 ping_from "$PEER_ADDR" || fail "no answer after link up"
 
+# --- addresses: an added address answers (ARP and ping), a deleted one does not
+ctl addr add "$NET.7/24" dev "$SD_IF" || fail "addr add"
+ctl addr | gq "inet $NET.7/24" || fail "added address not listed"
+peer ping -c1 -W1 -q "$NET.7" >/dev/null 2>&1 || fail "no answer on the added address"
+ctl addr del "$NET.7/24" dev "$SD_IF" || fail "addr del"
+peer ip neigh flush dev "$SD_IF" 2>/dev/null || true
+peer ping -c1 -W1 -q "$NET.7" >/dev/null 2>&1 && fail "answer on a deleted address"
+ctl r | gq "$NET.0/24 dev $SD_IF proto kernel" || fail "deleting the second address took the connected route"
+
 # --- errors: one line, non-zero, JSON under -j
 ctl route add 10.1.0.0/16 via 10.250.250.250 2>"$WORK/err" && fail "route via an unreachable gateway accepted"
 [[ $(wc -l <"$WORK/err") -eq 1 ]] || fail "error is not one line: $(cat "$WORK/err")"
