@@ -367,7 +367,11 @@ int main(int argc, char** argv) {
   std::string err;
   auto inv = parse(args, &err);
   if (!inv) {
-    bool json = !args.empty() && (args[0] == "-j" || args[0] == "--json");
+    bool json = false;  // -j among the global options: the usage error as JSON too
+    for (size_t i = 0; i < args.size() && !args[i].empty() && args[i][0] == '-'; ++i) {
+      json |= args[i] == "-j" || args[i] == "--json";
+      if (args[i] == "-s" || args[i] == "--socket") ++i;
+    }
     return error(json, err, "USAGE", 2);
   }
   if (inv->op == Op::kHelp) {
