@@ -5,6 +5,9 @@
 #pragma once
 
 #include <chrono>
+#include <deque>
+#include <optional>
+#include <vector>
 #include <functional>
 #include <map>
 #include <memory>
@@ -32,6 +35,41 @@ struct ReloadOutcome {
 };
 using ReloadHook = std::function<ReloadOutcome()>;
 
+// Changes made through the API, logged on the worker as they are applied,
+// so a Watch stream reports them even when they are undone before its next
+// snapshot. Worker-thread only (touched inside commands): no lock.
+struct ChangeLog {
+  enum class Topic : uint8_t { kRoute, kNeigh, kLink };
+  struct Entry {
+    uint64_t seq;
+    Topic topic;
+    ::stackd::v1::EventKind kind;
+    std::string key;    // the Watch snapshot's key for the object
+    std::string bytes;  // the message as the snapshot serializes it
+  };
+  void add(Topic t, ::stackd::v1::EventKind k, std::string key, const google::protobuf::Message& m) {
+    entries.push_back({next++, t, k, std::move(key), m.SerializeAsString()});
+    if (entries.size() > kMax) entries.pop_front();  // a watcher this far behind relies on its snapshot
+  }
+  std::deque<Entry> entries;
+  uint64_t next = 1;
+  static constexpr size_t kMax = 4096;
+};
+
+// Watch keys and the fields a Watch ignores (they move without news).
+inline std::string watch_key(const ::stackd::v1::Route& r) { return r.dst() + " " + std::to_string(r.metric()); }
+inline std::string watch_key(const ::stackd::v1::Neighbour& n) { return n.dev() + " " + n.addr(); }
+inline std::string watch_key(const ::stackd::v1::Link& l) { return l.name(); }
+inline ::stackd::v1::Neighbour watch_view(::stackd::v1::Neighbour n) {
+  n.clear_probes();
+  n.clear_pending();
+  return n;
+}
+inline ::stackd::v1::Link watch_view(::stackd::v1::Link l) {
+  l.clear_stats();
+  return l;
+}
+
 struct ServiceContext {
   CommandQueue* queue = nullptr;
   Authorizer* auth = nullptr;
@@ -41,6 +79,7 @@ struct ServiceContext {
   ReloadHook reload;        // empty: not wired (Reload answers UNIMPLEMENTED)
   std::chrono::milliseconds timeout{5000};
   std::chrono::milliseconds watch_interval{200};
+  ChangeLog changes;  // worker-thread only
 };
 
 inline grpc::Status worker_gone() {
@@ -54,26 +93,52 @@ grpc::Status on_worker(ServiceContext& c, F fn) {
   return r ? *r : worker_gone();
 }
 
-// Server-streaming Watch: snapshot (on the worker) a map key -> message
-// every watch_interval, write ADDED/CHANGED/REMOVED for the difference
-// until the client cancels.
+// Server-streaming Watch: every watch_interval, on the worker, take a
+// snapshot (key -> message) and the API changes logged for `topic` since
+// the last one; write the logged changes in order, then ADDED/CHANGED/
+// REMOVED for whatever else differs from the previous snapshot (changes
+// the dataplane made itself: neighbour states, connections). Until the
+// client cancels.
 template <typename Msg, typename Event, typename SnapFn, typename SetFn>
 grpc::Status watch_snapshots(ServiceContext& c, grpc::ServerContext* ctx, bool initial,
-                             grpc::ServerWriter<Event>* w, SnapFn snap, SetFn set) {
+                             grpc::ServerWriter<Event>* w, std::optional<ChangeLog::Topic> topic, SnapFn snap,
+                             SetFn set) {
+  using Map = std::map<std::string, Msg>;
+  struct Tick {
+    Map now;
+    std::vector<ChangeLog::Entry> changes;
+  };
   std::map<std::string, std::string> prev;  // key -> serialized message
   bool first = true;
+  uint64_t cursor = 0;  // 0: start at the log's end
+  auto emit = [&](::stackd::v1::EventKind kind, const Msg& m) {
+    Event e;
+    e.set_kind(kind);
+    set(e, m);
+    return w->Write(e);
+  };
   while (!ctx->IsCancelled()) {
-    auto now = c.queue->call(snap, c.timeout);
-    if (!now) return worker_gone();
+    auto tick = c.queue->call(
+        [&](stack::Stack& s, Instant now) {
+          Tick t{snap(s, now), {}};
+          if (topic && cursor != 0)
+            for (const auto& e : c.changes.entries)
+              if (e.seq >= cursor && e.topic == *topic) t.changes.push_back(e);
+          cursor = c.changes.next;
+          return t;
+        },
+        c.timeout);
+    if (!tick) return worker_gone();
+    for (const auto& e : tick->changes) {
+      Msg m;
+      m.ParseFromString(e.bytes);
+      if (!emit(e.kind, m)) return grpc::Status::OK;  // the client went away
+      if (e.kind == ::stackd::v1::EVENT_REMOVED) prev.erase(e.key);
+      else prev[e.key] = e.bytes;
+    }
     std::map<std::string, std::string> cur;
-    for (const auto& [k, m] : *now) cur[k] = m.SerializeAsString();
-    auto emit = [&](::stackd::v1::EventKind kind, const Msg& m) {
-      Event e;
-      e.set_kind(kind);
-      set(e, m);
-      return w->Write(e);
-    };
-    for (const auto& [k, m] : *now) {
+    for (const auto& [k, m] : tick->now) cur[k] = m.SerializeAsString();
+    for (const auto& [k, m] : tick->now) {
       auto it = prev.find(k);
       bool ok = true;
       if (it == prev.end()) {
@@ -81,7 +146,7 @@ grpc::Status watch_snapshots(ServiceContext& c, grpc::ServerContext* ctx, bool i
       } else if (it->second != cur[k]) {
         ok = emit(::stackd::v1::EVENT_CHANGED, m);
       }
-      if (!ok) return grpc::Status::OK;  // the client went away
+      if (!ok) return grpc::Status::OK;
     }
     for (const auto& [k, bytes] : prev) {
       if (cur.count(k)) continue;

@@ -47,6 +47,7 @@ class LinksService final : public pb::Links::Service {
       }
       if (req->has_up()) i->up = req->up();
       *out = to_pb(*i);
+      c_.changes.add(ChangeLog::Topic::kLink, pb::EVENT_CHANGED, i->name, watch_view(*out));
       return Status::OK;
     });
   }
@@ -54,15 +55,11 @@ class LinksService final : public pb::Links::Service {
   Status Watch(ServerContext* ctx, const pb::WatchRequest* req, grpc::ServerWriter<pb::LinkEvent>* w) override {
     if (auto s = c_.auth->check(*ctx, Access::kRead, "link watch"); !s.ok()) return s;
     return watch_snapshots<pb::Link>(
-        c_, ctx, req->initial(), w,
+        c_, ctx, req->initial(), w, ChangeLog::Topic::kLink,
         [](stack::Stack& s, Instant) {
           std::map<std::string, pb::Link> m;
-          for (const auto& i : s.interfaces()) {
-            if (!i) continue;
-            pb::Link l = to_pb(*i);
-            l.clear_stats();  // counters move all the time: not an event
-            m[i->name] = l;
-          }
+          for (const auto& i : s.interfaces())
+            if (i) m[i->name] = watch_view(to_pb(*i));  // counters move all the time: not an event
           return m;
         },
         [](pb::LinkEvent& e, const pb::Link& l) { *e.mutable_link() = l; });
@@ -159,9 +156,18 @@ class RoutesService final : public pb::Routes::Service {
     std::optional<uint32_t> metric;
     if (req->has_metric()) metric = req->metric();
     return on_worker(c_, [&](stack::Stack& s, Instant) {
+      // The route that goes (for Watch): this metric's, else the best one.
+      std::optional<pb::Route> gone;
+      if (metric) {
+        for (const auto& r : s.fib().list())
+          if (r.dst == *dst && r.metric == *metric) gone = to_pb(s, r);
+      } else if (const ip::Route* r = s.fib().find(*dst)) {
+        gone = to_pb(s, *r);
+      }
       if (s.fib().remove(*dst, metric) != ip::FibStatus::kOk)
         return not_found(fmt::format("no route to {}{}", dst->to_string(),
                                      metric ? fmt::format(" metric {}", *metric) : ""));
+      if (gone) c_.changes.add(ChangeLog::Topic::kRoute, pb::EVENT_REMOVED, watch_key(*gone), *gone);
       return Status::OK;
     });
   }
@@ -169,11 +175,13 @@ class RoutesService final : public pb::Routes::Service {
   Status Watch(ServerContext* ctx, const pb::WatchRequest* req, grpc::ServerWriter<pb::RouteEvent>* w) override {
     if (auto s = c_.auth->check(*ctx, Access::kRead, "route watch"); !s.ok()) return s;
     return watch_snapshots<pb::Route>(
-        c_, ctx, req->initial(), w,
+        c_, ctx, req->initial(), w, ChangeLog::Topic::kRoute,
         [](stack::Stack& s, Instant) {
           std::map<std::string, pb::Route> m;
-          for (const auto& r : s.fib().list())
-            m[fmt::format("{} {}", r.dst.to_string(), r.metric)] = to_pb(s, r);
+          for (const auto& r : s.fib().list()) {
+            pb::Route o = to_pb(s, r);
+            m[watch_key(o)] = o;
+          }
           return m;
         },
         [](pb::RouteEvent& e, const pb::Route& r) { *e.mutable_route() = r; });
@@ -217,6 +225,7 @@ class RoutesService final : public pb::Routes::Service {
                       fmt::format("route to {} metric {} exists (use replace)", dst->to_string(), r.metric));
       if (st != ip::FibStatus::kOk) return invalid("the FIB refused the route");
       *out = to_pb(s, r);
+      c_.changes.add(ChangeLog::Topic::kRoute, replace ? pb::EVENT_CHANGED : pb::EVENT_ADDED, watch_key(*out), *out);
       return Status::OK;
     });
   }
@@ -251,6 +260,7 @@ class NeighboursService final : public pb::Neighbours::Service {
       if (auto drop = s.link().add_static(*i, *addr, *mac, now))
         return Status(StatusCode::RESOURCE_EXHAUSTED, "the neighbour cache is full");
       if (auto n = s.link().neighbours().find(i->index, *addr)) *out = to_pb(s, *n);
+      c_.changes.add(ChangeLog::Topic::kNeigh, pb::EVENT_ADDED, watch_key(*out), watch_view(*out));
       return Status::OK;
     });
   }
@@ -262,8 +272,11 @@ class NeighboursService final : public pb::Neighbours::Service {
     return on_worker(c_, [&](stack::Stack& s, Instant) {
       const uint16_t idx = ifindex_of(s, req->dev());
       if (idx == 0) return not_found(fmt::format("no link \"{}\"", req->dev()));
-      if (!s.link().neighbours().remove(idx, *addr))
+      auto n = s.link().neighbours().find(idx, *addr);
+      if (!n || !s.link().neighbours().remove(idx, *addr))
         return not_found(fmt::format("no neighbour {} on {}", req->addr(), req->dev()));
+      pb::Neighbour gone = watch_view(to_pb(s, *n));
+      c_.changes.add(ChangeLog::Topic::kNeigh, pb::EVENT_REMOVED, watch_key(gone), gone);
       return Status::OK;
     });
   }
@@ -279,7 +292,11 @@ class NeighboursService final : public pb::Neighbours::Service {
             (req->include_permanent() || n.state != l2::NeighState::kPermanent))
           victims.push_back(n);
       });
-      for (const auto& n : victims) s.link().neighbours().remove(n.ifindex, n.addr);
+      for (const auto& n : victims) {
+        s.link().neighbours().remove(n.ifindex, n.addr);
+        pb::Neighbour gone = watch_view(to_pb(s, n));
+        c_.changes.add(ChangeLog::Topic::kNeigh, pb::EVENT_REMOVED, watch_key(gone), gone);
+      }
       out->set_flushed(static_cast<uint32_t>(victims.size()));
       return Status::OK;
     });
@@ -288,14 +305,12 @@ class NeighboursService final : public pb::Neighbours::Service {
   Status Watch(ServerContext* ctx, const pb::WatchRequest* req, grpc::ServerWriter<pb::NeighbourEvent>* w) override {
     if (auto s = c_.auth->check(*ctx, Access::kRead, "neigh watch"); !s.ok()) return s;
     return watch_snapshots<pb::Neighbour>(
-        c_, ctx, req->initial(), w,
+        c_, ctx, req->initial(), w, ChangeLog::Topic::kNeigh,
         [](stack::Stack& s, Instant) {
           std::map<std::string, pb::Neighbour> m;
           s.link().neighbours().for_each([&](const l2::NeighInfo& n) {
-            pb::Neighbour o = to_pb(s, n);
-            o.clear_probes();
-            o.clear_pending();
-            m[o.dev() + " " + o.addr()] = o;
+            pb::Neighbour o = watch_view(to_pb(s, n));
+            m[watch_key(o)] = o;
           });
           return m;
         },

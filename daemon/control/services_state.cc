@@ -92,7 +92,7 @@ class ConnectionsService final : public pb::Connections::Service {
   Status Watch(ServerContext* ctx, const pb::WatchRequest* req, grpc::ServerWriter<pb::ConnectionEvent>* w) override {
     if (auto s = c_.auth->check(*ctx, Access::kRead, "conn watch"); !s.ok()) return s;
     return watch_snapshots<pb::Connection>(
-        c_, ctx, req->initial(), w, [](stack::Stack& s, Instant) { return connection_map(s); },
+        c_, ctx, req->initial(), w, std::nullopt, [](stack::Stack& s, Instant) { return connection_map(s); },
         [](pb::ConnectionEvent& e, const pb::Connection& c) { *e.mutable_connection() = c; });
   }
 

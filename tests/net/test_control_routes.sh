@@ -2,7 +2,8 @@
 # Control plane, routes and neighbours (tap back-end): a route added with
 # stackctl changes where stackd's replies go and deleting it stops them; a
 # static neighbour is used without ARP; link/addr/route listings and their
-# JSON come from the same messages; `monitor route` reports the change; a
+# JSON come from the same messages; `monitor` reports route, neighbour and
+# link changes; a
 # Python grpcio client (no stackctl) drives the same API.
 source "$(dirname "$0")/control_lib.sh"
 here=$(dirname "$0")
@@ -23,7 +24,7 @@ ctl r | gq "$NET.0/24 dev $SD_IF proto kernel" || fail "route list (prefix 'r')"
 ping_from "$REMOTE" && fail "stackd answered $REMOTE before it had a route"
 noroutes=$(ctl_counter IpOutNoRoutes)
 [[ $noroutes -ge 1 ]] || fail "IpOutNoRoutes=$noroutes after the unroutable ping"
-"$STACKCTL" -s "$CTL_SOCK" monitor route >"$WORK/monitor.txt" &  # not the ctl function: $! must be stackctl
+"$STACKCTL" -s "$CTL_SOCK" monitor route neigh link >"$WORK/monitor.txt" &  # not the ctl function: $! must be stackctl
 mon=$!
 sleep 0.5
 ctl route add "192.168.$(( id % 250 )).0/24" via "$PEER_ADDR" metric 5 || fail "route add"
@@ -33,10 +34,6 @@ ctl route | gq "192.168.$(( id % 250 )).0/24 via $PEER_ADDR dev $SD_IF metric 5"
 ping_from "$REMOTE" || fail "no reply via the added route"
 ctl route del "192.168.$(( id % 250 )).0/24" || fail "route del"
 ping_from "$REMOTE" && fail "reply after the route was deleted"
-sleep 0.5
-kill "$mon"; wait "$mon" 2>/dev/null || true
-grep -q "^\[ROUTE\] 192.168.$(( id % 250 )).0/24 via $PEER_ADDR" "$WORK/monitor.txt" || fail "monitor: no add event: $(cat "$WORK/monitor.txt")"
-grep -q "^\[ROUTE\] Deleted 192.168.$(( id % 250 )).0/24" "$WORK/monitor.txt" || fail "monitor: no delete event"
 
 # --- a static neighbour is used without ARP
 PEER2="$NET.3"
@@ -58,6 +55,14 @@ ping_from "$PEER_ADDR" && fail "answered while down"
 ctl link set dev "$SD_IF" up mtu 1400 || fail "link set up"
 [[ $(ctl -j link | json_eval "d['links'][0]['mtu']") == 1400 ]] || fail "mtu not set"
 ping_from "$PEER_ADDR" || fail "no answer after link up"
+sleep 0.5
+kill "$mon"; wait "$mon" 2>/dev/null || true
+grep -q "^\[ROUTE\] 192.168.$(( id % 250 )).0/24 via $PEER_ADDR" "$WORK/monitor.txt" || fail "monitor: no add event: $(cat "$WORK/monitor.txt")"
+grep -q "^\[ROUTE\] Deleted 192.168.$(( id % 250 )).0/24" "$WORK/monitor.txt" || fail "monitor: no delete event"
+grep -q "^\[NEIGH\] $PEER2 dev $SD_IF lladdr $peer_mac PERMANENT" "$WORK/monitor.txt" || fail "monitor: no neigh event"
+grep -q "^\[NEIGH\] Deleted $PEER2 dev $SD_IF" "$WORK/monitor.txt" || fail "monitor: no neigh delete event"
+grep -q "^\[LINK\] 1: $SD_IF: <DOWN>" "$WORK/monitor.txt" || fail "monitor: no link down event"
+grep -q "^\[LINK\] 1: $SD_IF: <UP> mtu 1400" "$WORK/monitor.txt" || fail "monitor: no link up event"
 
 # --- addresses: an added address answers (ARP and ping), a deleted one does not
 ctl addr add "$NET.7/24" dev "$SD_IF" || fail "addr add"
