@@ -260,6 +260,7 @@ class Parser {
   // ---- [control] (the gRPC control plane)
   void control(const toml::table& t) {
     auto& c = cfg_->control;
+    c.configured = true;
     for (auto&& [k, v] : t) {
       std::string key(k.str()), path = "control." + key;
       Pos p = pos_of(k.source());

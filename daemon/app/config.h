@@ -32,6 +32,9 @@ struct ControlConfig {
   std::string group = "stackd";       // the socket's group (if it exists): read access
   std::string admin_group;            // may mutate besides root (empty: root only)
   uint16_t tcp_port = 0;              // loopback port for grpc.health.v1 only (0 = off)
+  // The file has a [control] table: failing to serve it stops stackd.
+  // Without one, the default socket is best effort (a warning).
+  bool configured = false;
 };
 // ---- end [control]
 

@@ -91,12 +91,17 @@ int run_daemon(const Config& cfg, const std::string& config_path) {
     ctl = std::make_unique<control::ControlServer>(stack, cfg.control, config_path, text.str());
     // CALL POINT: ctl->set_reload_hook(...) once the daemon's reload exists (app/reload.*).
     if (std::string cerr; !ctl->start(&cerr)) {
-      log::error("control: {}", cerr);
-      return 1;
+      if (cfg.control.configured) {
+        log::error("control: {}", cerr);
+        return 1;
+      }
+      log::warn("control: {}; running without the control API (configure [control])", cerr);
+      ctl.reset();
+    } else {
+      worker.add_source(&ctl->queue());
+      for (int fd : ctl->queue().wait_fds()) wait_fds.push_back(fd);
+      log::info("control: listening on {}", ctl->socket_path());
     }
-    worker.add_source(&ctl->queue());
-    for (int fd : ctl->queue().wait_fds()) wait_fds.push_back(fd);
-    log::info("control: listening on {}", ctl->socket_path());
   }
   // ---- end [control]
   std::string err;

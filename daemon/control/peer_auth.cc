@@ -101,7 +101,19 @@ bool UnixListener::open(const std::string& path, const std::string& group, std::
     *err = fmt::format("socket: {}", std::strerror(errno));
     return false;
   }
-  ::unlink(path.c_str());  // a stale socket of an earlier run
+  // A live socket belongs to another stackd: never steal it. A dead one is
+  // a stale file of an earlier run.
+  if (int probe = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0); probe >= 0) {
+    const bool live = ::connect(probe, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0;
+    ::close(probe);
+    if (live) {
+      *err = fmt::format("{}: another process serves this socket", path);
+      ::close(fd_);
+      fd_ = -1;
+      return false;
+    }
+  }
+  ::unlink(path.c_str());
   if (::bind(fd_, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 || ::listen(fd_, 64) != 0) {
     *err = fmt::format("{}: {}", path, std::strerror(errno));
     ::close(fd_);

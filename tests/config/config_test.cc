@@ -176,6 +176,7 @@ TEST(Config, ControlSection) {
   EXPECT_EQ(def.config.control.group, "stackd");
   EXPECT_EQ(def.config.control.admin_group, "");
   EXPECT_EQ(def.config.control.tcp_port, 0);
+  EXPECT_FALSE(def.config.control.configured);
   auto res = parse_config(std::string(kIface) + R"([control]
 enabled = false
 socket = "/tmp/s.sock"
@@ -189,6 +190,7 @@ tcp_port = 9901
   EXPECT_EQ(res.config.control.group, "users");
   EXPECT_EQ(res.config.control.admin_group, "adm");
   EXPECT_EQ(res.config.control.tcp_port, 9901);
+  EXPECT_TRUE(res.config.control.configured);
   EXPECT_EQ(errors_of(R"([control]
 socket = "relative.sock"
 tcp_port = 70000
