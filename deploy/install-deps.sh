@@ -9,6 +9,8 @@ pkgs=(
   # libraries (design card)
   liburing-dev libxdp-dev libbpf-dev linux-libc-dev libtomlplusplus-dev libcli11-dev libfmt-dev
   libsystemd-dev libpcap-dev
+  # control plane: gRPC API (proto/, daemon/control/, stackctl/)
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # network tests and the demo: namespaces, the Linux peer's tools
@@ -17,6 +19,8 @@ pkgs=(
   # packaging tests: cpack's dpkg-shlibdeps, man page rendering,
   # systemd-analyze, the Kubernetes manifest check
   dpkg-dev man-db systemd python3-yaml gzip
+  # control-plane tests: a grpcio client, captures read by tshark, runuser/setpriv
+  python3-grpcio python3-protobuf tshark tcpdump
 )
 apt-get update -q
 apt-get install -y -q --no-install-recommends "${pkgs[@]}"

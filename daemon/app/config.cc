@@ -134,11 +134,14 @@ class Parser {
         each_table(v, key, p, [&](const toml::table& t, const std::string& path) { neighbour(t, path); });
       } else if (key == "service") {
         each_table(v, key, p, [&](const toml::table& t, const std::string& path) { service(t, path); });
+      } else if (key == "control") {
+        if (auto* t = v.as_table()) control(*t);
+        else error(p, key, fmt::format("expected a table ([control]), got {}", type_name(v.type())));
       } else if (key == "tcp") {
         if (auto* t = v.as_table()) tcp_table(*t);
         else error(p, key, fmt::format("expected a table ([tcp]), got {}", type_name(v.type())));
       } else {
-        unknown(p, "", key, {"daemon", "interface", "route", "neighbour", "service", "tcp"});
+        unknown(p, "", key, {"daemon", "control", "interface", "route", "neighbour", "service", "tcp"});
       }
     }
     if (cfg_->stack.interfaces.empty() && ifaces_.empty())
@@ -260,6 +263,35 @@ class Parser {
         if (auto s = congestion(v, p, path)) cfg_->stack.tcp.congestion = *s;
       } else {
         unknown(p, "tcp", key, {"congestion"});
+      }
+    }
+  }
+
+  // ---- [control] (the gRPC control plane)
+  void control(const toml::table& t) {
+    auto& c = cfg_->control;
+    c.configured = true;
+    for (auto&& [k, v] : t) {
+      std::string key(k.str()), path = "control." + key;
+      Pos p = pos_of(k.source());
+      if (key == "enabled") {
+        if (auto* b = v.as_boolean()) c.enabled = b->get();
+        else error(p, path, fmt::format("expected true or false, got {}", type_name(v.type())));
+      } else if (key == "socket") {
+        if (auto s = str(v, p, path)) {
+          if (s->empty() || (*s)[0] != '/' || s->size() > 107)
+            error(p, path, fmt::format("expected an absolute path of at most 107 bytes, got \"{}\"", *s));
+          else
+            c.socket = *s;
+        }
+      } else if (key == "group") {
+        if (auto s = str(v, p, path)) c.group = *s;
+      } else if (key == "admin_group") {
+        if (auto s = str(v, p, path)) c.admin_group = *s;
+      } else if (key == "tcp_port") {
+        if (auto n = integer(v, p, path, 0, 65535)) c.tcp_port = static_cast<uint16_t>(*n);
+      } else {
+        unknown(p, "control", key, {"enabled", "socket", "group", "admin_group", "tcp_port"});
       }
     }
   }

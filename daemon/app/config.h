@@ -25,8 +25,22 @@ struct DaemonConfig {
   uint32_t umem_frames = 2048;  // AF_XDP UMEM frames (2 KiB each) per interface
 };
 
+// ---- [control]: the gRPC control plane (daemon/control/README.md)
+struct ControlConfig {
+  bool enabled = true;
+  std::string socket = "/run/stackd/control.sock";  // unix socket, mode 0660
+  std::string group = "stackd";       // the socket's group (if it exists): read access
+  std::string admin_group;            // may mutate besides root (empty: root only)
+  uint16_t tcp_port = 0;              // loopback port for grpc.health.v1 only (0 = off)
+  // The file has a [control] table: failing to serve it stops stackd.
+  // Without one, the default socket is best effort (a warning).
+  bool configured = false;
+};
+// ---- end [control]
+
 struct Config {
   DaemonConfig daemon;
+  ControlConfig control;  // [control]
   stack::StackConfig stack;
 };
 

@@ -4,6 +4,8 @@
 
 #include <cstdio>
 #include <exception>
+#include <fstream>
+#include <sstream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -17,6 +19,7 @@
 #include "app/runtime.h"
 #include "app/secrets.h"
 #include "app/stack_worker.h"
+#include "control/server.h"
 #include "stack/stack.h"
 
 namespace stackd::app {
@@ -88,6 +91,44 @@ int run_daemon(const Config& cfg, const std::string& config_path) {
     worker.add_source(src.get());
     for (int fd : src->wait_fds()) wait_fds.push_back(fd);
   }
+
+  // ---- [control]: the gRPC control plane (daemon/control/). Its command
+  // queue is a LoopSource; gRPC serves on its own threads.
+  std::unique_ptr<control::ControlServer> ctl;
+  if (cfg.control.enabled) {
+    std::ifstream in(config_path);
+    std::stringstream text;
+    text << in.rdbuf();
+    ctl = std::make_unique<control::ControlServer>(stack, cfg.control, config_path, text.str());
+    // Config.Reload runs the same reload as SIGHUP (app/reload.h), on the
+    // worker's thread through the command queue.
+    ctl->set_reload_hook([&worker, c = ctl.get()]() {
+      control::ReloadOutcome out;
+      auto r = c->queue().call(
+          [&worker](stack::Stack&, Instant now) { return worker.reload_config(now); });
+      if (!r) {
+        out.message = "stackd: the dataplane worker did not answer (stopping or stalled)";
+        return out;
+      }
+      out.ok = r->ok;
+      out.message = r->summary();
+      for (const auto& e : r->errors) out.errors.push_back(e.to_string());
+      return out;
+    });
+    if (std::string cerr; !ctl->start(&cerr)) {
+      if (cfg.control.configured) {
+        log::error("control: {}", cerr);
+        return 1;
+      }
+      log::warn("control: {}; running without the control API (configure [control])", cerr);
+      ctl.reset();
+    } else {
+      worker.add_source(&ctl->queue());
+      for (int fd : ctl->queue().wait_fds()) wait_fds.push_back(fd);
+      log::info("control: listening on {}", ctl->socket_path());
+    }
+  }
+  // ---- end [control]
   std::string err;
   auto rt = Runtime::create(worker, wait_fds, Duration::micros(cfg.daemon.busy_poll_us), &err);
   if (!rt) {
@@ -112,6 +153,7 @@ int run_daemon(const Config& cfg, const std::string& config_path) {
   rt->run();
   if (notifier) notifier->stopping();
   worker.report();
+  if (ctl) ctl->stop();  // before the stack and the worker go away
   rt.reset();
   sources.clear();
   log::info("stopped");

@@ -114,7 +114,8 @@ namespace stackd {
   X(kTcpIcmpOutOfWindow, "tcp_icmp_out_of_window") /* RFC 5927 §4.1 */           \
   X(kTcpSynSentBad, "tcp_syn_sent_bad")     /* §3.10.7.3 */                     \
   X(kTcpChallengeAckLimit, "tcp_challenge_ack_limit") /* RFC 5961 §7 */ \
-  X(kTcpNoBuffer, "tcp_no_buffer")          /* buffer pool exhausted */
+  X(kTcpNoBuffer, "tcp_no_buffer")          /* buffer pool exhausted */ \
+  X(kLinkDown, "link_down")                 /* interface set down (control plane) */
 
 enum class DropReason : uint16_t {
 #define STACKD_X(id, name) id,

@@ -157,6 +157,18 @@ struct Stack::Impl {
   void flush(l2::Interface& iface, Instant now) {
     auto& q = iface.tx_queue;
     if (q.empty() || iface.device == nullptr) return;
+    if (!iface.up) {  // `ip link set down`: nothing leaves
+      for (size_t i = 0; i < q.size(); ++i) drops.drop(DropReason::kLinkDown);
+      iface.stats.tx_dropped += q.size();
+      q.clear();
+      tx_tapped[iface.index] = 0;
+      return;
+    }
+    if (tap != nullptr) {
+      // Frames kept back by a full ring were shown when first flushed.
+      size_t& shown = tx_tapped[iface.index];
+      for (size_t i = shown; i < q.size(); ++i) tap->frame(iface.index, true, q[i].bytes(), now);
+    }
     size_t sent = iface.device->tx_burst(q, now);
     iface.device->flush(now);
     if (sent > 0) q.erase(q.begin(), q.begin() + static_cast<std::ptrdiff_t>(sent));
@@ -165,6 +177,7 @@ struct Stack::Impl {
       drops.drop(DropReason::kTxRingFull);
       ++iface.stats.tx_dropped;
     }
+    tx_tapped[iface.index] = tap != nullptr ? q.size() : 0;
     frames += sent;
   }
 
@@ -192,6 +205,8 @@ struct Stack::Impl {
     Instant expires;
   };
   std::vector<RaRoute> ra_routes;  // routes learnt from router advertisements
+  stack::FrameTap* tap = nullptr;     // packet capture; null when none runs
+  std::vector<size_t> tx_tapped;      // by ifindex: backlog frames already shown to tap
   size_t frames = 0;  // work done in the current poll
   std::array<buf::PacketBuf, kRxBurst> rx;
 };
@@ -215,6 +230,7 @@ uint16_t Stack::attach(size_t config_index, nic::Device& dev, Instant now) {
   iface->accept_ra = c.accept_ra;
   l2::Interface& ref = *iface;
   s.ifaces.push_back(std::move(iface));
+  s.tx_tapped.resize(ref.index + 1u, 0);
   s.ip.add_interface(ref);
   s.ip6.add_interface(ref);
   s.link.interface_up(ref, now);  // gratuitous ARP for each address, IPv6 DAD
@@ -236,6 +252,12 @@ size_t Stack::poll(Instant now) {
       // from it, so the frame must die here, not wait for the next poll.
       buf::PacketBuf frame = std::move(s.rx[i]);
       frame.ifindex = iface->index;
+      if (s.tap != nullptr) s.tap->frame(iface->index, false, frame.bytes(), now);
+      if (!iface->up) {  // `ip link set down`: nothing is taken in
+        s.drops.drop(DropReason::kLinkDown);
+        ++iface->stats.rx_dropped;
+        continue;
+      }
       s.link.input(*iface, std::move(frame), now);
     }
   }
@@ -265,6 +287,7 @@ Instant Stack::poll_at() const {
 
 void Stack::set_ipv6_addr_hook(Ipv6AddrHook hook) { impl_->link.set_ipv6_addr_hook(std::move(hook)); }
 
+void Stack::set_tap(FrameTap* tap) { impl_->tap = tap; }
 ip::filter::Filter& Stack::firewall() { return impl_->firewall; }
 tcp::TcpLayer& Stack::tcp() { return impl_->tcp; }
 transport::UdpLayer& Stack::udp() { return impl_->udp; }

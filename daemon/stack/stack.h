@@ -16,6 +16,7 @@
 #include "l2/interface.h"
 #include "nic/device.h"
 #include "stack/config.h"
+#include "stack/frame_tap.h"
 
 namespace stackd::ip {
 class Fib;
@@ -64,6 +65,10 @@ class Stack {
   using Ipv6AddrHook = std::function<void(const l2::Interface& iface, const Ipv6Addr& addr,
                                           l2::Ipv6AddrState state, Instant now)>;
   void set_ipv6_addr_hook(Ipv6AddrHook hook);
+
+  // Packet capture: every frame received or transmitted is shown to `tap`
+  // (null: none, the default). The tap must outlive its installation.
+  void set_tap(FrameTap* tap);
 
   // The firewall of the IPv4 hooks (rules come from the control plane).
   ip::filter::Filter& firewall();

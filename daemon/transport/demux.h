@@ -103,6 +103,11 @@ class EndpointTable {
            table_.find(EndpointKey{k, port}) != nullptr;
   }
   size_t size() const { return table_.size(); }
+  // Every bound value (listings: `stackctl conn -u`), no order.
+  template <typename F>
+  void for_each(F&& f) const {
+    table_.for_each([&](const EndpointKey&, const T& v) { f(v); });
+  }
 
  private:
   struct PortKey {

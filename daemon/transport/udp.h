@@ -90,6 +90,8 @@ class UdpSocket {
   bool connected() const { return connected_; }
   const IpAddr& local_addr() const { return local_addr_; }
   uint16_t local_port() const { return local_port_; }
+  const IpAddr& remote_addr() const { return remote_addr_; }
+  uint16_t remote_port() const { return remote_port_; }
 
  private:
   friend class UdpLayer;
@@ -124,6 +126,11 @@ class UdpLayer final : public ip::Ipv4ProtocolHandler, public ip::Ipv6ProtocolHa
   void error(const ip::Icmp6ErrorIn& err, Instant now) override;
 
   size_t sockets_bound() const { return table_.size(); }
+  // Every bound socket (the control plane's `stackctl conn -u`).
+  template <typename F>
+  void for_each_socket(F&& f) const {
+    table_.for_each([&](UdpSocket* s) { f(static_cast<const UdpSocket&>(*s)); });
+  }
   ip::Ipv4Layer& ip() { return ip_; }
 
  private:

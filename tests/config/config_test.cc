@@ -196,6 +196,42 @@ TEST(Config, Defaults) {
   EXPECT_EQ(res.config.stack.services[0].port, 7);  // RFC 862 default
 }
 
+TEST(Config, ControlSection) {
+  auto def = parse_config(kIface, "x.toml");
+  ASSERT_TRUE(def.ok());
+  EXPECT_TRUE(def.config.control.enabled);
+  EXPECT_EQ(def.config.control.socket, "/run/stackd/control.sock");
+  EXPECT_EQ(def.config.control.group, "stackd");
+  EXPECT_EQ(def.config.control.admin_group, "");
+  EXPECT_EQ(def.config.control.tcp_port, 0);
+  EXPECT_FALSE(def.config.control.configured);
+  auto res = parse_config(std::string(kIface) + R"([control]
+enabled = false
+socket = "/tmp/s.sock"
+group = "users"
+admin_group = "adm"
+tcp_port = 9901
+)", "x.toml");
+  ASSERT_TRUE(res.ok());
+  EXPECT_FALSE(res.config.control.enabled);
+  EXPECT_EQ(res.config.control.socket, "/tmp/s.sock");
+  EXPECT_EQ(res.config.control.group, "users");
+  EXPECT_EQ(res.config.control.admin_group, "adm");
+  EXPECT_EQ(res.config.control.tcp_port, 9901);
+  EXPECT_TRUE(res.config.control.configured);
+  EXPECT_EQ(errors_of(R"([control]
+socket = "relative.sock"
+tcp_port = 70000
+port = 1
+)"),
+            (std::vector<std::string>{
+                "stackd.toml:1:1: interface: at least one [[interface]] is required",
+                "stackd.toml:2:1: control.socket: expected an absolute path of at most 107 bytes, got \"relative.sock\"",
+                "stackd.toml:3:1: control.tcp_port: expected an integer in 0..65535, got 70000",
+                "stackd.toml:4:1: control.port: unknown key (expected one of: enabled, socket, group, admin_group, "
+                "tcp_port)"}));
+}
+
 TEST(Config, MtuOutOfRangeNamesFileLineKeyAndRange) {
   EXPECT_EQ(errors_of(R"([[interface]]
 name = "veth-sd0"
@@ -228,7 +264,7 @@ gateway = "10.0.0.1"
 )");
   ASSERT_EQ(errs.size(), 4u);
   EXPECT_EQ(errs[0],
-            "stackd.toml:1:1: colour: unknown key (expected one of: daemon, interface, route, "
+            "stackd.toml:1:1: colour: unknown key (expected one of: daemon, control, interface, route, "
             "neighbour, service, tcp)");
   EXPECT_EQ(errs[1],
             "stackd.toml:3:1: daemon.verbose: unknown key (expected one of: log_level, busy_poll_us, "

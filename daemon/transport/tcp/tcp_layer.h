@@ -154,6 +154,12 @@ class TcpLayer final : public ip::Ipv4ProtocolHandler {
 
   // Introspection (tests, counters, stackctl).
   size_t tcbs_in_use() const { return in_use_; }
+  // Every live TCB in pool order (the control plane's `stackctl conn`).
+  template <typename F>
+  void for_each_tcb(F&& f) const {
+    for (const auto& p : pool_)
+      if (p) f(*p);
+  }
   size_t flows() const { return flows_.size(); }
   size_t listeners() const { return listeners_.size(); }
   size_t timers_armed() const { return wheel_.size(); }

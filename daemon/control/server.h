@@ -1,0 +1,55 @@
+// ControlServer: the gRPC control plane of one stackd. Owns the command
+// queue (a LoopSource the worker serves), the services, the unix-socket
+// listener with peer credentials, the optional loopback TCP port (health
+// only), grpc.health.v1 and server reflection. gRPC runs its own threads;
+// the stack is touched only through the command queue.
+//
+//   ControlServer ctl(stack, cfg.control, path, text);
+//   ctl.start(&err);  worker.add_source(&ctl.queue());  ... rt->run();  ctl.stop();
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <grpcpp/grpcpp.h>
+
+#include "app/config.h"
+#include "control/capture.h"
+#include "control/command_queue.h"
+#include "control/peer_auth.h"
+#include "control/service_common.h"
+
+namespace stackd::control {
+
+class ControlServer {
+ public:
+  ControlServer(stack::Stack& stack, const app::ControlConfig& cfg, std::string config_path,
+                std::string config_text);
+  ~ControlServer();
+
+  // Listen and serve; false + *err when the socket or port cannot be used.
+  bool start(std::string* err);
+  // Stop serving (cancels streams) and close the socket. Idempotent. Call
+  // once the worker stopped polling: calls still waiting for it give up
+  // at once (UNAVAILABLE).
+  void stop();
+
+  CommandQueue& queue() { return queue_; }
+  // CALL POINT: the daemon's reload (app/reload.*) plugs in here.
+  void set_reload_hook(ReloadHook h) { ctx_.reload = std::move(h); }
+  const std::string& socket_path() const { return cfg_.socket; }
+
+ private:
+  app::ControlConfig cfg_;
+  CommandQueue queue_;
+  Authorizer auth_;
+  CaptureHub capture_;
+  ServiceContext ctx_;
+  std::vector<std::unique_ptr<grpc::Service>> services_;
+  std::unique_ptr<grpc::Server> server_;
+  UnixListener listener_;
+  bool stopped_ = false;
+};
+
+}  // namespace stackd::control

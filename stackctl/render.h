@@ -1,0 +1,25 @@
+// Tables in the tools' own formats (ip, ss, nstat, nft) from the stackd.v1
+// response messages; -j prints the same messages as JSON (json.h).
+#pragma once
+
+#include <string>
+
+#include "stackd/v1/stackd.pb.h"
+
+namespace stackctl {
+
+namespace pb = ::stackd::v1;
+
+std::string render(const pb::ListLinksResponse& r);
+std::string render(const pb::ListAddressesResponse& r);
+std::string render(const pb::ListRoutesResponse& r);
+std::string render(const pb::Route& r);  // one `ip route` line
+std::string render(const pb::ListNeighboursResponse& r);
+std::string render(const pb::Neighbour& n);
+std::string render(const pb::ListRulesResponse& r, bool handles);
+std::string render(const pb::ListConnectionsResponse& r, bool info, bool ext);
+std::string render(const pb::Connection& c, bool info, bool ext);
+std::string render(const pb::Link& l);
+std::string render(const pb::ListCountersResponse& r);
+
+}  // namespace stackctl
