@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ipc/attach_config.h"
 #include "stack/config.h"
 
 namespace stackd::app {
@@ -28,6 +29,7 @@ struct DaemonConfig {
 struct Config {
   DaemonConfig daemon;
   stack::StackConfig stack;
+  ipc::AttachConfig attach;  // [attach]: client attach (daemon/ipc)
 };
 
 struct ConfigError {

@@ -15,6 +15,7 @@
 #include "app/runtime.h"
 #include "app/secrets.h"
 #include "app/stack_worker.h"
+#include "ipc/attach_server.h"
 #include "stack/stack.h"
 
 namespace stackd::app {
@@ -72,6 +73,16 @@ int run_daemon(const Config& cfg) {
   // client attach and rings, control-plane commands. Created after the
   // stack, destroyed before it.
   std::vector<std::unique_ptr<LoopSource>> sources;
+  // [attach]: the client attach listener and the clients' sockets (daemon/ipc).
+  if (cfg.attach.enabled) {
+    std::string ipc_err;
+    auto ipc = ipc::AttachServer::create(stack, cfg.attach, &ipc_err);
+    if (!ipc) {
+      log::error("attach: {}", ipc_err);
+      return 1;
+    }
+    sources.push_back(std::move(ipc));
+  }
   StackWorker worker(stack);
   for (auto& src : sources) {
     worker.add_source(src.get());

@@ -5,6 +5,8 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <vector>
@@ -68,6 +70,11 @@ class Stack {
   ip::Fib& fib();
   l2::Link& link();
   const StackConfig& config() const;
+
+  // Events of TCP connections with a nonzero Tcb::owner (the session layer's
+  // sockets, daemon/session) go to `sink`, the rest to the built-in
+  // services. Called inside poll(), once per connection with news.
+  void set_tcp_event_sink(std::function<void(uint32_t tcb)> sink);
 
   const Counters& counters() const;
   const DropStats& drops() const;

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# The client library's example programs against Linux peers: the echo client
+# (copying and zero-copy API) against socat's echo, the threaded echo server
+# against a Linux client, the UDP tool against socat's UDP echo; byte-exact.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/client_lib.sh"
+bytes=${STACKD_CLIENT_BYTES:-4000000}
+
+start_client_stackd
+peer python3 "$(dirname "$0")/tcp_echo_server.py" 5000 &
+peer socat -b 65536 UDP-RECVFROM:5001,fork PIPE &
+sleep 0.5
+
+log "echo client (copying API) -> Linux socat, $bytes bytes"
+timeout 60 "$STK_BIN/stk_echo_client" "$PEER_ADDR" 5000 "$bytes" || fail "echo client"
+log "echo client (zero-copy API) -> Linux socat"
+timeout 60 "$STK_BIN/stk_echo_client" "$PEER_ADDR" 5000 "$bytes" --zerocopy || fail "echo client zero-copy"
+
+log "threaded echo server <- 4 Linux clients at once"
+"$STK_BIN/stk_echo_server" 6000 4 >"$WORK/server.log" 2>&1 &
+srv=$!
+sleep 0.5
+pids=()
+for i in 1 2 3 4; do
+  timeout 60 ip netns exec "$NS_PEER" python3 - "$SD_ADDR" 6000 $((bytes / 4)) "$i" <<'PY' &
+import socket, sys, random, threading
+host, port, n, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+data = random.Random(seed).randbytes(n)
+s = socket.create_connection((host, port), timeout=30)
+threading.Thread(target=lambda: (s.sendall(data), s.shutdown(socket.SHUT_WR))).start()
+got = bytearray()
+while True:
+    b = s.recv(65536)
+    if not b: break
+    got += b
+sys.exit(0 if bytes(got) == data else 1)
+PY
+  pids+=($!)
+done
+for p in "${pids[@]}"; do wait "$p" || fail "Linux client of the echo server"; done
+wait "$srv" || fail "echo server exited with an error"
+grep -c "connection from $PEER_ADDR" "$WORK/server.log" | grep -qx 4 || fail "server did not log 4 connections"
+
+log "UDP tool -> Linux socat UDP echo"
+timeout 60 "$STK_BIN/stk_udp_tool" send "$PEER_ADDR" 5001 200 1400 || fail "udp send/echo"
+timeout 60 "$STK_BIN/stk_udp_tool" send "$PEER_ADDR" 5001 20 9000 || fail "udp fragmented send/echo"
+
+wait_gauge IpcSockets 0
+wait_gauge IpcClients 0
+stop_stackd || fail "stackd did not shut down cleanly"
+log "ok"
