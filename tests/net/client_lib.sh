@@ -54,3 +54,14 @@ client_cleanup() {
   cleanup
 }
 trap client_cleanup EXIT
+
+# wait_peer_port PORT [tcp|udp]: until the Linux peer listens there (5 s).
+wait_peer_port() {
+  local opt=-ltn i
+  [[ ${2:-tcp} == udp ]] && opt=-lun
+  for i in $(seq 1 50); do
+    peer ss $opt "sport = :$1" | grep -q ":$1" && return 0
+    sleep 0.1
+  done
+  fail "Linux peer not listening on $1"
+}

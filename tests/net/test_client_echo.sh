@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The client library's example programs against Linux peers: the echo client
-# (copying and zero-copy API) against socat's echo, the threaded echo server
+# (copying and zero-copy API) against a Linux echo server, the threaded echo server
 # against a Linux client, the UDP tool against socat's UDP echo; byte-exact.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/client_lib.sh"
@@ -9,11 +9,12 @@ bytes=${STACKD_CLIENT_BYTES:-4000000}
 start_client_stackd
 peer python3 "$(dirname "$0")/tcp_echo_server.py" 5000 &
 peer socat -b 65536 UDP-RECVFROM:5001,fork PIPE &
-sleep 0.5
+wait_peer_port 5000
+wait_peer_port 5001 udp
 
-log "echo client (copying API) -> Linux socat, $bytes bytes"
+log "echo client (copying API) -> Linux echo server, $bytes bytes"
 timeout 60 "$STK_BIN/stk_echo_client" "$PEER_ADDR" 5000 "$bytes" || fail "echo client"
-log "echo client (zero-copy API) -> Linux socat"
+log "echo client (zero-copy API) -> Linux echo server"
 timeout 60 "$STK_BIN/stk_echo_client" "$PEER_ADDR" 5000 "$bytes" --zerocopy || fail "echo client zero-copy"
 
 log "threaded echo server <- 4 Linux clients at once"
