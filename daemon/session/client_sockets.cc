@@ -534,7 +534,10 @@ size_t ClientSockets::poll_udp(Instant now) {
   for (uint32_t i : udp_slots_) {
     Slot& s = slots_[i];
     if (s.broken || !s.udp) continue;
-    if (s.udp->readable() || s.udp_held) {
+    // An ICMP error (port unreachable...) becomes the socket's SO_ERROR.
+    const int e = s.udp->take_error();
+    if (e != 0) s.udp_error = e;
+    if (e != 0 || s.udp->readable() || s.udp_held) {
       sync_udp(i, s, now);
       ++n;
     }
