@@ -9,11 +9,14 @@ import threading
 
 def serve(c):
     with c:
-        while True:
-            b = c.recv(262144)
-            if not b:
-                break
-            c.sendall(b)
+        try:
+            while True:
+                b = c.recv(262144)
+                if not b:
+                    break
+                c.sendall(b)
+        except (ConnectionResetError, BrokenPipeError):
+            pass  # a client that was killed or reset: nothing to report
 
 
 def main():
