@@ -27,6 +27,7 @@ namespace {
 
 std::mutex g_attach_mu;
 Attachment* g_att = nullptr;  // lives until stk_detach (threads may still hold it)
+int g_refused = 0;            // stackd refused us (EACCES...): said once, not asked again
 
 int64_t mono_ns() {
   timespec ts;
@@ -68,11 +69,6 @@ Attachment* do_attach(const char* path, int* err) {
     close(fd);
     return nullptr;
   }
-  abi::Hello h{};
-  h.type = static_cast<uint8_t>(abi::AttachMsg::kHello);
-  h.magic = abi::kMagic;
-  h.version = abi::kAbiVersion;
-  send(fd, &h, sizeof(h), MSG_NOSIGNAL);
   abi::Welcome w{};
   iovec iov{&w, sizeof(w)};
   alignas(cmsghdr) char cbuf[CMSG_SPACE(sizeof(int))];
@@ -96,6 +92,14 @@ Attachment* do_attach(const char* path, int* err) {
     std::fprintf(stderr, "stackclient: stackd speaks ABI %u, this library %u\n", w.version, abi::kAbiVersion);
     *err = EPROTO;
   } else if (mfd >= 0) {
+    // Hello only after the welcome: a refused client has sent nothing, so
+    // stackd's close never discards unread data (which would turn our read
+    // of its message into ECONNRESET).
+    abi::Hello h{};
+    h.type = static_cast<uint8_t>(abi::AttachMsg::kHello);
+    h.magic = abi::kMagic;
+    h.version = abi::kAbiVersion;
+    send(fd, &h, sizeof(h), MSG_NOSIGNAL);
     const abi::Geometry g = abi::make_geometry(w.max_channels, w.max_sockets, w.ring_bytes);
     void* base = g.segment_bytes == w.segment_bytes
                      ? mmap(nullptr, g.segment_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0)
@@ -152,9 +156,14 @@ Attachment* attachment() {
   if (a != nullptr) return a;
   std::lock_guard lk(g_attach_mu);
   if (g_att == nullptr) {
+    if (g_refused != 0) {
+      errno = g_refused;
+      return nullptr;
+    }
     int err = 0;
     a = do_attach(nullptr, &err);
     if (a == nullptr) {
+      if (err == EACCES || err == EPROTO) g_refused = err;
       errno = err;
       return nullptr;
     }

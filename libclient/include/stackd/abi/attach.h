@@ -4,9 +4,10 @@
 // and reclaims everything it owned.
 //
 //   client                                   stackd
-//   Hello{magic, version}          ──►       SO_PEERCRED checked against [attach] allow_uids/gids
+//   connect                        ──►       SO_PEERCRED checked against [attach] allow_uids/gids
 //                                  ◄──       Welcome{status 0, geometry} + SCM_RIGHTS[memfd]
 //                                  ◄──       or Welcome{status EACCES, message} and close
+//   Hello{magic, version}          ──►       (after an admitting Welcome; a mismatch is dropped)
 //   Doorbell (1 byte)              ──►       "a channel has requests": stackd serves the channels
 //   EventFd{channel} + SCM_RIGHTS[fd] ──►    stackd writes a byte (MSG_DONTWAIT) to fd when a
 //                                            socket watched by that channel changes
