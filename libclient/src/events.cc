@@ -101,6 +101,7 @@ ssize_t stk_recv_borrow(int s, const void** data, size_t max, int flags) {
     if (n == 0) {
       // No bytes: an error, end of stream or no connection, as recv() reports them.
       const uint32_t f = sh.flags.load();
+      if (avail() > 0) continue;  // bytes published just before the flags
       if (f & abi::flag::kError) {
         char d;
         const ssize_t r = stk_recv(s, &d, 1, MSG_DONTWAIT | MSG_PEEK);

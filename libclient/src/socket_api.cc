@@ -115,6 +115,9 @@ ssize_t tcp_recv(Attachment& a, int s, Sock& k, const iovec* iov, int iovcnt, in
     }
     if (want == 0 && avail > 0) return 0;
     const uint32_t f = flags_of(a, s);
+    // stackd publishes the ring's head before the flags: bytes that came
+    // with an end-of-stream or error flag are visible now; read them first.
+    if (avail == 0 && rx_avail(a, s) > 0) continue;
     if (got > 0 && (f & (abi::flag::kError | abi::flag::kReadEof))) return static_cast<ssize_t>(got);
     if (f & abi::flag::kError) {
       if (const int e = take_error(a, s, k)) return -e;
@@ -229,7 +232,9 @@ ssize_t udp_recv(Attachment& a, int s, Sock& k, const iovec* iov, int iovcnt, in
     });
     if (w < 0) return w;
     if (rx_avail(a, s) < kHdr) {
-      if (flags_of(a, s) & abi::flag::kError) {
+      const uint32_t f = flags_of(a, s);
+      if (rx_avail(a, s) >= kHdr) continue;  // published before the flags
+      if (f & abi::flag::kError) {
         if (const int e = take_error(a, s, k)) return -e;
         continue;
       }
