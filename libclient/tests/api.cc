@@ -227,6 +227,17 @@ void scenario_errno() {
     timeval tv{3, 0};
     stk_setsockopt(u, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
     check(stk_recvfrom(u, b, 2, MSG_TRUNC, sa(from), &fl) == 4 && ntohs(from.sin_port) == 5001, "UDP recvfrom MSG_TRUNC real length");
+    // The event API: this thread's fd becomes readable when a watched socket
+    // gets data (a kernel poll(2) on it, as an application's loop would).
+    const int efd = stk_event_fd();
+    check(efd >= 0 && stk_watch(u, 1) == 0, "event fd and watch");
+    stk_event_arm();
+    check(!(stk_readiness(u) & POLLIN), "nothing readable before the echo");
+    pollfd p{efd, POLLIN, 0};
+    check(::poll(&p, 1, 0) == 0, "event fd quiet while nothing happened");
+    stk_sendto(u, "pong", 4, 0, sa(a), sizeof(a));
+    check(::poll(&p, 1, 2000) == 1 && (p.revents & POLLIN), "event fd readable when the echo arrives");
+    check((stk_readiness(u) & POLLIN) != 0, "readiness POLLIN from shared memory");
     stk_close(u);
     // A connected UDP socket learns of the closed port (ICMP) as ECONNREFUSED.
     const int c = stk_socket(AF_INET, SOCK_DGRAM, 0);
