@@ -25,9 +25,13 @@ std::atomic<uint32_t> g_busy_poll_us{0};
 
 namespace {
 
+std::atomic<bool> g_said_unreachable{false};
 std::mutex g_attach_mu;
 Attachment* g_att = nullptr;  // lives until stk_detach (threads may still hold it)
 int g_refused = 0;            // stackd refused us (EACCES...): said once, not asked again
+constexpr uint32_t kMaxEpochs = 1024;  // attachments per process life (stackd restarts)
+std::atomic<Attachment*> g_by_epoch[kMaxEpochs];
+uint32_t g_next_epoch = 0;
 
 int64_t mono_ns() {
   timespec ts;
@@ -40,16 +44,6 @@ void futex_wait(std::atomic<uint32_t>* word, uint32_t expect, int64_t ns) {
   syscall(SYS_futex, reinterpret_cast<uint32_t*>(word), FUTEX_WAIT, expect, &ts, nullptr, 0);
 }
 
-// stackd gone? (its end of the attach socket closed)
-bool daemon_gone(Attachment& a) {
-  if (a.dead.load(std::memory_order_relaxed)) return true;
-  pollfd p{a.fd, 0, 0};
-  if (::poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLERR))) {
-    a.dead.store(true);
-    return true;
-  }
-  return false;
-}
 
 Attachment* do_attach(const char* path, int* err) {
   if (path == nullptr) path = std::getenv("STACKD_SOCKET");
@@ -65,7 +59,8 @@ Attachment* do_attach(const char* path, int* err) {
   std::strncpy(sa.sun_path, path, sizeof(sa.sun_path) - 1);
   if (connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) != 0) {
     *err = errno;
-    std::fprintf(stderr, "stackclient: cannot reach stackd at %s: %s\n", path, std::strerror(errno));
+    // Said once per outage, not at every call while stackd is away.
+    if (!g_said_unreachable.exchange(true)) std::fprintf(stderr, "stackclient: cannot reach stackd at %s: %s\n", path, std::strerror(*err));
     close(fd);
     return nullptr;
   }
@@ -106,7 +101,8 @@ Attachment* do_attach(const char* path, int* err) {
                      : MAP_FAILED;
     close(mfd);
     mfd = -1;
-    if (base != MAP_FAILED) {
+    if (base != MAP_FAILED && g.max_sockets <= 65536) {
+      g_said_unreachable = false;
       auto* a = new Attachment;
       a->fd = fd;
       a->base = static_cast<uint8_t*>(base);
@@ -151,41 +147,71 @@ int epipe(int flags) {
   return -EPIPE;
 }
 
+bool daemon_gone(Attachment& a) {
+  if (a.dead.load(std::memory_order_relaxed)) return true;
+  pollfd p{a.fd, 0, 0};
+  if (::poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLERR))) {
+    a.dead.store(true);
+    return true;
+  }
+  return false;
+}
+
+int handle_of(const Attachment& a, uint32_t slot) { return static_cast<int>((a.epoch << 16) | slot); }
+
+namespace {
+// Under g_attach_mu.
+Attachment* attach_locked(const char* path, int* err) {
+  if (g_next_epoch >= kMaxEpochs) {
+    *err = EMFILE;
+    return nullptr;
+  }
+  Attachment* a = do_attach(path, err);
+  if (a == nullptr) return nullptr;
+  a->epoch = g_next_epoch++;
+  g_by_epoch[a->epoch].store(a, std::memory_order_release);
+  __atomic_store_n(&g_att, a, __ATOMIC_RELEASE);
+  return a;
+}
+}  // namespace
+
 Attachment* attachment() {
   Attachment* a = __atomic_load_n(&g_att, __ATOMIC_ACQUIRE);
-  if (a != nullptr) return a;
+  if (a != nullptr && !a->dead.load(std::memory_order_relaxed)) return a;
   std::lock_guard lk(g_attach_mu);
-  if (g_att == nullptr) {
+  if (g_att == nullptr || g_att->dead.load()) {
     if (g_refused != 0) {
       errno = g_refused;
       return nullptr;
     }
     int err = 0;
-    a = do_attach(nullptr, &err);
+    a = attach_locked(nullptr, &err);
     if (a == nullptr) {
       if (err == EACCES || err == EPROTO) g_refused = err;
       errno = err;
       return nullptr;
     }
-    __atomic_store_n(&g_att, a, __ATOMIC_RELEASE);
   }
   return g_att;
 }
 
-Sock* sock_of(int s, Attachment** out) {
-  Attachment* a = attachment();
-  if (a == nullptr) return nullptr;
-  if (s < 0 || static_cast<uint32_t>(s) >= a->geo.max_sockets || !a->socks[s].open.load()) {
+Sock* sock_of(int& s, Attachment** out) {
+  const uint32_t epoch = static_cast<uint32_t>(s) >> 16, slot = static_cast<uint32_t>(s) & 0xffff;
+  Attachment* a = s < 0 || epoch >= kMaxEpochs ? nullptr : g_by_epoch[epoch].load(std::memory_order_acquire);
+  if (a == nullptr || slot >= a->geo.max_sockets || !a->socks[slot].open.load()) {
     errno = EBADF;
     return nullptr;
   }
   *out = a;
-  return &a->socks[s];
+  s = static_cast<int>(slot);
+  return &a->socks[slot];
 }
 
 uint32_t my_channel(Attachment& a) {
   if (t_chan.att == &a && t_chan.index != UINT32_MAX) return t_chan.index;
   const uint32_t me = static_cast<uint32_t>(gettid());
+  if (t_chan.event_fd >= 0) close(t_chan.event_fd);  // it belonged to a previous attachment
+  t_chan.event_fd = -1;
   t_chan.att = &a;
   for (uint32_t c = 0; c + 1 < a.geo.max_channels; ++c) {
     uint32_t expect = 0;
@@ -262,7 +288,7 @@ void kick(Attachment& a, uint32_t s, uint32_t gen) {
 
 int wait_for(Attachment& a, uint32_t s, bool nonblock, int64_t timeout_ns, const std::function<bool()>& ready) {
   if (ready()) return 0;
-  if (nonblock) return -EAGAIN;
+  if (nonblock) return daemon_gone(a) ? -ECONNRESET : -EAGAIN;
   abi::SocketShm& sh = a.shm(s);
   const int64_t start = mono_ns();
   const int64_t deadline = timeout_ns > 0 ? start + timeout_ns : INT64_MAX;
@@ -290,14 +316,12 @@ extern "C" {
 
 int stk_attach(const char* path) {
   std::lock_guard lk(g_attach_mu);
-  if (g_att != nullptr) return 0;
+  if (g_att != nullptr && !g_att->dead.load()) return 0;
   int err = 0;
-  Attachment* a = do_attach(path, &err);
-  if (a == nullptr) {
+  if (attach_locked(path, &err) == nullptr) {
     errno = err;
     return -1;
   }
-  __atomic_store_n(&g_att, a, __ATOMIC_RELEASE);
   return 0;
 }
 
@@ -305,7 +329,7 @@ void stk_detach(void) {
   Attachment* a = __atomic_load_n(&g_att, __ATOMIC_ACQUIRE);
   if (a == nullptr) return;
   for (uint32_t s = 0; s < a->geo.max_sockets; ++s)
-    if (a->socks[s].open.load()) stk_close(static_cast<int>(s));
+    if (a->socks[s].open.load()) stk_close(handle_of(*a, s));
   std::lock_guard lk(g_attach_mu);
   close(a->fd);
   a->dead.store(true);

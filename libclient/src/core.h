@@ -32,6 +32,7 @@ struct Sock {
 };
 
 struct Attachment {
+  uint32_t epoch = 0;  // the how-manieth attachment of this process (handles carry it)
   int fd = -1;
   uint8_t* base = nullptr;
   size_t size = 0;
@@ -54,10 +55,17 @@ struct Attachment {
   }
 };
 
-// The attachment, attaching on first use; nullptr with errno set.
+// The attachment, attaching on first use and again after stackd went away
+// (new sockets work once it is back); nullptr with errno set.
 Attachment* attachment();
-// Attachment and the socket behind handle `s`, or nullptr with errno = EBADF.
-Sock* sock_of(int s, Attachment** a);
+// Handles are (epoch << 16) | slot: a socket of an attachment whose stackd
+// died keeps failing as a reset connection, never aliases a new socket.
+int handle_of(const Attachment& a, uint32_t slot);
+// The attachment and socket behind handle `s` (rewritten to the slot), or
+// nullptr with errno = EBADF.
+Sock* sock_of(int& s, Attachment** a);
+// stackd gone? (its end of the attach socket closed; sets Attachment::dead)
+bool daemon_gone(Attachment& a);
 
 // A request on this thread's channel; fills `out`. Returns out.result or
 // -ECONNRESET when stackd is gone.

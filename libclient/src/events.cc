@@ -16,6 +16,7 @@ using namespace stackd::client;
 namespace {
 
 short readiness(Attachment& a, uint32_t s, const Sock& k) {
+  if (a.dead.load()) return POLLIN | POLLOUT | POLLERR | POLLHUP;  // stackd gone: a reset connection
   auto& sh = a.shm(s);
   const uint32_t f = sh.flags.load(std::memory_order_acquire);
   const uint32_t avail = sh.rx.head.load(std::memory_order_acquire) - sh.rx.tail.load(std::memory_order_relaxed);
@@ -84,6 +85,7 @@ int stk_poll(struct pollfd* fds, nfds_t nfds, int timeout_ms) {
 }
 
 ssize_t stk_recv_borrow(int s, const void** data, size_t max, int flags) {
+  const int handle = s;
   Attachment* a = nullptr;
   Sock* k = sock_of(s, &a);
   if (k == nullptr) return -1;
@@ -104,7 +106,7 @@ ssize_t stk_recv_borrow(int s, const void** data, size_t max, int flags) {
       if (avail() > 0) continue;  // bytes published just before the flags
       if (f & abi::flag::kError) {
         char d;
-        const ssize_t r = stk_recv(s, &d, 1, MSG_DONTWAIT | MSG_PEEK);
+        const ssize_t r = stk_recv(handle, &d, 1, MSG_DONTWAIT | MSG_PEEK);
         if (r > 0 || (r < 0 && errno == EAGAIN)) continue;
         return r < 0 ? -1 : 0;
       }
@@ -132,6 +134,7 @@ int stk_recv_release(int s, size_t n) {
 }
 
 ssize_t stk_send_reserve(int s, void** data, size_t max, int flags) {
+  const int handle = s;
   Attachment* a = nullptr;
   Sock* k = sock_of(s, &a);
   if (k == nullptr) return -1;
@@ -150,7 +153,7 @@ ssize_t stk_send_reserve(int s, void** data, size_t max, int flags) {
   const uint32_t f = sh.flags.load();
   if (!(f & abi::flag::kConnected) || (f & (abi::flag::kError | abi::flag::kHup | abi::flag::kWriteShut))) {
     // What send() would say (EPIPE, ECONNRESET, ...).
-    const ssize_t r = stk_send(s, "", 0, flags | MSG_DONTWAIT);
+    const ssize_t r = stk_send(handle, "", 0, flags | MSG_DONTWAIT);
     if (r >= 0) errno = EPIPE;
     return -1;
   }

@@ -82,6 +82,7 @@ void open_sock(Attachment& a, uint32_t s, uint32_t gen, int type, bool nonblock)
 // ---- TCP data
 
 ssize_t tcp_recv(Attachment& a, int s, Sock& k, const iovec* iov, int iovcnt, int flags) {
+  if (a.dead.load()) return -ECONNRESET;  // stackd went away: as a reset connection
   std::lock_guard lk(k.rx_mu);
   const bool nb = k.nonblock || (flags & MSG_DONTWAIT);
   size_t want = 0;
@@ -133,6 +134,7 @@ ssize_t tcp_recv(Attachment& a, int s, Sock& k, const iovec* iov, int iovcnt, in
 }
 
 ssize_t tcp_send(Attachment& a, int s, Sock& k, const iovec* iov, int iovcnt, int flags) {
+  if (a.dead.load()) return epipe(flags);
   std::lock_guard lk(k.tx_mu);
   const bool nb = k.nonblock || (flags & MSG_DONTWAIT);
   size_t want = 0;
@@ -181,6 +183,7 @@ ssize_t tcp_send(Attachment& a, int s, Sock& k, const iovec* iov, int iovcnt, in
              ((g & abi::flag::kConnected) && tx_free(a, s) > 0) ||
              !(g & (abi::flag::kConnected | abi::flag::kConnecting));
     });
+    if (w == -ECONNRESET) return sent > 0 ? static_cast<ssize_t>(sent) : epipe(flags);
     if (w < 0) return sent > 0 ? static_cast<ssize_t>(sent) : w;
   }
 }
@@ -200,6 +203,7 @@ ssize_t udp_send(Attachment& a, int s, Sock& k, const iovec* iov, int iovcnt, in
   for (int i = 0; i < iovcnt; ++i) len += iov[i].iov_len;
   if (len > 65507) return -EMSGSIZE;
   h.len = static_cast<uint32_t>(len);
+  if (a.dead.load()) return -ECONNREFUSED;
   std::lock_guard lk(k.tx_mu);
   if (flags_of(a, s) & abi::flag::kError) {
     if (const int e = take_error(a, s, k)) return -e;
@@ -224,6 +228,7 @@ ssize_t udp_send(Attachment& a, int s, Sock& k, const iovec* iov, int iovcnt, in
 
 ssize_t udp_recv(Attachment& a, int s, Sock& k, const iovec* iov, int iovcnt, int flags, sockaddr* from,
                  socklen_t* fromlen, int* msg_flags) {
+  if (a.dead.load()) return -ECONNREFUSED;
   std::lock_guard lk(k.rx_mu);
   const bool nb = k.nonblock || (flags & MSG_DONTWAIT);
   for (;;) {
@@ -314,7 +319,7 @@ int stk_socket(int domain, int type, int protocol) {
   if (res < 0) return set_errno(res);
   if (out.sock >= a->geo.max_sockets) return set_errno(-EPROTO);
   open_sock(*a, out.sock, out.gen, base, (type & SOCK_NONBLOCK) != 0);
-  return static_cast<int>(out.sock);
+  return handle_of(*a, out.sock);
 }
 
 int stk_bind(int s, const sockaddr* addr, socklen_t len) {
@@ -362,7 +367,7 @@ int stk_accept4(int s, sockaddr* addr, socklen_t* len, int flags) {
   open_sock(*a, rec.sock, rec.gen, SOCK_STREAM, (flags & SOCK_NONBLOCK) != 0);
   a->socks[rec.sock].was_connected = true;
   from_wire(rec.addr, addr, len);
-  return static_cast<int>(rec.sock);
+  return handle_of(*a, rec.sock);
 }
 
 int stk_accept(int s, sockaddr* addr, socklen_t* len) { return stk_accept4(s, addr, len, 0); }

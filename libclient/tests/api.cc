@@ -3,6 +3,7 @@
 //   stk_test_api errno PEER_ADDR          (peer: echo on 5000, UDP echo on 5001, 5002 closed)
 //   stk_test_api threads PEER_ADDR        (peer: echo on 5000, UDP echo on 5001)
 //   stk_test_api hold PEER_ADDR PORT      connect, send forever (killed by the test)
+//   stk_test_api restart PEER_ADDR PORT   stackd killed and restarted under a connected socket
 // Prints "ok NAME" / "FAIL NAME: ..." per check; exits 1 if any failed.
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -236,8 +237,15 @@ void scenario_errno() {
     pollfd p{efd, POLLIN, 0};
     check(::poll(&p, 1, 0) == 0, "event fd quiet while nothing happened");
     stk_sendto(u, "pong", 4, 0, sa(a), sizeof(a));
-    check(::poll(&p, 1, 2000) == 1 && (p.revents & POLLIN), "event fd readable when the echo arrives");
-    check((stk_readiness(u) & POLLIN) != 0, "readiness POLLIN from shared memory");
+    // The fd says "look again" (sending changed the socket too); the
+    // application's loop: arm, look at readiness, sleep on the fd.
+    bool readable = false;
+    for (int i = 0; i < 20 && !readable; ++i) {
+      if (::poll(&p, 1, 2000) != 1) break;
+      stk_event_arm();
+      readable = (stk_readiness(u) & POLLIN) != 0;
+    }
+    check(readable, "event fd wakes the loop and readiness shows POLLIN when the echo arrives");
     stk_close(u);
     // A connected UDP socket learns of the closed port (ICMP) as ECONNREFUSED.
     const int c = stk_socket(AF_INET, SOCK_DGRAM, 0);
@@ -328,6 +336,34 @@ void scenario_threads() {
   stk_close(u);
 }
 
+// stackd dies under a connected socket and comes back (the script kills and
+// restarts it after "connected"): the blocked recv fails promptly with
+// ECONNRESET, send with EPIPE, readiness reports the error, and new sockets
+// work once stackd is back.
+void scenario_restart(uint16_t port) {
+  const int s = tcp_connected(port);
+  check(s >= 0, "connected before the restart");
+  std::printf("connected\n");
+  std::fflush(stdout);
+  char b[16];
+  auto t0 = std::chrono::steady_clock::now();
+  expect_errno(stk_recv(s, b, sizeof(b), 0), ECONNRESET, "blocked recv fails when stackd dies: ECONNRESET");
+  check(secs_since(t0) < 5.0, "... promptly");
+  expect_errno(stk_send(s, b, 1, MSG_NOSIGNAL), EPIPE, "send on a socket of the dead stackd: EPIPE");
+  const short r = stk_readiness(s);
+  check((r & POLLERR) && (r & POLLHUP), "readiness reports the error");
+  int n = -1;
+  for (int i = 0; i < 100 && n < 0; ++i) {
+    n = tcp_connected(port);
+    if (n < 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  check(n >= 0 && n != s, "a new socket works once stackd is back");
+  check(stk_send(n, "again", 5, 0) == 5 && stk_recv(n, b, 5, MSG_WAITALL) == 5 && std::memcmp(b, "again", 5) == 0,
+        "and carries data");
+  expect_errno(stk_recv(s, b, sizeof(b), 0), ECONNRESET, "the old socket still fails, never aliases the new one");
+  check(stk_close(s) == 0 && stk_close(n) == 0, "close both");
+}
+
 void scenario_hold(uint16_t port) {
   const int s = tcp_connected(port);
   if (s < 0) {
@@ -355,6 +391,7 @@ int main(int argc, char** argv) {
   if (what == "errno") scenario_errno();
   else if (what == "threads") scenario_threads();
   else if (what == "hold" && argc > 3) scenario_hold(static_cast<uint16_t>(std::atoi(argv[3])));
+  else if (what == "restart" && argc > 3) scenario_restart(static_cast<uint16_t>(std::atoi(argv[3])));
   else return 2;
   std::printf("%d check(s) failed\n", g_failed);
   return g_failed == 0 ? 0 : 1;
