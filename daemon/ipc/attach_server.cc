@@ -103,8 +103,12 @@ bool AttachServer::listen_on(std::string* err) {
     const bool live = probe >= 0 && connect(probe, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) == 0;
     if (probe >= 0) close(probe);
     if (live) {
-      *err = fmt::format("attach socket {} is in use by another stackd", cfg_.socket);
-      return false;
+      // Another stackd serves clients there (a second instance, tests
+      // running side by side): this one runs without client attach rather
+      // than not at all, and says so.
+      app::log::warn("attach: {} is in use by another stackd; clients cannot attach to this one "
+                     "(set [attach] socket to a free path)", cfg_.socket);
+      return true;
     }
     unlink(cfg_.socket.c_str());
   }
