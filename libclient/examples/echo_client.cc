@@ -70,6 +70,7 @@ int main(int argc, char** argv) {
     }
     if (n <= 0) {
       if (n < 0) std::perror("recv");
+      else if (got < total) std::fprintf(stderr, "end of stream early (readiness 0x%x)\n", stk_readiness(s));
       break;
     }
     for (ssize_t i = 0; i < n; ++i) {

@@ -4,7 +4,7 @@
 # peer vs the same program on kernel sockets (blocking and busy-poll), and
 # one-connection throughput to a Linux sink with the copying API, the
 # zero-copy API and kernel sockets. Median of RUNS runs each.
-#   STACKD_BUILD_DIR=build/release bash tests/bench/client_bench.sh [RUNS]
+#   STACKD_BUILD_DIR=build/release CLIENT_RING_KIB=1024 bash tests/bench/client_bench.sh [RUNS]
 # stackd runs on the tap back-end with its peer in a namespace; the kernel
 # client runs in its own namespace joined to the same peer by a veth pair.
 here=$(cd "$(dirname "$0")/../net" && pwd)

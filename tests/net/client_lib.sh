@@ -12,7 +12,7 @@ client_config() {
 socket = \"$ATTACH_SOCK\"
 mode = \"0666\"
 max_sockets = 64
-ring_kib = 64
+ring_kib = ${CLIENT_RING_KIB:-64}
 ${1:-}"
 }
 
