@@ -95,8 +95,10 @@ ssize_t stk_recv_borrow(int s, const void** data, size_t max, int flags) {
   auto avail = [&] { return sh.rx.head.load(std::memory_order_acquire) - sh.rx.tail.load(std::memory_order_relaxed); };
   for (;;) {
     const int w = wait_for(*a, static_cast<uint32_t>(s), nb, k->rcvtimeo_ns, [&] {
-      return avail() > 0 || (sh.flags.load() & (abi::flag::kError | abi::flag::kReadEof | abi::flag::kHup)) ||
-             !(sh.flags.load() & (abi::flag::kConnected | abi::flag::kConnecting));
+      const uint32_t g = sh.flags.load();
+      if (avail() > 0 || (g & (abi::flag::kError | abi::flag::kReadEof))) return true;
+      if (g & abi::flag::kRxBlocked) return false;  // stackd still holds bytes for us
+      return (g & abi::flag::kHup) || !(g & (abi::flag::kConnected | abi::flag::kConnecting));
     });
     if (w < 0) return set_errno(w);
     const uint32_t n = avail();
@@ -111,7 +113,9 @@ ssize_t stk_recv_borrow(int s, const void** data, size_t max, int flags) {
         return r < 0 ? -1 : 0;
       }
       if (f & abi::flag::kReadEof) return 0;
-      if (!(f & (abi::flag::kConnected | abi::flag::kConnecting))) return k->was_connected ? 0 : set_errno(-ENOTCONN);
+      if (!(f & (abi::flag::kConnected | abi::flag::kConnecting)) && !(f & abi::flag::kRxBlocked))
+        return k->was_connected ? 0 : set_errno(-ENOTCONN);
+      if (f & abi::flag::kRxBlocked) kick(*a, static_cast<uint32_t>(s), k->gen);
       continue;
     }
     k->rx_mu.lock();  // held until stk_recv_release

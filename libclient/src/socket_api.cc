@@ -125,9 +125,16 @@ ssize_t tcp_recv(Attachment& a, int s, Sock& k, const iovec* iov, int iovcnt, in
       continue;
     }
     if (f & abi::flag::kReadEof) return 0;
-    if (!(f & (abi::flag::kConnected | abi::flag::kConnecting))) return k.was_connected ? 0 : -ENOTCONN;
+    if (!(f & (abi::flag::kConnected | abi::flag::kConnecting))) {
+      // A connection that ended (e.g. TIME-WAIT cut short by an RST) may
+      // still have received bytes stackd holds for us: those come first.
+      if (!(f & abi::flag::kRxBlocked)) return k.was_connected ? 0 : -ENOTCONN;
+      kick(a, static_cast<uint32_t>(s), k.gen);
+    }
     const int w = wait_for(a, static_cast<uint32_t>(s), nb, k.rcvtimeo_ns, [&] {
-      return rx_avail(a, s) > 0 || (flags_of(a, s) & (abi::flag::kError | abi::flag::kReadEof | abi::flag::kHup));
+      const uint32_t g = flags_of(a, s);
+      return rx_avail(a, s) > 0 || (g & (abi::flag::kError | abi::flag::kReadEof)) ||
+             ((g & abi::flag::kHup) && !(g & abi::flag::kRxBlocked));
     });
     if (w < 0) return got > 0 ? static_cast<ssize_t>(got) : w;
   }
