@@ -29,6 +29,7 @@ struct Sock {
   std::atomic<int64_t> rcvtimeo_ns{0}, sndtimeo_ns{0};  // 0 = forever
   std::atomic<bool> was_connected{false};
   std::atomic<bool> udp_connected{false};
+  std::atomic<bool> broadcast{false};  // SO_BROADCAST (for the limited broadcast check)
 };
 
 struct Attachment {

@@ -97,7 +97,9 @@ int stk_setsockopt(int s, int level, int name, const void* val, socklen_t len) {
     std::memcpy(&r.a[2], val, sizeof(int));
   }
   abi::Response out;
-  return set_errno(call(*a, r, out));
+  const int res = call(*a, r, out);
+  if (res == 0 && level == SOL_SOCKET && name == SO_BROADCAST) k->broadcast = r.a[2] != 0;
+  return set_errno(res);
 }
 
 int stk_getsockopt(int s, int level, int name, void* val, socklen_t* len) {

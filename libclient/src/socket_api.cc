@@ -76,6 +76,7 @@ void open_sock(Attachment& a, uint32_t s, uint32_t gen, int type, bool nonblock)
   k.sndtimeo_ns = 0;
   k.was_connected = false;
   k.udp_connected = false;
+  k.broadcast = false;
   k.open.store(true, std::memory_order_release);
 }
 
@@ -203,6 +204,10 @@ ssize_t udp_send(Attachment& a, int s, Sock& k, const iovec* iov, int iovcnt, in
   if (to != nullptr) {
     if (const int e = to_wire(to, tolen, &h.addr)) return e;
     if (h.addr.port == 0) return -EINVAL;
+    // Linux: broadcast without SO_BROADCAST is EACCES (subnet broadcasts,
+    // which need the interfaces' prefixes, are checked by stackd: SO_ERROR).
+    static constexpr uint8_t kAllOnes[4] = {255, 255, 255, 255};
+    if (std::memcmp(h.addr.addr, kAllOnes, 4) == 0 && !k.broadcast) return -EACCES;
   } else if (!k.udp_connected) {
     return -EDESTADDRREQ;
   }

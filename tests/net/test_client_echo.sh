@@ -46,6 +46,27 @@ log "UDP tool -> Linux socat UDP echo"
 timeout 60 "$STK_BIN/stk_udp_tool" send "$PEER_ADDR" 5001 200 1400 || fail "udp send/echo"
 timeout 60 "$STK_BIN/stk_udp_tool" send "$PEER_ADDR" 5001 20 9000 || fail "udp fragmented send/echo"
 
+log "UDP broadcast: subnet and limited, with SO_BROADCAST; EACCES without"
+timeout 30 "$STK_BIN/stk_udp_tool" send "$NET.255" 5001 5 100 --broadcast || fail "subnet broadcast"
+timeout 30 "$STK_BIN/stk_udp_tool" send 255.255.255.255 5001 5 100 --broadcast || fail "limited broadcast"
+if "$STK_BIN/stk_udp_tool" send 255.255.255.255 5001 1 100 >"$WORK/nobc.out" 2>&1; then
+  fail "broadcast without SO_BROADCAST was sent"
+fi
+grep -q "Permission denied" "$WORK/nobc.out" || fail "no EACCES without SO_BROADCAST: $(cat "$WORK/nobc.out")"
+log "UDP broadcast received: a Linux sender to the subnet broadcast, the UDP tool answers"
+"$STK_BIN/stk_udp_tool" echo 6001 1 >"$WORK/bcecho.out" 2>&1 &
+e=$!
+for i in $(seq 1 50); do grep -q "udp echo on" "$WORK/bcecho.out" && break; sleep 0.1; done
+reply=$(timeout 10 ip netns exec "$NS_PEER" python3 -c "
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+s.settimeout(5)
+s.sendto(b'hello-broadcast', ('$NET.255', 6001))
+print(s.recvfrom(100)[0].decode())") || fail "no answer to a broadcast"
+[[ $reply == hello-broadcast ]] || fail "broadcast echo: $reply"
+wait $e || fail "udp echo tool"
+
 wait_gauge IpcSockets 0
 wait_gauge IpcClients 0
 stop_stackd || fail "stackd did not shut down cleanly"
