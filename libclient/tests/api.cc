@@ -1,6 +1,7 @@
 // Scenarios for tests/net/test_client_*.sh: each checks return values and
 // errno of the socket API against what Linux gives, against a Linux peer.
-//   stk_test_api errno PEER_ADDR          (peer: echo on 5000, UDP echo on 5001, 5002 closed)
+//   stk_test_api errno PEER_ADDR          (peer: echo on 5000, UDP echo on 5001, 5002 closed,
+//                                          5003 accepts and never reads)
 //   stk_test_api threads PEER_ADDR        (peer: echo on 5000, UDP echo on 5001)
 //   stk_test_api hold PEER_ADDR PORT      connect, send forever (killed by the test)
 //   stk_test_api restart PEER_ADDR PORT   stackd killed and restarted under a connected socket
@@ -258,6 +259,44 @@ void scenario_errno() {
   }
 }
 
+// SO_SNDTIMEO: a peer that never reads (port 5003) fills both windows and
+// the rings; a blocking send then fails with EAGAIN after the timeout
+// (Linux: a partial count if some bytes went, else -1 EAGAIN). A connect
+// that nobody answers (an address without a host) gives up with
+// EINPROGRESS when SO_SNDTIMEO expires, as on Linux.
+void scenario_sndtimeo() {
+  const int s = tcp_connected(5003);
+  check(s >= 0, "connect to the peer that never reads");
+  timeval tv{0, 300000};
+  check(stk_setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) == 0, "SO_SNDTIMEO set");
+  std::vector<char> buf(65536, 'z');
+  long r = 0;
+  int err = 0;
+  auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < 2000 && secs_since(t0) < 30; ++i) {
+    r = stk_send(s, buf.data(), buf.size(), 0);
+    err = errno;
+    if (r < 0) break;
+  }
+  errno = err;
+  expect_errno(r, EAGAIN, "send past SO_SNDTIMEO EAGAIN");
+  t0 = std::chrono::steady_clock::now();
+  r = stk_send(s, buf.data(), buf.size(), 0);
+  const double el = secs_since(t0);
+  expect_errno(r, EAGAIN, "again EAGAIN");
+  check(el >= 0.28 && el < 2.0, "send waited about 300 ms", std::to_string(el));
+  stk_close(s);
+  const int c = stk_socket(AF_INET, SOCK_STREAM, 0);
+  stk_setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+  sockaddr_in nobody = g_peer;
+  nobody.sin_addr.s_addr = htonl((ntohl(g_peer.sin_addr.s_addr) & 0xffffff00u) | 77u);
+  nobody.sin_port = htons(80);
+  t0 = std::chrono::steady_clock::now();
+  expect_errno(stk_connect(c, sa(nobody), sizeof(nobody)), EINPROGRESS, "connect past SO_SNDTIMEO EINPROGRESS");
+  check(secs_since(t0) < 2.0, "connect gave up after about 300 ms", std::to_string(secs_since(t0)));
+  stk_close(c);
+}
+
 // 8 threads on 8 sockets, then 8 threads on one socket.
 void scenario_threads() {
   std::atomic<int> ok{0};
@@ -388,7 +427,10 @@ int main(int argc, char** argv) {
   g_peer.sin_family = AF_INET;
   inet_pton(AF_INET, argv[2], &g_peer.sin_addr);
   const std::string what = argv[1];
-  if (what == "errno") scenario_errno();
+  if (what == "errno") {
+    scenario_errno();
+    scenario_sndtimeo();
+  }
   else if (what == "threads") scenario_threads();
   else if (what == "hold" && argc > 3) scenario_hold(static_cast<uint16_t>(std::atoi(argv[3])));
   else if (what == "restart" && argc > 3) scenario_restart(static_cast<uint16_t>(std::atoi(argv[3])));
