@@ -47,6 +47,7 @@ wait_gauge() {
 # Background peers (socat, servers) die with the test, also on failure.
 client_cleanup() {
   local rc=$?
+  set +e  # lib.sh runs with -e: the failing status passed on below must not stop the clean-up
   local p
   for p in $(jobs -p); do kill "$p" 2>/dev/null || true; done
   ip netns pids "$NS_PEER" 2>/dev/null | xargs -r kill 2>/dev/null || true
