@@ -9,6 +9,8 @@ pkgs=(
   # libraries (design card)
   liburing-dev libxdp-dev libbpf-dev linux-libc-dev libtomlplusplus-dev libcli11-dev libfmt-dev
   libsystemd-dev libpcap-dev
+  # client attach: Boost.Interprocess maps the shared segments
+  libboost-dev
   # control plane: gRPC API (proto/, daemon/control/, stackctl/)
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   # tests and benchmarks
@@ -21,6 +23,8 @@ pkgs=(
   dpkg-dev man-db systemd python3-yaml gzip
   # control-plane tests: a grpcio client, captures read by tshark, runuser/setpriv
   python3-grpcio python3-protobuf tshark tcpdump
+  # client-library tests: Linux-side peers
+  socat
 )
 apt-get update -q
 apt-get install -y -q --no-install-recommends "${pkgs[@]}"

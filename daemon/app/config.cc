@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <functional>
@@ -140,8 +141,11 @@ class Parser {
       } else if (key == "tcp") {
         if (auto* t = v.as_table()) tcp_table(*t);
         else error(p, key, fmt::format("expected a table ([tcp]), got {}", type_name(v.type())));
+      } else if (key == "attach") {
+        if (auto* t = v.as_table()) attach_table(*t);
+        else error(p, key, fmt::format("expected a table ([attach]), got {}", type_name(v.type())));
       } else {
-        unknown(p, "", key, {"daemon", "control", "interface", "route", "neighbour", "service", "tcp"});
+        unknown(p, "", key, {"daemon", "control", "interface", "route", "neighbour", "service", "tcp", "attach"});
       }
     }
     if (cfg_->stack.interfaces.empty() && ifaces_.empty())
@@ -255,6 +259,66 @@ class Parser {
   }
 
   // ---- tables ----
+  // [attach]: the client attach socket and its admission (daemon/ipc).
+  void attach_table(const toml::table& t) {
+    auto& a = cfg_->attach;
+    for (auto&& [k, v] : t) {
+      std::string key(k.str()), path = "attach." + key;
+      Pos p = pos_of(k.source());
+      if (key == "enabled") {
+        if (const auto* b = v.as_boolean()) a.enabled = b->get();
+        else error(p, path, fmt::format("expected true or false, got {}", type_name(v.type())));
+      } else if (key == "socket") {
+        if (auto s = str(v, p, path)) {
+          if (s->empty() || (*s)[0] != '/' || s->size() > 107)
+            error(p, path, fmt::format("expected an absolute path of at most 107 bytes, got \"{}\"", *s));
+          else
+            a.socket = *s;
+        }
+      } else if (key == "group") {
+        if (auto s = str(v, p, path)) a.group = *s;
+      } else if (key == "mode") {
+        // "0660" (octal, as chmod takes it) or an integer.
+        if (const auto* s = v.as_string()) {
+          const std::string& m = s->get();
+          char* end = nullptr;
+          const unsigned long mv = std::strtoul(m.c_str(), &end, 8);
+          if (m.empty() || *end != '\0' || mv > 0777)
+            error(p, path, fmt::format("expected an octal mode like \"0660\", got \"{}\"", m));
+          else
+            a.mode = static_cast<uint32_t>(mv);
+        } else if (auto n = integer(v, p, path, 0, 0777)) {
+          a.mode = static_cast<uint32_t>(*n);
+        }
+      } else if (key == "allow_uids" || key == "allow_gids") {
+        auto& out = key == "allow_uids" ? a.allow_uids : a.allow_gids;
+        if (const auto* arr = v.as_array()) {
+          for (size_t i = 0; i < arr->size(); ++i) {
+            if (auto n = integer(*arr->get(i), p, fmt::format("{}[{}]", path, i), 0, 0xfffffffe))
+              out.push_back(static_cast<uint32_t>(*n));
+          }
+        } else {
+          error(p, path, fmt::format("expected an array of ids, got {}", type_name(v.type())));
+        }
+      } else if (key == "max_sockets") {
+        if (auto n = integer(v, p, path, 1, ipc::kMaxSocketsPerClient)) a.max_sockets = static_cast<uint32_t>(*n);
+      } else if (key == "max_channels") {
+        if (auto n = integer(v, p, path, 1, ipc::kMaxChannels)) a.max_channels = static_cast<uint32_t>(*n);
+      } else if (key == "ring_kib") {
+        if (auto n = integer(v, p, path, ipc::kMinRingKib, ipc::kMaxRingKib)) {
+          if ((*n & (*n - 1)) != 0)
+            error(p, path, fmt::format("expected a power of two in {}..{}, got {}", ipc::kMinRingKib,
+                                       ipc::kMaxRingKib, *n));
+          else
+            a.ring_kib = static_cast<uint32_t>(*n);
+        }
+      } else {
+        unknown(p, "attach", key, {"enabled", "socket", "group", "mode", "allow_uids", "allow_gids",
+                                   "max_sockets", "max_channels", "ring_kib"});
+      }
+    }
+  }
+
   void tcp_table(const toml::table& t) {
     for (auto&& [k, v] : t) {
       std::string key(k.str()), path = "tcp." + key;

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ipc/attach_config.h"
 #include "stack/config.h"
 
 namespace stackd::app {
@@ -42,6 +43,7 @@ struct Config {
   DaemonConfig daemon;
   ControlConfig control;  // [control]
   stack::StackConfig stack;
+  ipc::AttachConfig attach;  // [attach]: client attach (daemon/ipc)
 };
 
 struct ConfigError {

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <vector>
 
 #include "base/time.h"
@@ -29,6 +30,8 @@ class LoopSource {
   virtual size_t poll(Instant now) = 0;
   // The earliest instant poll() has timer work (Instant::never()).
   virtual Instant poll_at() const { return Instant::never(); }
+  // Counter/gauge lines ("Name<spaces>value\n") for the counter report.
+  virtual void report(std::string& /*out*/) const {}
 };
 
 }  // namespace stackd::app

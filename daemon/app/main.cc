@@ -20,6 +20,7 @@
 #include "app/secrets.h"
 #include "app/stack_worker.h"
 #include "control/server.h"
+#include "ipc/attach_server.h"
 #include "stack/stack.h"
 
 namespace stackd::app {
@@ -87,6 +88,16 @@ int run_daemon(const Config& cfg, const std::string& config_path) {
   if (notifier)
     sources.push_back(std::make_unique<NotifySource>(
         *notifier, beats, 0, [&worker](Instant t) { return worker.status(t); }, monotonic_now()));
+  // [attach]: the client attach listener and the clients' sockets (daemon/ipc).
+  if (cfg.attach.enabled) {
+    std::string ipc_err;
+    auto ipc = ipc::AttachServer::create(stack, cfg.attach, &ipc_err);
+    if (!ipc) {
+      log::error("attach: {}", ipc_err);
+      return 1;
+    }
+    sources.push_back(std::move(ipc));
+  }
   for (auto& src : sources) {
     worker.add_source(src.get());
     for (int fd : src->wait_fds()) wait_fds.push_back(fd);

@@ -60,7 +60,13 @@ std::string StackWorker::status(Instant now) {
 }
 
 void StackWorker::report() {
-  log::raw(format_report(stack_.counters(), stack_.gauges(), stack_.drops(), stack_.interfaces()));
+  std::string out = format_report(stack_.counters(), stack_.gauges(), stack_.drops(), stack_.interfaces());
+  // The sources' lines go with the counters, before the report's end marker.
+  std::string extra;
+  for (const LoopSource* s : sources_) s->report(extra);
+  const auto end = out.rfind("# end of counters");
+  out.insert(end == std::string::npos ? out.size() : end, extra);
+  log::raw(out);
 }
 
 }  // namespace stackd::app

@@ -207,6 +207,7 @@ struct Stack::Impl {
   std::vector<RaRoute> ra_routes;  // routes learnt from router advertisements
   stack::FrameTap* tap = nullptr;     // packet capture; null when none runs
   std::vector<size_t> tx_tapped;      // by ifindex: backlog frames already shown to tap
+  std::function<void(uint32_t)> tcp_event_sink;
   size_t frames = 0;  // work done in the current poll
   std::array<buf::PacketBuf, kRxBurst> rx;
 };
@@ -267,6 +268,15 @@ size_t Stack::poll(Instant now) {
   s.services.poll(now);
   if (s.tcp.poll_at() <= now) s.tcp.on_timer(now);
   if (s.firewall.poll_at() <= now) s.firewall.on_timer(now);
+  if (s.tcp_event_sink) {
+    // The session's connections to its sink; the others back on the list
+    // for the services (notify() queues each connection once).
+    s.tcp.drain_events([&](uint32_t i) {
+      tcp::Tcb& t = s.tcp.tcb(i);
+      if (t.owner != 0) s.tcp_event_sink(i);
+      else s.tcp.notify(t);
+    });
+  }
   s.tcp_services.poll(now);
   if (s.link.poll_at() <= now) s.link.on_timer(now);
   if (s.ra_poll_at() <= now) s.expire_ra_routes(now);
@@ -295,6 +305,9 @@ ip::Ipv4Layer& Stack::ipv4() { return impl_->ip; }
 ip::Fib& Stack::fib() { return impl_->fib; }
 l2::Link& Stack::link() { return impl_->link; }
 const StackConfig& Stack::config() const { return impl_->cfg; }
+void Stack::set_tcp_event_sink(std::function<void(uint32_t)> sink) {
+  impl_->tcp_event_sink = std::move(sink);
+}
 
 namespace {
 template <class T>

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <span>
@@ -105,6 +106,11 @@ class Stack {
   //     (gratuitous ARP). Connections on a removed address are left to
   //     time out, as Linux does. False when no interface has that name.
   bool set_ipv4_addresses(const std::string& ifname, const std::vector<IpPrefix>& v4, Instant now);
+
+  // Events of TCP connections with a nonzero Tcb::owner (the session layer's
+  // sockets, daemon/session) go to `sink`, the rest to the built-in
+  // services. Called inside poll(), once per connection with news.
+  void set_tcp_event_sink(std::function<void(uint32_t tcb)> sink);
 
   const Counters& counters() const;
   const DropStats& drops() const;

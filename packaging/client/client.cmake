@@ -1,6 +1,6 @@
-# stackd_package_client(<target>): install the client library for the
-# libstackclient1 / libstackclient-dev packages, with
-#   pkg-config:  stackd-client.pc        (pkg-config --cflags --libs stackd-client)
+# stackd_package_client(<target> [<interface targets>...]): install the
+# client library for the libstackclient1 / libstackclient-dev packages, with
+#   pkg-config:  stackclient.pc          (pkg-config --cflags --libs stackclient)
 #   CMake:       find_package(StackdClient 0.1 CONFIG REQUIRED)
 #                target_link_libraries(app PRIVATE StackdClient::client)
 # <target> must be a SHARED library whose include directories use
@@ -17,6 +17,11 @@ function(stackd_package_client target)
     return()
   endif()
   set_target_properties(${target} PROPERTIES EXPORT_NAME client)
+  # Interface libraries the target links publicly (the ABI headers) join
+  # its export set.
+  foreach(_dep ${ARGN})
+    install(TARGETS ${_dep} EXPORT StackdClientTargets)
+  endforeach()
   install(TARGETS ${target} EXPORT StackdClientTargets
     LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT libstackclient
       NAMELINK_COMPONENT libstackclient-dev
@@ -41,8 +46,8 @@ function(stackd_package_client target)
   # Relocatable: the prefix relative to the .pc file, so the same file is
   # right under /usr (the .deb) and any other install prefix.
   file(RELATIVE_PATH STACKD_PC_TO_PREFIX /p/${CMAKE_INSTALL_LIBDIR}/pkgconfig /p)
-  configure_file(${CMAKE_CURRENT_FUNCTION_LIST_DIR}/stackd-client.pc.in
-                 ${CMAKE_CURRENT_BINARY_DIR}/stackd-client.pc @ONLY)
-  install(FILES ${CMAKE_CURRENT_BINARY_DIR}/stackd-client.pc
+  configure_file(${CMAKE_CURRENT_FUNCTION_LIST_DIR}/stackclient.pc.in
+                 ${CMAKE_CURRENT_BINARY_DIR}/stackclient.pc @ONLY)
+  install(FILES ${CMAKE_CURRENT_BINARY_DIR}/stackclient.pc
           DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig COMPONENT libstackclient-dev)
 endfunction()

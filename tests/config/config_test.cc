@@ -265,7 +265,7 @@ gateway = "10.0.0.1"
   ASSERT_EQ(errs.size(), 4u);
   EXPECT_EQ(errs[0],
             "stackd.toml:1:1: colour: unknown key (expected one of: daemon, control, interface, route, "
-            "neighbour, service, tcp)");
+            "neighbour, service, tcp, attach)");
   EXPECT_EQ(errs[1],
             "stackd.toml:3:1: daemon.verbose: unknown key (expected one of: log_level, busy_poll_us, "
             "umem_frames)");

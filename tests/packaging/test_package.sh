@@ -111,11 +111,11 @@ cmake --build "$c/lib/b" >>"$c/log" 2>&1 && cmake --install "$c/lib/b" >>"$c/log
 cmake -S "$c/app" -B "$c/app/b" -G Ninja -DCMAKE_PREFIX_PATH="$c/prefix" >>"$c/log" 2>&1 || { cat "$c/log"; fail "find_package(StackdClient)"; }
 cmake --build "$c/app/b" >>"$c/log" 2>&1 || { cat "$c/log"; fail "consumer build (CMake)"; }
 LD_LIBRARY_PATH="$c/prefix/lib" "$c/app/b/app" || fail "consumer (CMake) run"
-pc=$(find "$c/prefix" -name stackd-client.pc)
-[[ -n $pc ]] || fail "no stackd-client.pc"
-flags=$(PKG_CONFIG_PATH=$(dirname "$pc") pkg-config --cflags --libs stackd-client) || fail "pkg-config"
+pc=$(find "$c/prefix" -name stackclient.pc)
+[[ -n $pc ]] || fail "no stackclient.pc"
+flags=$(PKG_CONFIG_PATH=$(dirname "$pc") pkg-config --cflags --libs stackclient) || fail "pkg-config"
 # shellcheck disable=SC2086
 cc -o "$c/app2" "$c/app/main.c" $flags || fail "consumer build (pkg-config: $flags)"
 LD_LIBRARY_PATH="$c/prefix/lib" "$c/app2" || fail "consumer (pkg-config) run"
-echo "client library: find_package(StackdClient) and pkg-config stackd-client both link"
+echo "client library: find_package(StackdClient) and pkg-config stackclient both link"
 echo "ok"

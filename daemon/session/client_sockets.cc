@@ -1,0 +1,562 @@
+#include "session/client_sockets.h"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "session/session_table.h"
+
+namespace stackd::session {
+
+namespace {
+constexpr uint32_t kAcceptRecord = abi::record_size(0);
+constexpr uint32_t kRecordHeader = sizeof(abi::RecordHeader);
+}  // namespace
+
+ClientSockets::ClientSockets(SessionTable& table, SegmentView seg, Wakeups& wakeups,
+                             uint32_t client_id)
+    : table_(table),
+      seg_(seg),
+      wakeups_(wakeups),
+      id_(client_id),
+      slots_(seg.geo.max_sockets),
+      req_tail_(seg.geo.max_channels, 0),
+      resp_head_(seg.geo.max_channels, 0),
+      scratch_(transport::kUdpMaxPayload) {
+  free_.reserve(slots_.size());
+  for (uint32_t i = static_cast<uint32_t>(slots_.size()); i-- > 0;) free_.push_back(i);
+}
+
+ClientSockets::~ClientSockets() = default;
+
+abi::SocketShm& ClientSockets::shm(uint32_t slot) const {
+  return reinterpret_cast<abi::SocketShm*>(seg_.base + seg_.geo.sockets_off)[slot];
+}
+abi::Channel& ClientSockets::channel(uint32_t ch) const {
+  return reinterpret_cast<abi::Channel*>(seg_.base + seg_.geo.channels_off)[ch];
+}
+abi::RingBytes ClientSockets::rx_bytes(uint32_t slot) const {
+  const size_t off = seg_.geo.rings_off + size_t{slot} * 2 * seg_.geo.ring_bytes;
+  return {seg_.base + off, seg_.geo.ring_bytes};
+}
+abi::RingBytes ClientSockets::tx_bytes(uint32_t slot) const {
+  const size_t off = seg_.geo.rings_off + (size_t{slot} * 2 + 1) * seg_.geo.ring_bytes;
+  return {seg_.base + off, seg_.geo.ring_bytes};
+}
+
+void ClientSockets::init_segment() {
+  // The memfd starts zeroed; the objects are constructed in place once.
+  auto* h = new (seg_.base) abi::SegmentHeader{};
+  h->magic = abi::kMagic;
+  h->version = abi::kAbiVersion;
+  h->segment_bytes = seg_.geo.segment_bytes;
+  h->max_channels = seg_.geo.max_channels;
+  h->max_sockets = seg_.geo.max_sockets;
+  h->ring_bytes = seg_.geo.ring_bytes;
+  h->channels_off = seg_.geo.channels_off;
+  h->sockets_off = seg_.geo.sockets_off;
+  h->rings_off = seg_.geo.rings_off;
+  h->client_id = id_;
+  for (uint32_t c = 0; c < seg_.geo.max_channels; ++c)
+    new (seg_.base + seg_.geo.channels_off + c * sizeof(abi::Channel)) abi::Channel{};
+  for (uint32_t s = 0; s < seg_.geo.max_sockets; ++s)
+    new (seg_.base + seg_.geo.sockets_off + s * sizeof(abi::SocketShm)) abi::SocketShm{};
+}
+
+// ------------------------------------------------------------- channels
+
+size_t ClientSockets::serve_channels(Instant now) {
+  size_t n = 0;
+  constexpr uint32_t kReqMask = abi::kRequestSlots - 1;
+  constexpr uint32_t kRespMask = abi::kResponseSlots - 1;
+  for (uint32_t ch = 0; ch < seg_.geo.max_channels; ++ch) {
+    abi::Channel& c = channel(ch);
+    const uint32_t head = c.req.head.load(std::memory_order_acquire);
+    uint32_t used = abi::ring_used(head, req_tail_[ch], abi::kRequestSlots);
+    if (used == UINT32_MAX) {
+      // A scribbled index: that channel's requests are lost, nothing else.
+      req_tail_[ch] = head;
+      c.req.tail.store(head, std::memory_order_release);
+      continue;
+    }
+    bool responded = false;
+    for (; used > 0; --used) {
+      abi::Request raw;
+      std::memcpy(&raw, &c.requests[req_tail_[ch] & kReqMask], sizeof(raw));  // the one read
+      c.req.tail.store(++req_tail_[ch], std::memory_order_release);
+      ++n;
+      abi::Response out{};
+      out.tag = raw.tag;
+      auto d = decode_request(raw, seg_.geo.max_sockets);
+      if (!d) {
+        out.result = -d.error();
+      } else if (d->op == abi::Op::kKick) {
+        Slot& s = slots_[d->slot];
+        if (s.kind != Slot::Kind::kFree && s.gen == d->gen) {
+          shm(d->slot).kick.store(0, std::memory_order_seq_cst);
+          sync(d->slot, now);
+        }
+        continue;
+      } else {
+        handle(ch, *d, out, now);
+      }
+      if (raw.tag == 0) continue;
+      const uint32_t rtail = c.resp.tail.load(std::memory_order_acquire);
+      const uint32_t rused = abi::ring_used(resp_head_[ch], rtail, abi::kResponseSlots);
+      // A client that does not read its responses loses them: its problem.
+      if (rused == UINT32_MAX || rused == abi::kResponseSlots) continue;
+      std::memcpy(&c.responses[resp_head_[ch] & kRespMask], &out, sizeof(out));
+      c.resp.head.store(++resp_head_[ch], std::memory_order_seq_cst);
+      responded = true;
+    }
+    if (responded && c.waiters.load(std::memory_order_seq_cst) != 0) wakeups_.wake(&c.resp.head);
+  }
+  return n;
+}
+
+void ClientSockets::handle(uint32_t, const DecodedRequest& r, abi::Response& out, Instant now) {
+  if (r.op == abi::Op::kSocket) {
+    out.result = op_socket(r.a[0], out);
+    return;
+  }
+  Slot& s = slots_[r.slot];
+  if (s.kind == Slot::Kind::kFree || s.gen != r.gen) {
+    out.result = -EBADF;
+    return;
+  }
+  out.sock = r.slot;
+  out.gen = s.gen;
+  if (s.broken && r.op != abi::Op::kClose && r.op != abi::Op::kTakeError) {
+    out.result = -ECONNRESET;
+    return;
+  }
+  switch (r.op) {
+    case abi::Op::kBind: out.result = op_bind(s, *r.addr); break;
+    case abi::Op::kListen: out.result = op_listen(s, r.slot, r.a[0], now); break;
+    case abi::Op::kConnect: out.result = op_connect(s, r.slot, *r.addr, now); break;
+    case abi::Op::kShutdown: out.result = op_shutdown(s, r.slot, r.a[0], now); break;
+    case abi::Op::kClose:
+      close_slot(r.slot, now);
+      out.result = 0;
+      break;
+    case abi::Op::kSetsockopt: out.result = op_setsockopt(s, r, now); break;
+    case abi::Op::kGetsockopt: out.result = op_getsockopt(s, r, out); break;
+    case abi::Op::kGetName: out.result = op_getname(s, r.a[0] != 0, out); break;
+    case abi::Op::kTakeError: {
+      int e = 0;
+      if (s.broken) e = std::exchange(s.broken_error, 0);
+      else if (s.kind == Slot::Kind::kTcp) e = s.tcp->take_error();
+      else e = std::exchange(s.udp_error, 0);
+      out.val[0] = e;
+      out.result = 0;
+      sync(r.slot, now);  // the error flag changed
+      break;
+    }
+    default: out.result = -EINVAL; break;
+  }
+}
+
+std::optional<uint32_t> ClientSockets::alloc_slot() {
+  if (free_.empty()) return std::nullopt;
+  const uint32_t i = free_.back();
+  free_.pop_back();
+  Slot& s = slots_[i];
+  const uint32_t gen = s.gen + 1;
+  const uint32_t seq = s.seq;
+  s = Slot{};
+  s.gen = gen;
+  s.seq = seq;
+  // A fresh slot: every index starts at 0, the client's included (it has
+  // not been handed the slot yet).
+  abi::SocketShm& sh = shm(i);
+  sh.rx.head.store(0, std::memory_order_relaxed);
+  sh.rx.tail.store(0, std::memory_order_relaxed);
+  sh.tx.head.store(0, std::memory_order_relaxed);
+  sh.tx.tail.store(0, std::memory_order_relaxed);
+  sh.flags.store(0, std::memory_order_relaxed);
+  sh.error.store(0, std::memory_order_relaxed);
+  sh.kick.store(0, std::memory_order_relaxed);
+  sh.watch.store(0, std::memory_order_relaxed);
+  ++open_;
+  return i;
+}
+
+int ClientSockets::op_socket(int32_t type, abi::Response& out) {
+  if (type != SOCK_STREAM && type != SOCK_DGRAM) return -ESOCKTNOSUPPORT;
+  auto i = alloc_slot();
+  if (!i) return -EMFILE;
+  Slot& s = slots_[*i];
+  if (type == SOCK_STREAM) {
+    tcp::TcpSocket t(table_.tcp());
+    if (!t.valid()) {
+      s.kind = Slot::Kind::kFree;
+      free_.push_back(*i);
+      --open_;
+      return -ENOBUFS;
+    }
+    s.kind = Slot::Kind::kTcp;
+    s.congestion = table_.tcp().config().congestion;
+    table_.bind_tcb(t.index(), this, *i);
+    s.tcp.emplace(std::move(t));
+  } else {
+    s.kind = Slot::Kind::kUdp;
+    s.udp = std::make_unique<transport::UdpSocket>(table_.udp());
+    udp_slots_.push_back(*i);
+    publish(*i, s, abi::flag::kConnected, true);
+  }
+  out.sock = *i;
+  out.gen = s.gen;
+  return 0;
+}
+
+int ClientSockets::op_bind(Slot& s, const Endpoint& ep) {
+  if (s.kind == Slot::Kind::kTcp) return s.tcp->bind(ep.addr.v4(), ep.port);
+  return s.udp->bind(ep.addr, ep.port);
+}
+
+int ClientSockets::op_listen(Slot& s, uint32_t slot, int32_t backlog, Instant now) {
+  if (s.kind != Slot::Kind::kTcp) return -EOPNOTSUPP;
+  const int r = s.tcp->listen(static_cast<uint32_t>(std::clamp(backlog, 1, 4096)));
+  if (r == 0) {
+    s.listening = true;
+    sync(slot, now);
+  }
+  return r;
+}
+
+int ClientSockets::op_connect(Slot& s, uint32_t slot, const Endpoint& ep, Instant now) {
+  if (s.kind == Slot::Kind::kUdp) {
+    const int r = s.udp->connect(ep.addr, ep.port);
+    if (r == 0) s.udp_peer = ep;
+    return r;
+  }
+  const int r = s.tcp->connect(ep.addr.v4(), ep.port, now);
+  sync(slot, now);
+  return r;
+}
+
+int ClientSockets::op_shutdown(Slot& s, uint32_t slot, int32_t how, Instant now) {
+  if (how < SHUT_RD || how > SHUT_RDWR) return -EINVAL;
+  if (s.kind == Slot::Kind::kUdp) {
+    if (!s.udp_peer) return -ENOTCONN;
+  } else {
+    const auto st = s.tcp->state();
+    if (!tcp::is_synchronized(st) && st != tcp::TcpState::kSynSent &&
+        st != tcp::TcpState::kSynReceived)
+      return -ENOTCONN;
+  }
+  if (how != SHUT_WR) s.rd_shut = true;
+  if (how != SHUT_RD && s.kind == Slot::Kind::kTcp) {
+    s.wr_shut = true;
+    s.shut_wr_pending = true;  // after the tx ring's bytes
+  }
+  sync(slot, now);
+  return 0;
+}
+
+void ClientSockets::close_slot(uint32_t slot, Instant now) {
+  Slot& s = slots_[slot];
+  abi::SocketShm& sh = shm(slot);
+  if (s.kind == Slot::Kind::kTcp && s.tcp && s.tcp->valid()) {
+    tcp::TcpSocket t = std::move(*s.tcp);
+    s.tcp.reset();
+    table_.unbind_tcb(t.index());
+    // Unread data (in our ring or still in TCP's) means RST, as Linux
+    // closes a socket with unread data (RFC 2525 §2.17); so does SO_LINGER 0.
+    const uint32_t rtail = sh.rx.tail.load(std::memory_order_acquire);
+    const uint32_t unread = abi::ring_used(s.rx_head, rtail, seg_.geo.ring_bytes);
+    if (s.listening) {
+      t.close(now);
+    } else if (unread != 0 || t.rx_available() > 0 || (s.linger_on && s.linger_secs == 0)) {
+      t.abort(now);
+    } else {
+      // Queued send bytes still go out, then FIN.
+      const uint32_t head = sh.tx.head.load(std::memory_order_acquire);
+      uint32_t used = abi::ring_used(head, s.tx_tail, seg_.geo.ring_bytes);
+      if (used == UINT32_MAX) used = 0;
+      auto txb = tx_bytes(slot);
+      while (used > 0 && !t.has_error()) {
+        auto sp = txb.span_at(s.tx_tail, used);
+        const int64_t r = t.send(sp, now);
+        if (r <= 0) break;
+        s.tx_tail += static_cast<uint32_t>(r);
+        used -= static_cast<uint32_t>(r);
+      }
+      if (used > 0 && !t.has_error()) {
+        std::vector<uint8_t> rest(used);
+        txb.copy_out(s.tx_tail, rest.data(), used);
+        table_.adopt_orphan(std::move(t), std::move(rest), now);
+      } else {
+        t.close(now);
+      }
+    }
+  } else if (s.kind == Slot::Kind::kUdp) {
+    s.udp.reset();
+    std::erase(udp_slots_, slot);
+  }
+  const uint32_t gen = s.gen;
+  const uint32_t seq = s.seq;
+  s = Slot{};
+  s.gen = gen;
+  s.seq = seq;
+  free_.push_back(slot);
+  --open_;
+  // Threads still waiting on this socket wake up and see it gone.
+  sh.flags.store(abi::flag::kHup, std::memory_order_relaxed);
+  sh.seq.store(++s.seq, std::memory_order_seq_cst);
+  if (sh.waiters.load(std::memory_order_seq_cst) != 0) wakeups_.wake(&sh.seq);
+}
+
+void ClientSockets::reclaim(Instant now) {
+  for (uint32_t i = 0; i < slots_.size(); ++i)
+    if (slots_[i].kind != Slot::Kind::kFree) close_slot(i, now);
+}
+
+// ------------------------------------------------------------- data path
+
+void ClientSockets::sync(uint32_t slot, Instant now) {
+  if (slot >= slots_.size()) return;
+  Slot& s = slots_[slot];
+  if (s.broken) return;
+  abi::SocketShm& sh = shm(slot);
+  // kRxBlocked asks the client to kick us after it reads. It may have read
+  // between our look at its tail and our publishing the flag (and then saw
+  // no flag): look again after publishing, so no wake-up is lost.
+  for (int round = 0; round < 4; ++round) {
+    const uint32_t tail = sh.rx.tail.load(std::memory_order_seq_cst);
+    if (s.kind == Slot::Kind::kTcp && s.tcp && s.tcp->valid()) sync_tcp(slot, s, now);
+    else if (s.kind == Slot::Kind::kUdp) sync_udp(slot, s, now);
+    else return;
+    if (s.broken || !(s.flags & abi::flag::kRxBlocked)) return;
+    if (sh.rx.tail.load(std::memory_order_seq_cst) == tail) return;
+  }
+}
+
+void ClientSockets::mark_broken(uint32_t slot, Slot& s, Instant now) {
+  s.broken = true;
+  s.broken_error = ECONNRESET;
+  if (s.kind == Slot::Kind::kTcp && s.tcp && s.tcp->valid()) {
+    table_.unbind_tcb(s.tcp->index());
+    s.tcp->abort(now);
+  }
+  publish(slot, s, abi::flag::kBroken | abi::flag::kError | abi::flag::kHup | abi::flag::kReadEof,
+          true);
+}
+
+void ClientSockets::sync_tcp(uint32_t slot, Slot& s, Instant now) {
+  abi::SocketShm& sh = shm(slot);
+  tcp::TcpSocket& t = *s.tcp;
+  const uint32_t cap = seg_.geo.ring_bytes;
+  bool moved = false;
+  if (s.listening) {
+    accept_into(slot, s, now);
+    return;
+  }
+  // Client -> TCP: the tx ring's bytes into the TCP send ring (one copy).
+  const uint32_t head = sh.tx.head.load(std::memory_order_seq_cst);  // after kick = 0
+  uint32_t used = abi::ring_used(head, s.tx_tail, cap);
+  if (used == UINT32_MAX) return mark_broken(slot, s, now);
+  if (used > 0 && !t.has_error()) {
+    auto txb = tx_bytes(slot);
+    while (used > 0) {
+      const int64_t r = t.send(txb.span_at(s.tx_tail, used), now);
+      if (r <= 0) break;
+      s.tx_tail += static_cast<uint32_t>(r);
+      used -= static_cast<uint32_t>(r);
+      moved = true;
+    }
+    if (moved) sh.tx.tail.store(s.tx_tail, std::memory_order_release);
+  }
+  if (used == 0 && s.shut_wr_pending && !t.has_error()) {
+    t.shutdown_wr(now);
+    s.shut_wr_pending = false;
+  }
+  // TCP -> client: the TCP receive ring's bytes into the rx ring (one copy).
+  const uint32_t tail = sh.rx.tail.load(std::memory_order_acquire);
+  const uint32_t rused = abi::ring_used(s.rx_head, tail, cap);
+  if (rused == UINT32_MAX) return mark_broken(slot, s, now);
+  uint32_t space = cap - rused;
+  if (space > 0 && t.rx_available() > 0) {
+    auto rxb = rx_bytes(slot);
+    bool got = false;
+    while (space > 0 && t.rx_available() > 0) {
+      const int64_t r = t.recv(rxb.span_at(s.rx_head, space), now);
+      if (r <= 0) break;
+      s.rx_head += static_cast<uint32_t>(r);
+      space -= static_cast<uint32_t>(r);
+      got = true;
+    }
+    if (got) {
+      sh.rx.head.store(s.rx_head, std::memory_order_release);
+      moved = true;
+    }
+  }
+  const auto st = t.state();
+  const tcp::Tcb& tcb = table_.tcp().tcb(t.index());
+  uint32_t f = 0;
+  if (tcp::is_synchronized(st)) f |= abi::flag::kConnected;
+  if (st == tcp::TcpState::kSynSent || st == tcp::TcpState::kSynReceived) f |= abi::flag::kConnecting;
+  if (t.has_error()) f |= abi::flag::kError;
+  if (t.rx_available() == 0 && (tcb.fin_received || (st == tcp::TcpState::kClosed && tcb.remote_port != 0)))
+    f |= abi::flag::kReadEof;
+  if (s.rd_shut) f |= abi::flag::kReadEof;
+  if (t.hup()) f |= abi::flag::kHup;
+  if (t.rx_available() > 0) f |= abi::flag::kRxBlocked;
+  if (s.wr_shut) f |= abi::flag::kWriteShut;
+  publish(slot, s, f, moved);
+}
+
+void ClientSockets::accept_into(uint32_t slot, Slot& s, Instant now) {
+  abi::SocketShm& sh = shm(slot);
+  const uint32_t cap = seg_.geo.ring_bytes;
+  const uint32_t tail = sh.rx.tail.load(std::memory_order_acquire);
+  const uint32_t used = abi::ring_used(s.rx_head, tail, cap);
+  if (used == UINT32_MAX) return mark_broken(slot, s, now);
+  uint32_t space = cap - used;
+  bool moved = false;
+  auto rxb = rx_bytes(slot);
+  while (space >= kAcceptRecord && !free_.empty()) {
+    auto c = s.tcp->accept();
+    if (!c) break;
+    const uint32_t ni = *alloc_slot();
+    Slot& n = slots_[ni];  // `s` stays valid: slots_ never reallocates
+    n.kind = Slot::Kind::kTcp;
+    n.congestion = s.congestion;
+    n.nodelay = s.nodelay;
+    n.keepalive = s.keepalive;
+    n.keep_idle = s.keep_idle;
+    n.keep_intvl = s.keep_intvl;
+    n.keep_cnt = s.keep_cnt;
+    n.user_timeout = s.user_timeout;
+    n.linger_on = s.linger_on;
+    n.linger_secs = s.linger_secs;
+    if (s.nodelay) c->set_nodelay(true);
+    if (s.keepalive)
+      c->set_keepalive(true, Duration::seconds(s.keep_idle), Duration::seconds(s.keep_intvl),
+                       static_cast<uint32_t>(s.keep_cnt), now);
+    table_.bind_tcb(c->index(), this, ni);
+    const tcp::Tcb& tcb = table_.tcp().tcb(c->index());
+    n.tcp.emplace(std::move(*c));
+    abi::RecordHeader rec{};
+    rec.sock = ni;
+    rec.gen = n.gen;
+    rec.addr = wire_from_endpoint(tcb.remote_addr, tcb.remote_port);
+    rxb.copy_in(s.rx_head, &rec, sizeof(rec));
+    s.rx_head += kAcceptRecord;
+    space -= kAcceptRecord;
+    moved = true;
+    sync_tcp(ni, n, now);
+  }
+  if (moved) sh.rx.head.store(s.rx_head, std::memory_order_release);
+  uint32_t f = abi::flag::kListening;
+  if (s.tcp->readable()) f |= abi::flag::kRxBlocked;  // more waiting than we could hand out
+  publish(slot, s, f, moved);
+}
+
+void ClientSockets::sync_udp(uint32_t slot, Slot& s, Instant now) {
+  abi::SocketShm& sh = shm(slot);
+  const uint32_t cap = seg_.geo.ring_bytes;
+  bool moved = false;
+  // Client -> network: each record copied out once, checked, sent.
+  const uint32_t head = sh.tx.head.load(std::memory_order_acquire);
+  uint32_t used = abi::ring_used(head, s.tx_tail, cap);
+  if (used == UINT32_MAX) return mark_broken(slot, s, now);
+  auto txb = tx_bytes(slot);
+  while (used >= kRecordHeader) {
+    abi::RecordHeader h;
+    txb.copy_out(s.tx_tail, &h, sizeof(h));
+    if (h.len > transport::kUdpMaxPayload || abi::record_size(h.len) > used)
+      return mark_broken(slot, s, now);
+    std::span<const uint8_t> payload = txb.span_at(s.tx_tail + kRecordHeader, h.len);
+    if (payload.size() < h.len) {
+      txb.copy_out(s.tx_tail + kRecordHeader, scratch_.data(), h.len);
+      payload = std::span(scratch_).first(h.len);
+    }
+    int r;
+    if (h.addr.family == 0) {
+      r = s.udp->send(payload, now);
+    } else if (auto ep = endpoint_from_wire(h.addr)) {
+      if (ep->addr.is_v4() && ep->addr.v4().is_broadcast() && !s.broadcast) r = -EACCES;
+      else r = s.udp->send_to(ep->addr, ep->port, payload, now);
+    } else {
+      r = -EAFNOSUPPORT;
+    }
+    // Linux returns these from sendto(); through the ring they come back
+    // as the socket's pending error (SO_ERROR), the next call reports it.
+    if (r < 0) s.udp_error = -r;
+    s.tx_tail += abi::record_size(h.len);
+    used -= abi::record_size(h.len);
+    moved = true;
+  }
+  if (moved) sh.tx.tail.store(s.tx_tail, std::memory_order_release);
+  if (int e = s.udp->take_error()) s.udp_error = e;
+  // Network -> client: datagrams with their source address.
+  const uint32_t tail = sh.rx.tail.load(std::memory_order_acquire);
+  const uint32_t rused = abi::ring_used(s.rx_head, tail, cap);
+  if (rused == UINT32_MAX) return mark_broken(slot, s, now);
+  uint32_t space = cap - rused;
+  auto rxb = rx_bytes(slot);
+  bool got = false;
+  for (;;) {
+    if (!s.udp_held) {
+      auto d = s.udp->recv();
+      if (!d) break;
+      s.udp_held = std::move(d);
+    }
+    const uint32_t len = s.udp_held->payload.size();
+    if (abi::record_size(len) > space) break;
+    abi::RecordHeader h{};
+    h.len = len;
+    h.addr = wire_from_endpoint(s.udp_held->src, s.udp_held->src_port);
+    rxb.copy_in(s.rx_head, &h, sizeof(h));
+    rxb.copy_in(s.rx_head + kRecordHeader, s.udp_held->payload.data(), len);
+    s.rx_head += abi::record_size(len);
+    space -= abi::record_size(len);
+    s.udp_held.reset();
+    got = true;
+  }
+  if (got) {
+    sh.rx.head.store(s.rx_head, std::memory_order_release);
+    moved = true;
+  }
+  uint32_t f = abi::flag::kConnected;
+  if (s.udp_error != 0) f |= abi::flag::kError;
+  if (s.udp_held) f |= abi::flag::kRxBlocked;
+  if (s.rd_shut) f |= abi::flag::kReadEof;
+  publish(slot, s, f, moved);
+}
+
+size_t ClientSockets::poll_udp(Instant now) {
+  size_t n = 0;
+  for (uint32_t i : udp_slots_) {
+    Slot& s = slots_[i];
+    if (s.broken || !s.udp) continue;
+    // An ICMP error (port unreachable...) becomes the socket's SO_ERROR.
+    const int e = s.udp->take_error();
+    if (e != 0) s.udp_error = e;
+    if (e != 0 || s.udp->readable() || s.udp_held) {
+      sync_udp(i, s, now);
+      ++n;
+    }
+  }
+  return n;
+}
+
+void ClientSockets::publish(uint32_t slot, Slot& s, uint32_t f, bool moved) {
+  if (f == s.flags && !moved) return;
+  abi::SocketShm& sh = shm(slot);
+  s.flags = f;
+  sh.flags.store(f, std::memory_order_seq_cst);
+  sh.seq.store(++s.seq, std::memory_order_seq_cst);
+  if (sh.waiters.load(std::memory_order_seq_cst) != 0) wakeups_.wake(&sh.seq);
+  const uint32_t w = sh.watch.load(std::memory_order_relaxed);
+  if (w != 0 && w - 1 < seg_.geo.max_channels) {
+    abi::Channel& c = channel(w - 1);
+    if (c.ev_armed.exchange(0, std::memory_order_seq_cst) != 0) wakeups_.signal_channel(w - 1);
+  }
+}
+
+}  // namespace stackd::session

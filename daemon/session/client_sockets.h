@@ -1,0 +1,130 @@
+// One client's sockets: the slots of its segment bound to TcpSocket /
+// UdpSocket endpoints, the requests of its channels, and the copies between
+// its shared rings and the transport (one copy each way this round:
+// TcpSocket keeps its own send/receive rings).
+//
+//   ClientSockets c(layers, seg, wakeups, client_id);
+//   c.serve_channels(now);      // doorbell: copy requests out, answer them
+//   c.sync(slot, now);          // a TCP event or a kick: move bytes, publish readiness
+//   c.reclaim(now);             // client gone: close everything as Linux does at exit
+//
+// The segment is hostile input: every index read from it is checked against
+// the daemon's own copy of the geometry, nothing read is trusted twice, and
+// a corrupted socket is marked broken (flag::kBroken, its connection reset)
+// without touching any other.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/time.h"
+#include "session/request.h"
+#include "session/wakeups.h"
+#include "stackd/abi/ring.h"
+#include "stackd/abi/segment.h"
+#include "transport/tcp/tcp_socket.h"
+#include "transport/udp.h"
+
+namespace stackd::session {
+
+class SessionTable;
+
+// The segment as the daemon knows it: its base and the geometry it chose.
+struct SegmentView {
+  uint8_t* base = nullptr;
+  abi::Geometry geo;
+};
+
+// Daemon-private state of one slot.
+struct Slot {
+  enum class Kind : uint8_t { kFree, kTcp, kUdp };
+  Kind kind = Kind::kFree;
+  uint32_t gen = 0;
+  std::optional<tcp::TcpSocket> tcp;
+  std::unique_ptr<transport::UdpSocket> udp;
+  uint32_t rx_head = 0;  // our producer index of the rx ring (never read back)
+  uint32_t tx_tail = 0;  // our consumer index of the tx ring
+  uint32_t flags = 0;    // as last published
+  uint32_t seq = 0;
+  bool listening = false;
+  bool shut_wr_pending = false;  // SHUT_WR after the tx ring drains
+  bool rd_shut = false, wr_shut = false;  // shutdown(2) as the client asked
+  bool broken = false;           // its shared words were corrupted: reset, unusable
+  int broken_error = 0;
+  int udp_error = 0;             // pending SO_ERROR of a UDP socket
+  std::optional<transport::UdpDatagram> udp_held;  // received, waiting for rx ring space
+  // Options Linux reports back (getsockopt) that the transport does not keep.
+  bool reuseaddr = false, keepalive = false, nodelay = false, cork = false, broadcast = false;
+  int32_t linger_on = 0, linger_secs = 0;
+  int32_t keep_idle = 7200, keep_intvl = 75, keep_cnt = 9;
+  int32_t user_timeout = 0;
+  std::string congestion;
+  std::optional<Endpoint> udp_peer;
+};
+
+class ClientSockets {
+ public:
+  ClientSockets(SessionTable& table, SegmentView seg, Wakeups& wakeups, uint32_t client_id);
+  ~ClientSockets();
+  ClientSockets(const ClientSockets&) = delete;
+  ClientSockets& operator=(const ClientSockets&) = delete;
+
+  // Write the segment header and zero the shared words (at attach).
+  void init_segment();
+  // Serve every channel's pending requests. Returns requests served.
+  size_t serve_channels(Instant now);
+  // Move bytes for `slot` both ways and publish its readiness.
+  void sync(uint32_t slot, Instant now);
+  // UDP sockets have no event list: look at each one (called every poll).
+  size_t poll_udp(Instant now);
+  // The client is gone: close every socket as Linux closes a dying
+  // process's sockets (FIN after queued data, RST when unread data is left).
+  void reclaim(Instant now);
+
+  uint32_t id() const { return id_; }
+  size_t sockets_open() const { return open_; }
+  size_t segment_bytes() const { return seg_.geo.segment_bytes; }
+
+ private:
+  // Shared-memory accessors: positions come from the daemon's geometry only.
+  abi::SocketShm& shm(uint32_t slot) const;
+  abi::Channel& channel(uint32_t ch) const;
+  abi::RingBytes rx_bytes(uint32_t slot) const;
+  abi::RingBytes tx_bytes(uint32_t slot) const;
+
+  void handle(uint32_t ch, const DecodedRequest& r, abi::Response& out, Instant now);
+  int op_socket(int32_t type, abi::Response& out);
+  int op_bind(Slot& s, const Endpoint& ep);
+  int op_listen(Slot& s, uint32_t slot, int32_t backlog, Instant now);
+  int op_connect(Slot& s, uint32_t slot, const Endpoint& ep, Instant now);
+  int op_shutdown(Slot& s, uint32_t slot, int32_t how, Instant now);
+  int op_setsockopt(Slot& s, const DecodedRequest& r, Instant now);
+  int op_getsockopt(Slot& s, const DecodedRequest& r, abi::Response& out);
+  int op_getname(Slot& s, bool peer, abi::Response& out);
+  void close_slot(uint32_t slot, Instant now);
+
+  void sync_tcp(uint32_t slot, Slot& s, Instant now);
+  void sync_udp(uint32_t slot, Slot& s, Instant now);
+  void accept_into(uint32_t slot, Slot& s, Instant now);
+  void publish(uint32_t slot, Slot& s, uint32_t flags, bool moved);
+  void mark_broken(uint32_t slot, Slot& s, Instant now);
+  std::optional<uint32_t> alloc_slot();
+
+  SessionTable& table_;
+  SegmentView seg_;
+  Wakeups& wakeups_;
+  uint32_t id_;
+  std::vector<Slot> slots_;
+  std::vector<uint32_t> free_;
+  std::vector<uint32_t> udp_slots_;
+  std::vector<uint32_t> req_tail_;   // per channel: our consumer index
+  std::vector<uint32_t> resp_head_;  // per channel: our producer index
+  size_t open_ = 0;
+  std::vector<uint8_t> scratch_;     // a datagram that wraps the ring end
+};
+
+}  // namespace stackd::session

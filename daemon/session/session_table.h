@@ -1,0 +1,75 @@
+// Every client's sockets on one dataplane worker, and what outlives a
+// client: connections still flushing data after close() ("orphans", as
+// Linux keeps a closed socket's send queue going). Routes the TCP layer's
+// events (connections whose Tcb::owner is kOwnerTag) to the socket that
+// holds them.
+//
+//   SessionTable table(stack.tcp(), stack.udp());
+//   stack.set_tcp_event_sink([&](uint32_t tcb) { table.tcp_event(tcb); });
+//   ClientSockets& c = table.attach(seg, wakeups);   // ... table.detach(c, now)
+//   every worker pass: table.poll(now)
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "base/time.h"
+#include "session/client_sockets.h"
+
+namespace stackd::session {
+
+class SessionTable {
+ public:
+  static constexpr uint32_t kOwnerTag = 0x5e55;  // Tcb::owner of the session's connections
+
+  SessionTable(tcp::TcpLayer& tcp, transport::UdpLayer& udp);
+  ~SessionTable();
+
+  ClientSockets& attach(SegmentView seg, Wakeups& wakeups);
+  // Reclaim everything the client held and forget it.
+  void detach(ClientSockets& c, Instant now);
+
+  // From the stack's event sink (inside Stack::poll): remembered, served in poll().
+  void tcp_event(uint32_t tcb) { pending_.push_back(tcb); }
+  size_t poll(Instant now);
+  Instant poll_at() const;
+
+  // Routing of TCP events to (client, slot).
+  void bind_tcb(uint32_t tcb, ClientSockets* c, uint32_t slot);
+  void unbind_tcb(uint32_t tcb);
+  // A closed socket whose send data did not fit the TCP send ring yet:
+  // keep feeding it, then close (FIN).
+  void adopt_orphan(tcp::TcpSocket&& sock, std::vector<uint8_t> rest, Instant now);
+
+  tcp::TcpLayer& tcp() { return tcp_; }
+  transport::UdpLayer& udp() { return udp_; }
+
+  // Gauges for the counter report.
+  size_t clients() const { return clients_.size(); }
+  size_t sockets() const;
+  size_t orphans() const { return orphans_.size(); }
+  size_t segment_bytes() const;
+
+ private:
+  struct Route {
+    ClientSockets* client = nullptr;  // nullptr: an orphan (slot = its index)
+    uint32_t slot = 0;
+  };
+  struct Orphan {
+    tcp::TcpSocket sock;
+    std::vector<uint8_t> rest;
+    size_t off = 0;
+  };
+  bool feed_orphan(Orphan& o, Instant now);  // true when done (closed)
+
+  tcp::TcpLayer& tcp_;
+  transport::UdpLayer& udp_;
+  std::vector<std::unique_ptr<ClientSockets>> clients_;
+  std::vector<Route> routes_;  // by TCB index
+  std::vector<uint32_t> pending_;
+  std::vector<Orphan> orphans_;
+  uint32_t next_id_ = 1;
+};
+
+}  // namespace stackd::session

@@ -1,0 +1,192 @@
+// The session layer's socket table driven through a client segment in
+// ordinary memory, over a whole Stack: requests and responses, generations,
+// errno, reclaim, and what a client that scribbles on its segment can and
+// cannot break.
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <gtest/gtest.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+
+#include "session/session_table.h"
+#include "stack/stack.h"
+#include "transport/tcp/tcp_layer.h"
+#include "transport/udp.h"
+
+namespace stackd::session {
+namespace {
+
+struct CountingWakeups : Wakeups {
+  int wakes = 0, signals = 0;
+  void wake(std::atomic<uint32_t>*) override { ++wakes; }
+  void signal_channel(uint32_t) override { ++signals; }
+};
+
+class SessionTest : public ::testing::Test {
+ protected:
+  SessionTest() : stack_(stack::StackConfig{}), table_(stack_.tcp(), stack_.udp()) {
+    geo_ = abi::make_geometry(2, 4, 4096);
+    mem_ = static_cast<uint8_t*>(std::aligned_alloc(4096, geo_.segment_bytes));
+    std::memset(mem_, 0, geo_.segment_bytes);
+    stack_.set_tcp_event_sink([this](uint32_t t) { table_.tcp_event(t); });
+    client_ = &table_.attach(SegmentView{mem_, geo_}, wakeups_);
+  }
+  ~SessionTest() override {
+    if (client_ != nullptr) table_.detach(*client_, now_);
+    std::free(mem_);
+  }
+
+  abi::Channel& chan(uint32_t c = 0) {
+    return reinterpret_cast<abi::Channel*>(mem_ + geo_.channels_off)[c];
+  }
+  abi::SocketShm& sock(uint32_t s) { return reinterpret_cast<abi::SocketShm*>(mem_ + geo_.sockets_off)[s]; }
+
+  // One request on channel 0, served, its response taken.
+  abi::Response call(abi::Request r) {
+    abi::Channel& c = chan();
+    r.tag = ++tag_;
+    const uint32_t h = c.req.head.load();
+    c.requests[h % abi::kRequestSlots] = r;
+    c.req.head.store(h + 1);
+    client_->serve_channels(now_);
+    abi::Response out{};
+    const uint32_t t = c.resp.tail.load();
+    EXPECT_EQ(c.resp.head.load(), t + 1) << "no response";
+    out = c.responses[t % abi::kResponseSlots];
+    c.resp.tail.store(t + 1);
+    EXPECT_EQ(out.tag, r.tag);
+    return out;
+  }
+  abi::Response op(abi::Op o, uint32_t s = 0, uint32_t gen = 0, int32_t a0 = 0, int32_t a1 = 0) {
+    abi::Request r{};
+    r.op = static_cast<uint32_t>(o);
+    r.sock = s;
+    r.gen = gen;
+    r.a[0] = a0;
+    r.a[1] = a1;
+    return call(r);
+  }
+  abi::Response bind(uint32_t s, uint32_t gen, uint16_t port) {
+    abi::Request r{};
+    r.op = static_cast<uint32_t>(abi::Op::kBind);
+    r.sock = s;
+    r.gen = gen;
+    abi::WireAddr w{};
+    w.family = AF_INET;
+    w.port = port;
+    std::memcpy(r.data, &w, sizeof(w));
+    return call(r);
+  }
+
+  stack::Stack stack_;
+  SessionTable table_;
+  abi::Geometry geo_;
+  uint8_t* mem_ = nullptr;
+  CountingWakeups wakeups_;
+  ClientSockets* client_ = nullptr;
+  Instant now_ = Instant::from_nanos(1'000'000'000);
+  uint32_t tag_ = 0;
+};
+
+TEST_F(SessionTest, SocketOptionsAndCloseReturnEverything) {
+  auto s = op(abi::Op::kSocket, 0, 0, SOCK_STREAM);
+  ASSERT_EQ(s.result, 0);
+  EXPECT_EQ(table_.sockets(), 1u);
+  EXPECT_EQ(stack_.tcp().tcbs_in_use(), 1u);
+  auto t = op(abi::Op::kGetsockopt, s.sock, s.gen, SOL_SOCKET, SO_TYPE);
+  EXPECT_EQ(t.result, static_cast<int>(sizeof(int)));
+  EXPECT_EQ(t.val[0], SOCK_STREAM);
+  EXPECT_EQ(op(abi::Op::kGetsockopt, s.sock, s.gen, SOL_IP, 4242).result, -ENOPROTOOPT);
+  EXPECT_EQ(op(abi::Op::kGetName, s.sock, s.gen, 1).result, -ENOTCONN);
+  EXPECT_EQ(op(abi::Op::kClose, s.sock, s.gen).result, 0);
+  EXPECT_EQ(table_.sockets(), 0u);
+  EXPECT_EQ(stack_.tcp().tcbs_in_use(), 0u);
+  // The old generation no longer names anything, even when the slot is reused.
+  EXPECT_EQ(op(abi::Op::kClose, s.sock, s.gen).result, -EBADF);
+  auto s2 = op(abi::Op::kSocket, 0, 0, SOCK_DGRAM);
+  EXPECT_EQ(s2.sock, s.sock);
+  EXPECT_NE(s2.gen, s.gen);
+  EXPECT_EQ(op(abi::Op::kListen, s2.sock, s.gen).result, -EBADF);
+  EXPECT_EQ(op(abi::Op::kListen, s2.sock, s2.gen).result, -EOPNOTSUPP);
+}
+
+TEST_F(SessionTest, ErrnoOfBindAndTableExhaustion) {
+  auto a = op(abi::Op::kSocket, 0, 0, SOCK_STREAM), b = op(abi::Op::kSocket, 0, 0, SOCK_STREAM);
+  EXPECT_EQ(bind(a.sock, a.gen, 8080).result, 0);
+  EXPECT_EQ(op(abi::Op::kListen, a.sock, a.gen, 16).result, 0);
+  EXPECT_EQ(bind(b.sock, b.gen, 8080).result, -EADDRINUSE);
+  EXPECT_NE(sock(a.sock).flags.load() & abi::flag::kListening, 0u);
+  op(abi::Op::kSocket, 0, 0, SOCK_DGRAM);
+  op(abi::Op::kSocket, 0, 0, SOCK_DGRAM);
+  EXPECT_EQ(op(abi::Op::kSocket, 0, 0, SOCK_DGRAM).result, -EMFILE);  // 4 slots
+  EXPECT_EQ(op(abi::Op::kSocket, 0, 0, 99).result, -ESOCKTNOSUPPORT);
+  EXPECT_EQ(table_.udp().sockets_bound(), 0u);
+}
+
+TEST_F(SessionTest, ClientGoneReclaimsSocketsListenersAndMemory) {
+  auto l = op(abi::Op::kSocket, 0, 0, SOCK_STREAM);
+  bind(l.sock, l.gen, 9000);
+  op(abi::Op::kListen, l.sock, l.gen, 8);
+  auto u = op(abi::Op::kSocket, 0, 0, SOCK_DGRAM);
+  bind(u.sock, u.gen, 9001);
+  EXPECT_EQ(stack_.tcp().listeners(), 1u);
+  EXPECT_EQ(table_.udp().sockets_bound(), 1u);
+  EXPECT_GT(table_.segment_bytes(), 0u);
+  table_.detach(*client_, now_);
+  client_ = nullptr;
+  EXPECT_EQ(stack_.tcp().listeners(), 0u);
+  EXPECT_EQ(stack_.tcp().tcbs_in_use(), 0u);
+  EXPECT_EQ(table_.udp().sockets_bound(), 0u);
+  EXPECT_EQ(table_.clients(), 0u);
+  EXPECT_EQ(table_.segment_bytes(), 0u);
+}
+
+TEST_F(SessionTest, ScribbledRingIndexBreaksOnlyThatSocket) {
+  auto a = op(abi::Op::kSocket, 0, 0, SOCK_DGRAM), b = op(abi::Op::kSocket, 0, 0, SOCK_DGRAM);
+  sock(a.sock).tx.head.store(0x7fffffff);  // more than the ring could hold
+  abi::Request k{};
+  k.op = static_cast<uint32_t>(abi::Op::kKick);
+  k.sock = a.sock;
+  k.gen = a.gen;
+  k.tag = 0;
+  abi::Channel& c = chan();
+  c.requests[c.req.head.load() % abi::kRequestSlots] = k;
+  c.req.head.fetch_add(1);
+  client_->serve_channels(now_);
+  EXPECT_NE(sock(a.sock).flags.load() & abi::flag::kBroken, 0u);
+  EXPECT_EQ(sock(b.sock).flags.load() & abi::flag::kBroken, 0u);
+  EXPECT_EQ(bind(a.sock, a.gen, 7001).result, -ECONNRESET);
+  auto e = op(abi::Op::kTakeError, a.sock, a.gen);
+  EXPECT_EQ(e.val[0], ECONNRESET);
+  EXPECT_EQ(bind(b.sock, b.gen, 7000).result, 0);  // the other socket still works
+  EXPECT_EQ(op(abi::Op::kClose, a.sock, a.gen).result, 0);
+}
+
+TEST_F(SessionTest, ScribbledChannelIndicesAreSurvived) {
+  abi::Channel& c = chan();
+  c.req.head.store(c.req.tail.load() + 1000);  // impossible: more than the ring
+  EXPECT_EQ(client_->serve_channels(now_), 0u);
+  // Garbage requests each get an error response; a good one still works.
+  abi::Request g;
+  std::memset(&g, 0xa5, sizeof(g));
+  EXPECT_EQ(call(g).result, -EINVAL);
+  EXPECT_EQ(op(abi::Op::kSocket, 0, 0, SOCK_STREAM).result, 0);
+  // A client that never reads its responses loses them; the ring never overflows.
+  for (uint32_t i = 0; i < abi::kResponseSlots + 5; ++i) {
+    abi::Request r{};
+    r.op = static_cast<uint32_t>(abi::Op::kGetName);
+    r.tag = 1000 + i;
+    r.sock = 3;
+    c.requests[c.req.head.load() % abi::kRequestSlots] = r;
+    c.req.head.fetch_add(1);
+  }
+  client_->serve_channels(now_);
+  EXPECT_EQ(c.resp.head.load() - c.resp.tail.load(), abi::kResponseSlots);
+}
+
+}  // namespace
+}  // namespace stackd::session
