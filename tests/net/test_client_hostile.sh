@@ -11,7 +11,7 @@ secs=${STACKD_HOSTILE_SECONDS:-10}
 
 start_client_stackd
 peer python3 "$here/tcp_echo_server.py" 5000 &
-peer socat -b 65536 UDP-RECVFROM:5001,fork PIPE &
+peer python3 "$(dirname "$0")/udp_echo_server.py" 5001 &
 wait_peer_port 5000
 wait_peer_port 5001 udp
 
