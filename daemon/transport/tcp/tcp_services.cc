@@ -38,32 +38,48 @@ void chargen_fill(std::span<uint8_t> out, uint64_t pos) {
   }
 }
 
+// A service without an address listens on 0.0.0.0 and, when the stack has
+// IPv6, on :: (IPV6_V6ONLY, so each family has its own listener, as the
+// UDP services do); one with an address listens there, either family.
 int TcpServices::start(std::span<const stack::ServiceConfig> cfg) {
   int first_error = 0;
   for (const auto& c : cfg) {
     if (c.proto != stack::ServiceProto::kTcp) continue;
-    TcpSocket s(tcp_);
-    if (!s.valid()) return -ENOMEM;
-    const Ipv4Addr a = c.addr && c.addr->is_v4() ? c.addr->v4() : Ipv4Addr::any();
-    int r = s.bind(a, c.port);
-    if (r == 0) r = s.listen(0);
-    if (r != 0) {
-      if (first_error == 0) first_error = r;
-      continue;
+    std::vector<IpAddr> addrs;
+    if (c.addr) {
+      addrs.push_back(*c.addr);
+    } else {
+      addrs.push_back(IpAddr(Ipv4Addr::any()));
+      if (tcp_.has_ipv6()) addrs.push_back(IpAddr(Ipv6Addr::any()));
     }
-    listeners_.emplace_back(std::move(s), c);
+    for (const IpAddr& a : addrs) {
+      TcpSocket s(tcp_);
+      if (!s.valid()) return -ENOMEM;
+      int r = a.is_v6() ? s.set_v6only(true) : 0;
+      if (r == 0) r = s.bind(a, c.port);
+      if (r == 0) r = s.listen(0);
+      if (r != 0) {
+        if (first_error == 0) first_error = r;
+        continue;
+      }
+      listeners_.emplace_back(std::move(s), c);
+    }
   }
   return first_error;
 }
 
 bool TcpServices::stop(const stack::ServiceConfig& cfg, Instant now) {
-  for (auto it = listeners_.begin(); it != listeners_.end(); ++it) {
-    if (!(it->second == cfg)) continue;
+  bool found = false;
+  for (auto it = listeners_.begin(); it != listeners_.end();) {
+    if (!(it->second == cfg)) {
+      ++it;
+      continue;
+    }
     it->first.close(now);
-    listeners_.erase(it);
-    return true;
+    it = listeners_.erase(it);
+    found = true;
   }
-  return false;
+  return found;
 }
 
 size_t TcpServices::poll(Instant now) {
