@@ -222,7 +222,10 @@ void TcpLayer::output(Tcb& t, Instant now) {
       const bool in_flight = t.snd.nxt != t.snd.una;
       // Nagle (RFC 9293 §3.7.4, RFC 896): hold a small segment while data is
       // unacknowledged, unless TCP_NODELAY; TCP_CORK holds it regardless.
-      if (len == avail && (t.cork || (!t.nodelay && in_flight))) break;
+      // Only new data: a tail being resent (the MSS shrank, RFC 1191 §6.2 /
+      // RFC 8201 §5.2) goes out with the rest, as Linux resends its queue.
+      const bool resend = t.snd.nxt.before(t.snd_max);
+      if (len == avail && !resend && (t.cork || (!t.nodelay && in_flight))) break;
       // Sender SWS avoidance (RFC 9293 §3.8.6.2.1): a window-limited small
       // segment only if it is at least half the largest window offered.
       if (len < avail && len < t.max_snd_wnd / 2) break;
