@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "core.h"
+#include "sockaddr.h"
 #include "stackd/client.h"
 
 using namespace stackd;
@@ -17,29 +18,6 @@ using namespace stackd::client;
 namespace {
 
 constexpr uint32_t kHdr = sizeof(abi::RecordHeader);
-
-int to_wire(const sockaddr* sa, socklen_t len, abi::WireAddr* w) {
-  if (sa == nullptr || len < sizeof(sa_family_t)) return -EINVAL;
-  if (sa->sa_family != AF_INET) return -EAFNOSUPPORT;
-  if (len < sizeof(sockaddr_in)) return -EINVAL;
-  sockaddr_in sin;
-  std::memcpy(&sin, sa, sizeof(sin));
-  *w = abi::WireAddr{};
-  w->family = AF_INET;
-  w->port = ntohs(sin.sin_port);
-  std::memcpy(w->addr, &sin.sin_addr, 4);
-  return 0;
-}
-
-void from_wire(const abi::WireAddr& w, sockaddr* sa, socklen_t* len) {
-  if (sa == nullptr || len == nullptr) return;
-  sockaddr_in sin{};
-  sin.sin_family = AF_INET;
-  sin.sin_port = htons(w.port);
-  std::memcpy(&sin.sin_addr, w.addr, 4);
-  std::memcpy(sa, &sin, std::min<size_t>(*len, sizeof(sin)));
-  *len = sizeof(sin);
-}
 
 abi::Request request(abi::Op op, int s, uint32_t gen) {
   abi::Request r{};
@@ -316,7 +294,7 @@ ssize_t do_recv(int s, const iovec* iov, int iovcnt, int flags, sockaddr* from, 
 extern "C" {
 
 int stk_socket(int domain, int type, int protocol) {
-  if (domain != AF_INET) return set_errno(-EAFNOSUPPORT);
+  if (domain != AF_INET && domain != AF_INET6) return set_errno(-EAFNOSUPPORT);
   const int base = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
   if (base != SOCK_STREAM && base != SOCK_DGRAM) return set_errno(-ESOCKTNOSUPPORT);
   if (protocol != 0 && protocol != (base == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP))
@@ -326,6 +304,7 @@ int stk_socket(int domain, int type, int protocol) {
   abi::Request r{};
   r.op = static_cast<uint32_t>(abi::Op::kSocket);
   r.a[0] = base;
+  r.a[1] = domain;
   abi::Response out;
   const int res = call(*a, r, out);
   if (res < 0) return set_errno(res);
