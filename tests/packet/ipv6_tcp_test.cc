@@ -409,5 +409,83 @@ TEST_F(Tcp6, EchoServiceListensOnBothFamilies) {
   EXPECT_EQ(syn(41011).h.flags, kSyn | kAck);
 }
 
+TEST_F(Tcp6, InWindowSynGetsAChallengeAckOverIpv6) {
+  ready();
+  const uint32_t iss = connect(40030);
+  // RFC 5961 §4.2: a SYN in the window of a synchronized connection.
+  send(frame6(seg(40030, 7, kPeerIss + 100, 0, kSyn, 1440)));
+  auto g = tcp6_in(run());
+  ASSERT_EQ(g.size(), 1u);
+  EXPECT_EQ(g[0].h.flags, kAck);
+  EXPECT_EQ(g[0].h.seq, iss + 1);
+  EXPECT_EQ(g[0].h.ack, kPeerIss + 1);
+  EXPECT_EQ(counter(Counter::TcpCurrEstab), 1u);
+}
+
+TEST_F(DualStack, SynCookiesOverIpv6) {
+  ready();
+  tcp::TcpSocket l(stack().tcp());
+  ASSERT_EQ(l.bind(IpAddr(Ipv6Addr::any()), 8090), 0);
+  ASSERT_EQ(l.listen(1), 0);
+  send(frame6(seg(42000, 8090, kPeerIss, 0, kSyn, 1440)));  // fills the SYN queue
+  ASSERT_EQ(tcp6_in(run()).size(), 1u);
+  send(frame6(seg(42001, 8090, kPeerIss, 0, kSyn, 1440)));
+  auto g = tcp6_in(run());
+  ASSERT_EQ(g.size(), 1u);
+  EXPECT_EQ(g[0].h.flags, kSyn | kAck);
+  EXPECT_EQ(*g[0].h.options.mss, 1440);
+  EXPECT_EQ(counter(Counter::TcpExtSyncookiesSent), 1u);
+  // The cookie is bound to the IPv6 tuple: from another port it fails.
+  send(frame6(seg(42002, 8090, kPeerIss + 1, g[0].h.seq + 1, kAck)));
+  auto r = tcp6_in(run());
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].h.flags, kRst);
+  EXPECT_EQ(counter(Counter::TcpExtSyncookiesFailed), 1u);
+  send(frame6(seg(42001, 8090, kPeerIss + 1, g[0].h.seq + 1, kAck)));
+  EXPECT_TRUE(run().empty());
+  EXPECT_EQ(counter(Counter::TcpExtSyncookiesRecv), 1u);
+  auto c = l.accept();
+  ASSERT_TRUE(c);
+  EXPECT_TRUE(c->remote_addr() == IpAddr(kPeerIp6));
+  EXPECT_EQ(c->remote_port(), 42001);
+  EXPECT_EQ(c->state(), tcp::TcpState::kEstablished);
+  c->abort(now());
+  l.close(now());
+  run();
+}
+
+TEST_F(DualStack, ActiveCloseOverIpv6WaitsInTimeWaitThenFrees) {
+  ready();
+  tcp::TcpSocket s(stack().tcp()), s2(stack().tcp());
+  ASSERT_EQ(s.connect(IpAddr(kPeerIp6), 80, now()), -EINPROGRESS);
+  ASSERT_EQ(s2.connect(IpAddr(kPeerIp6), 80, now()), -EINPROGRESS);
+  auto g = tcp6_in(run());
+  ASSERT_EQ(g.size(), 2u);
+  EXPECT_NE(g[0].h.src_port, g[1].h.src_port);  // RFC 6056 ports per IPv6 tuple
+  EXPECT_NE(g[0].h.seq, g[1].h.seq);            // RFC 6528 ISNs per IPv6 tuple
+  const uint16_t lport = s.local_port();
+  const uint32_t iss = g[0].h.src_port == lport ? g[0].h.seq : g[1].h.seq;
+  send(frame6(seg(80, lport, kPeerIss, iss + 1, kSyn | kAck, 1440)));
+  run();
+  ASSERT_EQ(s.state(), tcp::TcpState::kEstablished);
+  s2.abort(now());
+  s.close(now());
+  g = tcp6_in(run());
+  ASSERT_FALSE(g.empty());
+  EXPECT_TRUE(g.back().h.flags & kFin);
+  send(frame6(seg(80, lport, kPeerIss + 1, iss + 2, kAck | kFin)));
+  g = tcp6_in(run());
+  ASSERT_EQ(g.size(), 1u);
+  EXPECT_EQ(g[0].h.ack, kPeerIss + 2);
+  EXPECT_EQ(stack().tcp().flows(), 1u);  // TIME-WAIT holds the IPv6 tuple
+  // A retransmitted FIN is answered again from TIME-WAIT.
+  send(frame6(seg(80, lport, kPeerIss + 1, iss + 2, kAck | kFin)));
+  EXPECT_EQ(tcp6_in(run()).size(), 1u);
+  advance(Duration::seconds(61));
+  run();
+  EXPECT_EQ(stack().tcp().flows(), 0u);
+  EXPECT_EQ(stack().tcp().tcbs_in_use(), 0u);
+}
+
 }  // namespace
 }  // namespace stackd::testsupport
