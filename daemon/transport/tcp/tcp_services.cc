@@ -38,32 +38,24 @@ void chargen_fill(std::span<uint8_t> out, uint64_t pos) {
   }
 }
 
-// A service without an address listens on 0.0.0.0 and, when the stack has
-// IPv6, on :: (IPV6_V6ONLY, so each family has its own listener, as the
-// UDP services do); one with an address listens there, either family.
+// A service without an address listens on one dual-stack socket on ::
+// (IPv4 and IPv6, as a Linux server on [::] without IPV6_V6ONLY; 0.0.0.0
+// when the stack has no IPv6); one with an address listens there, either
+// family.
 int TcpServices::start(std::span<const stack::ServiceConfig> cfg) {
   int first_error = 0;
   for (const auto& c : cfg) {
     if (c.proto != stack::ServiceProto::kTcp) continue;
-    std::vector<IpAddr> addrs;
-    if (c.addr) {
-      addrs.push_back(*c.addr);
-    } else {
-      addrs.push_back(IpAddr(Ipv4Addr::any()));
-      if (tcp_.has_ipv6()) addrs.push_back(IpAddr(Ipv6Addr::any()));
+    const IpAddr any = tcp_.has_ipv6() ? IpAddr(Ipv6Addr::any()) : IpAddr(Ipv4Addr::any());
+    TcpSocket s(tcp_);
+    if (!s.valid()) return -ENOMEM;
+    int r = s.bind(c.addr ? *c.addr : any, c.port);
+    if (r == 0) r = s.listen(0);
+    if (r != 0) {
+      if (first_error == 0) first_error = r;
+      continue;
     }
-    for (const IpAddr& a : addrs) {
-      TcpSocket s(tcp_);
-      if (!s.valid()) return -ENOMEM;
-      int r = a.is_v6() ? s.set_v6only(true) : 0;
-      if (r == 0) r = s.bind(a, c.port);
-      if (r == 0) r = s.listen(0);
-      if (r != 0) {
-        if (first_error == 0) first_error = r;
-        continue;
-      }
-      listeners_.emplace_back(std::move(s), c);
-    }
+    listeners_.emplace_back(std::move(s), c);
   }
   return first_error;
 }

@@ -32,7 +32,7 @@ class TcpServices {
   explicit TcpServices(TcpLayer& tcp) : tcp_(tcp) {}
   // Start the TCP entries of `cfg`. Returns 0 or the first -errno.
   int start(std::span<const stack::ServiceConfig> cfg);
-  // Close the listeners (one per family) started for exactly `cfg`; connections they accepted
+  // Close the listener started for exactly `cfg`; connections it accepted
   // keep being served until they end (config reload). False when none.
   bool stop(const stack::ServiceConfig& cfg, Instant now);
   // Accept and serve what the layer reported. Returns connections served.
