@@ -8,11 +8,15 @@
 
 namespace stackd::client {
 
-int to_wire(const sockaddr* sa, socklen_t len, abi::WireAddr* w) {
-  if (sa == nullptr || len < sizeof(sa_family_t)) return -EINVAL;
+// Linux SIN6_LEN_RFC2133: a sockaddr_in6 without sin6_scope_id is accepted.
+constexpr socklen_t kSin6MinLen = 24;
+
+int to_wire(const sockaddr* sa, socklen_t len, int domain, abi::WireAddr* w) {
+  if (sa == nullptr) return -EINVAL;
+  if (len < (domain == AF_INET6 ? kSin6MinLen : socklen_t{sizeof(sockaddr_in)})) return -EINVAL;
+  if (sa->sa_family != (domain == AF_INET6 ? AF_INET6 : AF_INET)) return -EAFNOSUPPORT;
   *w = abi::WireAddr{};
   if (sa->sa_family == AF_INET) {
-    if (len < sizeof(sockaddr_in)) return -EINVAL;
     sockaddr_in sin;
     std::memcpy(&sin, sa, sizeof(sin));
     w->family = AF_INET;
@@ -21,9 +25,8 @@ int to_wire(const sockaddr* sa, socklen_t len, abi::WireAddr* w) {
     return 0;
   }
   if (sa->sa_family == AF_INET6) {
-    if (len < sizeof(sockaddr_in6)) return -EINVAL;
-    sockaddr_in6 sin6;
-    std::memcpy(&sin6, sa, sizeof(sin6));
+    sockaddr_in6 sin6{};
+    std::memcpy(&sin6, sa, std::min<size_t>(len, sizeof(sin6)));
     w->family = AF_INET6;
     w->port = ntohs(sin6.sin6_port);
     std::memcpy(w->addr, &sin6.sin6_addr, 16);

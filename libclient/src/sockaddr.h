@@ -9,8 +9,10 @@
 
 namespace stackd::client {
 
-// 0, -EINVAL (null, short) or -EAFNOSUPPORT (neither AF_INET nor AF_INET6).
-int to_wire(const sockaddr* sa, socklen_t len, abi::WireAddr* w);
+// For a socket of `domain`, as Linux checks it: -EINVAL (null, or shorter
+// than the domain's sockaddr: 16 / 24 bytes), then -EAFNOSUPPORT (another
+// family); 0 and *w filled.
+int to_wire(const sockaddr* sa, socklen_t len, int domain, abi::WireAddr* w);
 // Fills *sa (truncated to *len, as the kernel does) and sets *len to the
 // full size of the family's sockaddr. Null `sa` or `len`: nothing.
 void from_wire(const abi::WireAddr& w, sockaddr* sa, socklen_t* len);

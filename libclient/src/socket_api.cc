@@ -180,12 +180,13 @@ ssize_t udp_send(Attachment& a, int s, Sock& k, const iovec* iov, int iovcnt, in
                  const sockaddr* to, socklen_t tolen) {
   abi::RecordHeader h{};
   if (to != nullptr) {
-    if (const int e = to_wire(to, tolen, &h.addr)) return e;
+    if (const int e = to_wire(to, tolen, k.domain, &h.addr)) return e;
     if (h.addr.port == 0) return -EINVAL;
     // Linux: broadcast without SO_BROADCAST is EACCES (subnet broadcasts,
     // which need the interfaces' prefixes, are checked by stackd: SO_ERROR).
     static constexpr uint8_t kAllOnes[4] = {255, 255, 255, 255};
-    if (std::memcmp(h.addr.addr, kAllOnes, 4) == 0 && !k.broadcast) return -EACCES;
+    if (h.addr.family == AF_INET && std::memcmp(h.addr.addr, kAllOnes, 4) == 0 && !k.broadcast)
+      return -EACCES;
   } else if (!k.udp_connected) {
     return -EDESTADDRREQ;
   }
@@ -310,6 +311,7 @@ int stk_socket(int domain, int type, int protocol) {
   if (res < 0) return set_errno(res);
   if (out.sock >= a->geo.max_sockets) return set_errno(-EPROTO);
   open_sock(*a, out.sock, out.gen, base, (type & SOCK_NONBLOCK) != 0);
+  a->socks[out.sock].domain = domain;
   return handle_of(*a, out.sock);
 }
 
@@ -319,7 +321,7 @@ int stk_bind(int s, const sockaddr* addr, socklen_t len) {
   if (k == nullptr) return -1;
   abi::Request r = request(abi::Op::kBind, s, k->gen);
   abi::WireAddr w;
-  if (const int e = to_wire(addr, len, &w)) return set_errno(e);
+  if (const int e = to_wire(addr, len, k->domain, &w)) return set_errno(e);
   std::memcpy(r.data, &w, sizeof(w));
   abi::Response out;
   return set_errno(call(*a, r, out));
@@ -356,6 +358,7 @@ int stk_accept4(int s, sockaddr* addr, socklen_t* len, int flags) {
   if (flags_of(*a, s) & abi::flag::kRxBlocked) kick(*a, static_cast<uint32_t>(s), k->gen);
   if (rec.sock >= a->geo.max_sockets) return set_errno(-EPROTO);
   open_sock(*a, rec.sock, rec.gen, SOCK_STREAM, (flags & SOCK_NONBLOCK) != 0);
+  a->socks[rec.sock].domain = k->domain;  // accepted sockets are of the listener's family
   a->socks[rec.sock].was_connected = true;
   from_wire(rec.addr, addr, len);
   return handle_of(*a, rec.sock);
@@ -369,7 +372,7 @@ int stk_connect(int s, const sockaddr* addr, socklen_t len) {
   if (k == nullptr) return -1;
   abi::Request r = request(abi::Op::kConnect, s, k->gen);
   abi::WireAddr w;
-  if (const int e = to_wire(addr, len, &w)) return set_errno(e);
+  if (const int e = to_wire(addr, len, k->domain, &w)) return set_errno(e);
   std::memcpy(r.data, &w, sizeof(w));
   abi::Response out;
   const int res = call(*a, r, out);
