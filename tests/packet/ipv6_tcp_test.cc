@@ -274,6 +274,27 @@ TEST_F(Tcp6Ptb, PacketTooBigOutOfWindowIsIgnored) {
   EXPECT_EQ(new_connection_mss(40021), 1440);
 }
 
+TEST_F(Tcp6Ptb, PathMtuLearntByAnotherConnectionShrinksTheMss) {
+  ready();
+  const uint32_t iss_b = connect(40041);  // B: MSS 1440, idle
+  uint32_t iss_a = 0;
+  Bytes sent = echo_1400(40040, iss_a);     // A: its segment is too big
+  ptb(sent, 1280);
+  run();
+  // B's next full segment is refused by IPv6 output (never fragmented):
+  // B learns the path MTU from it and its retransmission fits.
+  send(frame6(seg(40041, 7, kPeerIss + 1, iss_b + 1, kAck | kPsh), pattern(1400)));
+  for (const auto& g : tcp6_in(run())) EXPECT_TRUE(g.payload.empty());
+  EXPECT_EQ(dropped(DropReason::kIp6PacketTooBig), 1u);
+  advance(Duration::seconds(1));  // the RTO (A resends too)
+  auto g = tcp6_in(run());
+  std::erase_if(g, [](const Got& x) { return x.h.dst_port != 40041; });
+  ASSERT_FALSE(g.empty());
+  EXPECT_EQ(g[0].h.seq, iss_b + 1);
+  EXPECT_EQ(g[0].payload.size(), 1220u);
+  EXPECT_EQ(g[0].ip_len, 1280u);
+}
+
 TEST_F(Tcp6, ActiveOpenOverIpv6ResolvesTheNeighbourAndCarriesOptions) {
   ready();
   tcp::TcpSocket s(stack().tcp());
