@@ -4,7 +4,8 @@
 #     (TCP6_ECHO_MB MiB, SHA-256 compared by tcp_bulk.py), stackd's chargen
 #     -> a Linux reader over IPv6 (the RFC 864 stream checked by hash), and
 #     the same bulk transfers over IPv4 on the same path, their rates
-#     printed side by side (Linux -> stackd discard, stackd chargen -> Linux);
+#     printed side by side (Linux -> stackd discard, stackd chargen -> Linux;
+#     TCP6_ROUNDS rounds in alternating order, medians);
 #   - tap: the client library over IPv6: stk_echo_client -> a Linux echo
 #     server on [::] (byte-exact), and stk_echo_server on an AF_INET6
 #     dual-stack socket accepting a Linux IPv4 client (peer shown v4-mapped,
@@ -16,6 +17,7 @@ HERE=$(dirname "${BASH_SOURCE[0]}")
 ECHO_MB=${TCP6_ECHO_MB:-8}
 BULK_MB=${TCP6_BULK_MB:-128}
 CLIENT_BYTES=${TCP6_CLIENT_BYTES:-4000000}
+ROUNDS=${TCP6_ROUNDS:-1}  # bulk rounds per back-end (the comparison: TCP6_ROUNDS=5 TCP6_BULK_MB=256)
 
 NET6="fd$(printf '%02x' $(( (id + 7) % 256 ))):$(printf '%x' "$id")"
 SD_ADDR6="$NET6::2"
@@ -86,21 +88,33 @@ for be in $(backends); do
   timeout 120 ip netns exec "$NS_PEER" python3 "$HERE/tcp_bulk.py" send "$SD_ADDR6" 7 \
     --bytes $((ECHO_MB << 20)) --seed "$id" --echo --deadline 100 || fail "$be: echo over IPv6"
   want=$(chargen_sha $((BULK_MB << 20)))
-  for fam in 6 4; do
-    addr=$SD_ADDR; [[ $fam == 6 ]] && addr=$SD_ADDR6
-    timeout 120 ip netns exec "$NS_PEER" python3 "$HERE/tcp_bulk.py" send "$addr" 9 \
-      --bytes $((BULK_MB << 20)) --seed 3 --deadline 100 >"$WORK/in$fam.out" || fail "$be: discard IPv$fam"
-    timeout 120 ip netns exec "$NS_PEER" python3 "$HERE/tcp_bulk.py" recv "$addr" 19 \
-      --expect-sha256 "$want" --deadline 100 >"$WORK/out$fam.out" || fail "$be: chargen IPv$fam"
+  # ROUNDS rounds, the families' order alternating (the first transfer of
+  # a run is the slowest); each line one round, then the medians.
+  : >"$WORK/rates"
+  for round in $(seq 1 "$ROUNDS"); do
+    order="6 4"; (( round % 2 == 0 )) && order="4 6"
+    for fam in $order; do
+      addr=$SD_ADDR; [[ $fam == 6 ]] && addr=$SD_ADDR6
+      timeout 120 ip netns exec "$NS_PEER" python3 "$HERE/tcp_bulk.py" send "$addr" 9 \
+        --bytes $((BULK_MB << 20)) --seed 3 --deadline 100 >"$WORK/in$fam.out" || fail "$be: discard IPv$fam"
+      timeout 120 ip netns exec "$NS_PEER" python3 "$HERE/tcp_bulk.py" recv "$addr" 19 \
+        --expect-sha256 "$want" --deadline 100 >"$WORK/out$fam.out" || fail "$be: chargen IPv$fam"
+    done
+    echo "$(rate "$WORK/in6.out") $(rate "$WORK/in4.out") $(rate "$WORK/out6.out") $(rate "$WORK/out4.out")" >>"$WORK/rates"
+    log "$be: round $round, $BULK_MB MiB, Mbit/s: Linux -> stackd discard IPv6 $(rate "$WORK/in6.out") IPv4 $(rate "$WORK/in4.out"); stackd chargen -> Linux IPv6 $(rate "$WORK/out6.out") IPv4 $(rate "$WORK/out4.out")"
   done
-  log "$be: $BULK_MB MiB Linux -> stackd discard: IPv6 $(rate "$WORK/in6.out") Mbit/s, IPv4 $(rate "$WORK/in4.out") Mbit/s"
-  log "$be: $BULK_MB MiB stackd chargen -> Linux: IPv6 $(rate "$WORK/out6.out") Mbit/s, IPv4 $(rate "$WORK/out4.out") Mbit/s"
+  log "$be: medians of $ROUNDS, Mbit/s: $(python3 -c '
+import statistics, sys
+rows = [list(map(float, l.split())) for l in open(sys.argv[1])]
+m = [statistics.median(c) for c in zip(*rows)]
+print(f"discard IPv6 {m[0]:.0f} IPv4 {m[1]:.0f} (v6/v4 {m[0]/m[1]:.2f}); chargen IPv6 {m[2]:.0f} IPv4 {m[3]:.0f} (v6/v4 {m[2]/m[3]:.2f})")
+' "$WORK/rates")"
   # TCP counters are shared by both families (as Linux's Tcp: MIB); the
   # IPv6 ones show the connections went over IPv6.
   n=$(stackd_counter Ip6InReceives)
   [[ $n -gt $(( (ECHO_MB + BULK_MB) << 20 >> 11 )) ]] || fail "$be: Ip6InReceives=$n"
   n=$(stackd_counter TcpPassiveOpens)
-  [[ $n -eq 5 ]] || fail "$be: TcpPassiveOpens=$n, expected 5"
+  [[ $n -eq $((1 + 4 * ROUNDS)) ]] || fail "$be: TcpPassiveOpens=$n, expected $((1 + 4 * ROUNDS))"
   stop_stackd || fail "$be: stackd did not shut down cleanly"
   log "$be: ok"
 done
