@@ -145,14 +145,18 @@ void Icmpv6::dispatch_error(const Ipv6RxMeta& meta, uint8_t type, uint8_t code, 
   e.dst = q->ip.dst();
   e.protocol = q->protocol;
   e.l4 = q->l4;
+  Ipv6ProtocolHandler* h = ip_.protocol_handler(e.protocol);
   if (type == t::kPacketTooBig) {
-    // RFC 8201 §4: lower the path MTU of the quoted destination (>= 1280).
-    uint32_t current = wire::kIpv6MinMtu * 64;
-    if (auto r = ip_.route(e.dst, {}, 0, now)) current = r->mtu;
-    ip_.pmtu().update(e.dst, rest, current, now);
+    // RFC 8201 §4: lower the path MTU of the quoted destination (>= 1280),
+    // unless the transport validates the report first (TCP, RFC 8201 §5.2).
+    if (h == nullptr || !h->validates_packet_too_big()) {
+      uint32_t current = wire::kIpv6MinMtu * 64;
+      if (auto r = ip_.route(e.dst, {}, 0, now)) current = r->mtu;
+      ip_.pmtu().update(e.dst, rest, current, now);
+    }
     e.info = std::max(rest, Pmtu6Cache::kMinMtu);
   }
-  if (Ipv6ProtocolHandler* h = ip_.protocol_handler(e.protocol)) h->error(e, now);
+  if (h != nullptr) h->error(e, now);
 }
 
 bool Icmpv6::error_allowed(const Ipv6RxMeta& about, bool multicast_ok) const {

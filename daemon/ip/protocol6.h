@@ -1,5 +1,4 @@
-// The seam between IPv6 and the protocols above it (ICMPv6, UDP; TCP
-// later): IPv6 input demultiplexes by the upper-layer protocol that ends
+// The seam between IPv6 and the protocols above it (ICMPv6, UDP, TCP): IPv6 input demultiplexes by the upper-layer protocol that ends
 // the extension-header chain to an Ipv6ProtocolHandler, and ICMPv6 hands
 // received errors to the handler of the quoted packet's protocol.
 #pragma once
@@ -46,6 +45,11 @@ class Ipv6ProtocolHandler {
   virtual ~Ipv6ProtocolHandler() = default;
   virtual void input(const Ipv6RxMeta& meta, buf::PacketBuf&& payload, Instant now) = 0;
   virtual void error(const Icmp6ErrorIn& err, Instant now) = 0;
+  // True when the handler checks a Packet Too Big against its own state
+  // (TCP: the quoted sequence number in a connection's window, RFC 8201
+  // §5.2) and updates the path MTU cache itself; ICMPv6 then leaves the
+  // cache alone, so a blind forgery cannot lower it.
+  virtual bool validates_packet_too_big() const { return false; }
 };
 
 }  // namespace stackd::ip

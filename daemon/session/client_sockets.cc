@@ -119,7 +119,7 @@ size_t ClientSockets::serve_channels(Instant now) {
 
 void ClientSockets::handle(uint32_t, const DecodedRequest& r, abi::Response& out, Instant now) {
   if (r.op == abi::Op::kSocket) {
-    out.result = op_socket(r.a[0], out);
+    out.result = op_socket(r.a[0], r.a[1], out);
     return;
   }
   Slot& s = slots_[r.slot];
@@ -184,11 +184,15 @@ std::optional<uint32_t> ClientSockets::alloc_slot() {
   return i;
 }
 
-int ClientSockets::op_socket(int32_t type, abi::Response& out) {
+// a1 = domain: AF_INET6, or AF_INET (0 from clients that predate IPv6).
+int ClientSockets::op_socket(int32_t type, int32_t domain, abi::Response& out) {
   if (type != SOCK_STREAM && type != SOCK_DGRAM) return -ESOCKTNOSUPPORT;
+  if (domain != 0 && domain != AF_INET && domain != AF_INET6) return -EAFNOSUPPORT;
+  if (domain == AF_INET6 && !table_.tcp().has_ipv6()) return -EAFNOSUPPORT;
   auto i = alloc_slot();
   if (!i) return -EMFILE;
   Slot& s = slots_[*i];
+  s.v6 = domain == AF_INET6;
   if (type == SOCK_STREAM) {
     tcp::TcpSocket t(table_.tcp());
     if (!t.valid()) {
@@ -212,9 +216,26 @@ int ClientSockets::op_socket(int32_t type, abi::Response& out) {
   return 0;
 }
 
-int ClientSockets::op_bind(Slot& s, const Endpoint& ep) {
-  if (s.kind == Slot::Kind::kTcp) return s.tcp->bind(ep.addr.v4(), ep.port);
-  return s.udp->bind(ep.addr, ep.port);
+Expected<Endpoint, int> ClientSockets::to_transport(const Slot& s, const Endpoint& ep) const {
+  if (!s.v6) {
+    if (!ep.addr.is_v4()) return EAFNOSUPPORT;
+    return ep;
+  }
+  if (!ep.addr.is_v6()) return EAFNOSUPPORT;  // Linux: an AF_INET6 socket takes sockaddr_in6
+  const Endpoint t{from_v6_view(ep.addr), ep.port};
+  if (t.addr.is_v4() && s.v6only) return ENETUNREACH;  // IPV6_V6ONLY: no IPv4 at all (Linux)
+  return t;
+}
+
+abi::WireAddr ClientSockets::to_wire(const Slot& s, const IpAddr& a, uint16_t port) {
+  return wire_from_endpoint(s.v6 ? v6_view(a) : a, port);
+}
+
+int ClientSockets::op_bind(Slot& s, const Endpoint& given) {
+  auto ep = to_transport(s, given);
+  if (!ep) return ep.error() == ENETUNREACH ? -EINVAL : -ep.error();  // Linux inet6_bind
+  if (s.kind == Slot::Kind::kTcp) return s.tcp->bind(ep->addr, ep->port);
+  return s.udp->bind(ep->addr, ep->port);
 }
 
 int ClientSockets::op_listen(Slot& s, uint32_t slot, int32_t backlog, Instant now) {
@@ -227,13 +248,16 @@ int ClientSockets::op_listen(Slot& s, uint32_t slot, int32_t backlog, Instant no
   return r;
 }
 
-int ClientSockets::op_connect(Slot& s, uint32_t slot, const Endpoint& ep, Instant now) {
+int ClientSockets::op_connect(Slot& s, uint32_t slot, const Endpoint& given, Instant now) {
+  auto tep = to_transport(s, given);
+  if (!tep) return -tep.error();
+  const Endpoint& ep = *tep;
   if (s.kind == Slot::Kind::kUdp) {
     const int r = s.udp->connect(ep.addr, ep.port);
     if (r == 0) s.udp_peer = ep;
     return r;
   }
-  const int r = s.tcp->connect(ep.addr.v4(), ep.port, now);
+  const int r = s.tcp->connect(ep.addr, ep.port, now);
   sync(slot, now);
   return r;
 }
@@ -433,6 +457,10 @@ void ClientSockets::accept_into(uint32_t slot, Slot& s, Instant now) {
     n.user_timeout = s.user_timeout;
     n.linger_on = s.linger_on;
     n.linger_secs = s.linger_secs;
+    n.v6 = s.v6;  // an AF_INET6 listener's IPv4 children show v4-mapped
+    n.v6only = s.v6only;
+    n.hops = s.hops;
+    n.tclass = s.tclass;
     if (s.nodelay) c->set_nodelay(true);
     if (s.keepalive)
       c->set_keepalive(true, Duration::seconds(s.keep_idle), Duration::seconds(s.keep_intvl),
@@ -443,7 +471,7 @@ void ClientSockets::accept_into(uint32_t slot, Slot& s, Instant now) {
     abi::RecordHeader rec{};
     rec.sock = ni;
     rec.gen = n.gen;
-    rec.addr = wire_from_endpoint(tcb.remote_addr, tcb.remote_port);
+    rec.addr = to_wire(n, tcb.remote_addr, tcb.remote_port);
     rxb.copy_in(s.rx_head, &rec, sizeof(rec));
     s.rx_head += kAcceptRecord;
     space -= kAcceptRecord;
@@ -478,8 +506,10 @@ void ClientSockets::sync_udp(uint32_t slot, Slot& s, Instant now) {
     int r;
     if (h.addr.family == 0) {
       r = s.udp->send(payload, now);
-    } else if (auto ep = endpoint_from_wire(h.addr)) {
-      if (ep->addr.is_v4() && ep->addr.v4().is_broadcast() && !s.broadcast) r = -EACCES;
+    } else if (auto w = endpoint_from_wire(h.addr)) {
+      auto ep = to_transport(s, *w);
+      if (!ep) r = -ep.error();
+      else if (ep->addr.is_v4() && ep->addr.v4().is_broadcast() && !s.broadcast) r = -EACCES;
       else r = s.udp->send_to(ep->addr, ep->port, payload, now);
     } else {
       r = -EAFNOSUPPORT;
@@ -510,7 +540,7 @@ void ClientSockets::sync_udp(uint32_t slot, Slot& s, Instant now) {
     if (abi::record_size(len) > space) break;
     abi::RecordHeader h{};
     h.len = len;
-    h.addr = wire_from_endpoint(s.udp_held->src, s.udp_held->src_port);
+    h.addr = to_wire(s, s.udp_held->src, s.udp_held->src_port);
     rxb.copy_in(s.rx_head, &h, sizeof(h));
     rxb.copy_in(s.rx_head + kRecordHeader, s.udp_held->payload.data(), len);
     s.rx_head += abi::record_size(len);

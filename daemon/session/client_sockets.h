@@ -51,6 +51,9 @@ struct Slot {
   uint32_t flags = 0;    // as last published
   uint32_t seq = 0;
   bool listening = false;
+  bool v6 = false;               // AF_INET6: addresses in and out in its view (request.h)
+  bool v6only = false;           // IPV6_V6ONLY as set
+  int32_t hops = -1, tclass = -1;  // IPV6_UNICAST_HOPS / IPV6_TCLASS as set (-1: default)
   bool shut_wr_pending = false;  // SHUT_WR after the tx ring drains
   bool rd_shut = false, wr_shut = false;  // shutdown(2) as the client asked
   bool broken = false;           // its shared words were corrupted: reset, unusable
@@ -97,12 +100,18 @@ class ClientSockets {
   abi::RingBytes tx_bytes(uint32_t slot) const;
 
   void handle(uint32_t ch, const DecodedRequest& r, abi::Response& out, Instant now);
-  int op_socket(int32_t type, abi::Response& out);
+  int op_socket(int32_t type, int32_t domain, abi::Response& out);
+  // The transport's endpoint for an address the client gave `s`; -errno
+  // when the family does not fit the socket's.
+  Expected<Endpoint, int> to_transport(const Slot& s, const Endpoint& ep) const;
+  // An address as the client sees it (v4-mapped for AF_INET6 sockets).
+  static abi::WireAddr to_wire(const Slot& s, const IpAddr& a, uint16_t port);
   int op_bind(Slot& s, const Endpoint& ep);
   int op_listen(Slot& s, uint32_t slot, int32_t backlog, Instant now);
   int op_connect(Slot& s, uint32_t slot, const Endpoint& ep, Instant now);
   int op_shutdown(Slot& s, uint32_t slot, int32_t how, Instant now);
   int op_setsockopt(Slot& s, const DecodedRequest& r, Instant now);
+  int set_ipv6_option(Slot& s, int32_t name, int32_t v);
   int op_getsockopt(Slot& s, const DecodedRequest& r, abi::Response& out);
   int op_getname(Slot& s, bool peer, abi::Response& out);
   void close_slot(uint32_t slot, Instant now);

@@ -14,7 +14,22 @@ std::optional<Endpoint> endpoint_from_wire(const abi::WireAddr& w) {
                  (uint32_t{w.addr[2]} << 8) | w.addr[3];
     return Endpoint{IpAddr(Ipv4Addr{v}), w.port};
   }
-  return std::nullopt;  // IPv6 sockets come with the IPv6 transport
+  if (w.family == AF_INET6) {
+    Ipv6Addr a;
+    std::memcpy(a.b.data(), w.addr, 16);
+    return Endpoint{IpAddr(a), w.port};
+  }
+  return std::nullopt;
+}
+
+IpAddr v6_view(const IpAddr& a) {
+  if (a.is_v6()) return a;
+  if (a.is_unspecified()) return IpAddr(Ipv6Addr::any());
+  return IpAddr(Ipv6Addr::v4_mapped(a.v4()));
+}
+
+IpAddr from_v6_view(const IpAddr& a) {
+  return a.is_v6() && a.v6().is_v4_mapped() ? IpAddr(a.v6().to_v4()) : a;
 }
 
 abi::WireAddr wire_from_endpoint(const IpAddr& a, uint16_t port) {

@@ -39,4 +39,11 @@ Expected<DecodedRequest, int> decode_request(const abi::Request& raw, uint32_t m
 std::optional<Endpoint> endpoint_from_wire(const abi::WireAddr& w);
 abi::WireAddr wire_from_endpoint(const IpAddr& a, uint16_t port);
 
+// An AF_INET6 socket's view of addresses (RFC 4291 §2.5.5.2, RFC 3493
+// §3.7): IPv4 peers appear v4-mapped (::ffff:a.b.c.d), 0.0.0.0 as ::.
+IpAddr v6_view(const IpAddr& a);
+// What the transport takes for an address an AF_INET6 socket was given: a
+// v4-mapped address is the IPv4 address it maps; the rest as it is.
+IpAddr from_v6_view(const IpAddr& a);
+
 }  // namespace stackd::session

@@ -83,6 +83,7 @@ int ClientSockets::op_setsockopt(Slot& s, const DecodedRequest& r, Instant now) 
       default: return -ENOPROTOOPT;
     }
   }
+  if (level == IPPROTO_IPV6) return set_ipv6_option(s, name, v);
   if (level != IPPROTO_TCP || !tcp) return -ENOPROTOOPT;
   switch (name) {
     case TCP_NODELAY:
@@ -123,6 +124,34 @@ int ClientSockets::op_setsockopt(Slot& s, const DecodedRequest& r, Instant now) 
   return 0;
 }
 
+// IPPROTO_IPV6 (RFC 3493 §5, RFC 3542 §6.5) on an AF_INET6 socket, with
+// Linux's checks: V6ONLY only before bind (EINVAL after), hops and traffic
+// class in -1..255 (-1: the default). UDP keeps only what getsockopt says.
+int ClientSockets::set_ipv6_option(Slot& s, int32_t name, int32_t v) {
+  if (!s.v6) return -ENOPROTOOPT;
+  const bool tcp = s.kind == Slot::Kind::kTcp;
+  switch (name) {
+    case IPV6_V6ONLY: {
+      if (tcp) {
+        if (const int e = s.tcp->set_v6only(v != 0)) return e;
+      } else if (s.udp->bound()) {
+        return -EINVAL;
+      }
+      s.v6only = v != 0;
+      return 0;
+    }
+    case IPV6_UNICAST_HOPS:
+    case IPV6_TCLASS: {
+      if (!int_range(v, -1, 255)) return -EINVAL;
+      (name == IPV6_TCLASS ? s.tclass : s.hops) = v;
+      if (tcp && name == IPV6_TCLASS) s.tcp->set_tclass(static_cast<uint8_t>(v < 0 ? 0 : v));
+      if (tcp && name == IPV6_UNICAST_HOPS) s.tcp->set_hop_limit(static_cast<uint8_t>(v < 0 ? 0 : v));
+      return 0;
+    }
+    default: return -ENOPROTOOPT;
+  }
+}
+
 // Result: the option's length; val[0..1] or data hold its bytes.
 int ClientSockets::op_getsockopt(Slot& s, const DecodedRequest& r, abi::Response& out) {
   const int32_t level = r.a[0], name = r.a[1];
@@ -135,7 +164,7 @@ int ClientSockets::op_getsockopt(Slot& s, const DecodedRequest& r, abi::Response
     switch (name) {
       case SO_TYPE: return int_opt(tcp ? SOCK_STREAM : SOCK_DGRAM);
       case SO_PROTOCOL: return int_opt(tcp ? IPPROTO_TCP : IPPROTO_UDP);
-      case SO_DOMAIN: return int_opt(AF_INET);
+      case SO_DOMAIN: return int_opt(s.v6 ? AF_INET6 : AF_INET);
       case SO_ACCEPTCONN: return int_opt(s.listening ? 1 : 0);
       case SO_REUSEADDR: return int_opt(s.reuseaddr);
       case SO_BROADCAST: return int_opt(s.broadcast);
@@ -155,6 +184,16 @@ int ClientSockets::op_getsockopt(Slot& s, const DecodedRequest& r, abi::Response
         else e = std::exchange(s.udp_error, 0);
         return int_opt(e);
       }
+      default: return -ENOPROTOOPT;
+    }
+  }
+  if (level == IPPROTO_IPV6) {
+    if (!s.v6) return -ENOPROTOOPT;
+    switch (name) {
+      case IPV6_V6ONLY: return int_opt(s.v6only);
+      // Linux reports the defaults it would use: 64 hops, traffic class 0.
+      case IPV6_UNICAST_HOPS: return int_opt(s.hops < 0 ? 64 : s.hops);
+      case IPV6_TCLASS: return int_opt(s.tclass < 0 ? 0 : s.tclass);
       default: return -ENOPROTOOPT;
     }
   }
@@ -193,16 +232,16 @@ int ClientSockets::op_getname(Slot& s, bool peer, abi::Response& out) {
     const tcp::Tcb& t = table_.tcp().tcb(s.tcp->index());
     if (peer) {
       if (!tcp::is_synchronized(t.state) || t.remote_port == 0) return -ENOTCONN;
-      w = wire_from_endpoint(t.remote_addr, t.remote_port);
+      w = to_wire(s, t.remote_addr, t.remote_port);
     } else {
-      w = wire_from_endpoint(t.local_addr, t.local_port);
+      w = to_wire(s, t.local_addr, t.local_port);
     }
   } else {
     if (peer) {
       if (!s.udp_peer) return -ENOTCONN;
-      w = wire_from_endpoint(s.udp_peer->addr, s.udp_peer->port);
+      w = to_wire(s, s.udp_peer->addr, s.udp_peer->port);
     } else {
-      w = wire_from_endpoint(s.udp->local_addr(), s.udp->local_port());
+      w = to_wire(s, s.udp->local_addr(), s.udp->local_port());
     }
   }
   std::memcpy(out.data, &w, sizeof(w));

@@ -60,6 +60,7 @@ struct Stack::Impl {
     link.set_l3_handler(&ip);
     link.set_ipv6_handler(&ip6);
     udp.attach_ipv6(ip6);
+    tcp.attach_ipv6(ip6);
     ip.set_filter(&firewall);
     link.set_router_hook([this](l2::Interface& iface, const l2::Ndp::RouterInfo& ra, Instant now) {
       router_advert(iface, ra, now);

@@ -1,7 +1,7 @@
 // A TCP echo client on stackd: sends BYTES of a seeded pattern, reads them
 // back and checks every byte. --zerocopy uses the reserve/commit and
 // borrow/release API instead of send/recv.
-//   stk_echo_client HOST PORT BYTES [--zerocopy]
+//   stk_echo_client HOST PORT BYTES [--zerocopy]     (HOST: IPv4 or IPv6 address)
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
@@ -24,12 +24,24 @@ int main(int argc, char** argv) {
   }
   const uint64_t total = std::strtoull(argv[3], nullptr, 10);
   const bool zc = argc > 4 && std::strcmp(argv[4], "--zerocopy") == 0;
-  const int s = stk_socket(AF_INET, SOCK_STREAM, 0);
+  // HOST: an IPv4 or an IPv6 address (an AF_INET6 socket for the latter).
+  const uint16_t port = static_cast<uint16_t>(std::atoi(argv[2]));
   sockaddr_in sin{};
-  sin.sin_family = AF_INET;
-  sin.sin_port = htons(static_cast<uint16_t>(std::atoi(argv[2])));
-  inet_pton(AF_INET, argv[1], &sin.sin_addr);
-  if (s < 0 || stk_connect(s, reinterpret_cast<sockaddr*>(&sin), sizeof(sin)) != 0) {
+  sockaddr_in6 sin6{};
+  const bool v6 = inet_pton(AF_INET6, argv[1], &sin6.sin6_addr) == 1;
+  if (v6) {
+    sin6.sin6_family = AF_INET6;
+    sin6.sin6_port = htons(port);
+  } else {
+    sin.sin_family = AF_INET;
+    sin.sin_port = htons(port);
+    inet_pton(AF_INET, argv[1], &sin.sin_addr);
+  }
+  const int s = stk_socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
+  const int c = s < 0 ? -1
+                : v6  ? stk_connect(s, reinterpret_cast<sockaddr*>(&sin6), sizeof(sin6))
+                      : stk_connect(s, reinterpret_cast<sockaddr*>(&sin), sizeof(sin));
+  if (c != 0) {
     std::perror("connect");
     return 1;
   }

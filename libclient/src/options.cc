@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "core.h"
+#include "sockaddr.h"
 #include "stackd/client.h"
 
 using namespace stackd;
@@ -58,12 +59,7 @@ int getname(int s, sockaddr* addr, socklen_t* len, bool peer) {
   if (res < 0) return set_errno(res);
   abi::WireAddr w;
   std::memcpy(&w, out.data, sizeof(w));
-  sockaddr_in sin{};
-  sin.sin_family = AF_INET;
-  sin.sin_port = htons(w.port);
-  std::memcpy(&sin.sin_addr, w.addr, 4);
-  std::memcpy(addr, &sin, std::min<size_t>(*len, sizeof(sin)));
-  *len = sizeof(sin);
+  from_wire(w, addr, len);
   return 0;
 }
 

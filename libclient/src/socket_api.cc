@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "core.h"
+#include "sockaddr.h"
 #include "stackd/client.h"
 
 using namespace stackd;
@@ -17,29 +18,6 @@ using namespace stackd::client;
 namespace {
 
 constexpr uint32_t kHdr = sizeof(abi::RecordHeader);
-
-int to_wire(const sockaddr* sa, socklen_t len, abi::WireAddr* w) {
-  if (sa == nullptr || len < sizeof(sa_family_t)) return -EINVAL;
-  if (sa->sa_family != AF_INET) return -EAFNOSUPPORT;
-  if (len < sizeof(sockaddr_in)) return -EINVAL;
-  sockaddr_in sin;
-  std::memcpy(&sin, sa, sizeof(sin));
-  *w = abi::WireAddr{};
-  w->family = AF_INET;
-  w->port = ntohs(sin.sin_port);
-  std::memcpy(w->addr, &sin.sin_addr, 4);
-  return 0;
-}
-
-void from_wire(const abi::WireAddr& w, sockaddr* sa, socklen_t* len) {
-  if (sa == nullptr || len == nullptr) return;
-  sockaddr_in sin{};
-  sin.sin_family = AF_INET;
-  sin.sin_port = htons(w.port);
-  std::memcpy(&sin.sin_addr, w.addr, 4);
-  std::memcpy(sa, &sin, std::min<size_t>(*len, sizeof(sin)));
-  *len = sizeof(sin);
-}
 
 abi::Request request(abi::Op op, int s, uint32_t gen) {
   abi::Request r{};
@@ -202,12 +180,13 @@ ssize_t udp_send(Attachment& a, int s, Sock& k, const iovec* iov, int iovcnt, in
                  const sockaddr* to, socklen_t tolen) {
   abi::RecordHeader h{};
   if (to != nullptr) {
-    if (const int e = to_wire(to, tolen, &h.addr)) return e;
+    if (const int e = to_wire(to, tolen, k.domain, &h.addr)) return e;
     if (h.addr.port == 0) return -EINVAL;
     // Linux: broadcast without SO_BROADCAST is EACCES (subnet broadcasts,
     // which need the interfaces' prefixes, are checked by stackd: SO_ERROR).
     static constexpr uint8_t kAllOnes[4] = {255, 255, 255, 255};
-    if (std::memcmp(h.addr.addr, kAllOnes, 4) == 0 && !k.broadcast) return -EACCES;
+    if (h.addr.family == AF_INET && std::memcmp(h.addr.addr, kAllOnes, 4) == 0 && !k.broadcast)
+      return -EACCES;
   } else if (!k.udp_connected) {
     return -EDESTADDRREQ;
   }
@@ -316,7 +295,7 @@ ssize_t do_recv(int s, const iovec* iov, int iovcnt, int flags, sockaddr* from, 
 extern "C" {
 
 int stk_socket(int domain, int type, int protocol) {
-  if (domain != AF_INET) return set_errno(-EAFNOSUPPORT);
+  if (domain != AF_INET && domain != AF_INET6) return set_errno(-EAFNOSUPPORT);
   const int base = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
   if (base != SOCK_STREAM && base != SOCK_DGRAM) return set_errno(-ESOCKTNOSUPPORT);
   if (protocol != 0 && protocol != (base == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP))
@@ -326,11 +305,13 @@ int stk_socket(int domain, int type, int protocol) {
   abi::Request r{};
   r.op = static_cast<uint32_t>(abi::Op::kSocket);
   r.a[0] = base;
+  r.a[1] = domain;
   abi::Response out;
   const int res = call(*a, r, out);
   if (res < 0) return set_errno(res);
   if (out.sock >= a->geo.max_sockets) return set_errno(-EPROTO);
   open_sock(*a, out.sock, out.gen, base, (type & SOCK_NONBLOCK) != 0);
+  a->socks[out.sock].domain = domain;
   return handle_of(*a, out.sock);
 }
 
@@ -340,7 +321,7 @@ int stk_bind(int s, const sockaddr* addr, socklen_t len) {
   if (k == nullptr) return -1;
   abi::Request r = request(abi::Op::kBind, s, k->gen);
   abi::WireAddr w;
-  if (const int e = to_wire(addr, len, &w)) return set_errno(e);
+  if (const int e = to_wire(addr, len, k->domain, &w)) return set_errno(e);
   std::memcpy(r.data, &w, sizeof(w));
   abi::Response out;
   return set_errno(call(*a, r, out));
@@ -377,6 +358,7 @@ int stk_accept4(int s, sockaddr* addr, socklen_t* len, int flags) {
   if (flags_of(*a, s) & abi::flag::kRxBlocked) kick(*a, static_cast<uint32_t>(s), k->gen);
   if (rec.sock >= a->geo.max_sockets) return set_errno(-EPROTO);
   open_sock(*a, rec.sock, rec.gen, SOCK_STREAM, (flags & SOCK_NONBLOCK) != 0);
+  a->socks[rec.sock].domain = k->domain;  // accepted sockets are of the listener's family
   a->socks[rec.sock].was_connected = true;
   from_wire(rec.addr, addr, len);
   return handle_of(*a, rec.sock);
@@ -390,7 +372,7 @@ int stk_connect(int s, const sockaddr* addr, socklen_t len) {
   if (k == nullptr) return -1;
   abi::Request r = request(abi::Op::kConnect, s, k->gen);
   abi::WireAddr w;
-  if (const int e = to_wire(addr, len, &w)) return set_errno(e);
+  if (const int e = to_wire(addr, len, k->domain, &w)) return set_errno(e);
   std::memcpy(r.data, &w, sizeof(w));
   abi::Response out;
   const int res = call(*a, r, out);

@@ -14,8 +14,10 @@
 // included (checksums computed and verified), with the application's two
 // copies (send into the ring, recv out of it) as a real socket has them.
 //
-//   BM_TcpBulk/fast_path:0|1    sender -> receiver, ns/segment and bytes/s,
-//                               with the ESTABLISHED fast path off / on
+//   BM_TcpBulk/fast_path:0|1/ipv6:0|1  sender -> receiver, ns/segment and
+//                               bytes/s, with the ESTABLISHED fast path off /
+//                               on, over IPv4 / IPv6 (MSS 1440: Ethernet,
+//                               IPv6 input/output and NDP instead of ARP)
 //   BM_TcpReceiver/fast_path:0|1  the same transfer, only the receiver's
 //                               part timed (thread CPU time, manual timing):
 //                               Ethernet/IPv4/TCP input of the data, its
@@ -38,6 +40,7 @@
 #include "buf/pool.h"
 #include "ip/fib.h"
 #include "ip/ipv4.h"
+#include "ip/ipv6.h"
 #include "l2/link.h"
 #include "stack/config.h"
 #include "transport/tcp/tcp_socket.h"
@@ -48,8 +51,15 @@ namespace {
 constexpr uint32_t kFrameSize = 2048;
 constexpr uint16_t kPort = 9;
 
+// No duplicate address detection: the IPv6 addresses are usable at once.
+stack::NeighbourTimers no_dad() {
+  stack::NeighbourTimers t;
+  t.dad_transmits = 0;
+  return t;
+}
+
 struct Side {
-  stack::NeighbourTimers timers;
+  stack::NeighbourTimers timers = no_dad();
   stack::IpConfig ipcfg;
   Counters counters;
   DropStats drops;
@@ -59,27 +69,33 @@ struct Side {
   l2::Interface iface;
   l2::Link link{timers, counters, drops, &local_pool};
   ip::Ipv4Layer ip{ipcfg, counters, drops, link, fib, local_pool, heap_pool};
+  ip::Ipv6Layer ip6{ipcfg, counters, drops, link, fib, local_pool, heap_pool};
   std::unique_ptr<tcp::TcpLayer> tcp;
 
-  Side(MacAddr mac, const char* prefix, bool fast_path, Instant now) {
+  Side(MacAddr mac, const char* prefix, const char* prefix6, bool fast_path, Instant now) {
     iface.index = 1;
     iface.name = "bench0";
     iface.mac = mac;
     iface.mtu = 1500;
-    iface.addrs = {*IpPrefix::parse(prefix)};
+    iface.ipv6 = true;
+    iface.addrs = {*IpPrefix::parse(prefix), *IpPrefix::parse(prefix6)};
     link.set_l3_handler(&ip);
+    link.set_ipv6_handler(&ip6);
     ip.add_interface(iface);
+    ip6.add_interface(iface);
     link.interface_up(iface, now);
     tcp::TcpConfig c;
     c.buffer_pool_bytes = size_t{64} << 20;
     c.fast_path = fast_path;
     tcp = std::make_unique<tcp::TcpLayer>(ip, counters, drops, c);
+    tcp->attach_ipv6(ip6);
   }
 };
 
 // Everything `from` transmitted goes into `to`; returns the frame count.
 size_t cross(Side& from, Side& to, Instant now) {
   from.ip.poll(now);
+  from.ip6.poll(now);
   std::vector<buf::PacketBuf> q;
   q.swap(from.iface.tx_queue);
   for (auto& f : q) to.link.input(to.iface, std::move(f), now);
@@ -103,15 +119,16 @@ void timers(Side& s, Instant now) {
 void bulk(benchmark::State& state, bool receiver_only) {
   Instant now = Instant::from_nanos(1'000'000'000);
   const bool fast = state.range(0) != 0;
-  Side tx({{2, 0, 0, 0, 0, 1}}, "10.0.0.1/24", fast, now);
-  Side rx({{2, 0, 0, 0, 0, 2}}, "10.0.0.2/24", fast, now);
+  const bool v6 = state.range(1) != 0;
+  Side tx({{2, 0, 0, 0, 0, 1}}, "10.0.0.1/24", "fd00::1/64", fast, now);
+  Side rx({{2, 0, 0, 0, 0, 2}}, "10.0.0.2/24", "fd00::2/64", fast, now);
   tx.iface.tx_queue.clear();
   rx.iface.tx_queue.clear();  // the gratuitous ARPs
   tcp::TcpSocket listener(*rx.tcp);
-  (void)listener.bind(Ipv4Addr::any(), kPort);
+  (void)listener.bind(v6 ? IpAddr(Ipv6Addr::any()) : IpAddr(Ipv4Addr::any()), kPort);
   (void)listener.listen(8);
   tcp::TcpSocket client(*tx.tcp);
-  (void)client.connect(*Ipv4Addr::parse("10.0.0.2"), kPort, now);
+  (void)client.connect(*IpAddr::parse(v6 ? "fd00::2" : "10.0.0.2"), kPort, now);
   std::optional<tcp::TcpSocket> server;
   for (int i = 0; i < 20 && !server; ++i) {
     cross(tx, rx, now);
@@ -142,7 +159,7 @@ void bulk(benchmark::State& state, bool receiver_only) {
     timers(tx, now);
     timers(rx, now);
   }
-  const double segs = static_cast<double>(received) / 1448.0;
+  const double segs = static_cast<double>(received) / (v6 ? 1428.0 : 1448.0);  // MSS - timestamps
   state.SetBytesProcessed(static_cast<int64_t>(received));
   state.counters["ns/segment"] =
       benchmark::Counter(segs, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
@@ -161,8 +178,8 @@ void bulk(benchmark::State& state, bool receiver_only) {
 void BM_TcpBulk(benchmark::State& state) { bulk(state, false); }
 void BM_TcpReceiver(benchmark::State& state) { bulk(state, true); }
 
-BENCHMARK(BM_TcpBulk)->ArgName("fast_path")->Arg(0)->Arg(1);
-BENCHMARK(BM_TcpReceiver)->ArgName("fast_path")->Arg(0)->Arg(1)->UseManualTime();
+BENCHMARK(BM_TcpBulk)->ArgNames({"fast_path", "ipv6"})->ArgsProduct({{0, 1}, {0, 1}});
+BENCHMARK(BM_TcpReceiver)->ArgNames({"fast_path", "ipv6"})->ArgsProduct({{0, 1}, {0, 1}})->UseManualTime();
 
 }  // namespace
 }  // namespace stackd

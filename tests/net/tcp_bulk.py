@@ -113,7 +113,7 @@ def check(args, n, digest):
 
 
 def connect(args, clock):
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET, socket.SOCK_STREAM)
     clock.arm(s)
     try:
         s.connect((args.host, args.port))

@@ -82,6 +82,34 @@ class SessionTest : public ::testing::Test {
     return call(r);
   }
 
+  abi::Response bind_to(uint32_t s, uint32_t gen, const char* addr, uint16_t port) {
+    abi::Request r{};
+    r.op = static_cast<uint32_t>(abi::Op::kBind);
+    r.sock = s;
+    r.gen = gen;
+    const IpAddr a = *IpAddr::parse(addr);
+    abi::WireAddr w = wire_from_endpoint(a, port);
+    std::memcpy(r.data, &w, sizeof(w));
+    return call(r);
+  }
+  abi::Response setopt(uint32_t s, uint32_t gen, int32_t level, int32_t name, int32_t v) {
+    abi::Request r{};
+    r.op = static_cast<uint32_t>(abi::Op::kSetsockopt);
+    r.sock = s;
+    r.gen = gen;
+    r.a[0] = level;
+    r.a[1] = name;
+    r.a[2] = v;
+    return call(r);
+  }
+  abi::WireAddr name_of(uint32_t s, uint32_t gen) {
+    auto r = op(abi::Op::kGetName, s, gen, 0);
+    EXPECT_EQ(r.result, 0);
+    abi::WireAddr w;
+    std::memcpy(&w, r.data, sizeof(w));
+    return w;
+  }
+
   stack::Stack stack_;
   SessionTable table_;
   abi::Geometry geo_;
@@ -186,6 +214,63 @@ TEST_F(SessionTest, ScribbledChannelIndicesAreSurvived) {
   }
   client_->serve_channels(now_);
   EXPECT_EQ(c.resp.head.load() - c.resp.tail.load(), abi::kResponseSlots);
+}
+
+// AF_INET6 sockets (a1 = domain): their options with Linux's checks, and
+// the addresses they take and show (v4-mapped for IPv4, :: for 0.0.0.0).
+TEST_F(SessionTest, Inet6SocketsOptionsNamesAndDualStackBind) {
+  auto a = op(abi::Op::kSocket, 0, 0, SOCK_STREAM, AF_INET6);
+  ASSERT_EQ(a.result, 0);
+  EXPECT_EQ(op(abi::Op::kGetsockopt, a.sock, a.gen, SOL_SOCKET, SO_DOMAIN).val[0], AF_INET6);
+  EXPECT_EQ(op(abi::Op::kGetsockopt, a.sock, a.gen, IPPROTO_IPV6, IPV6_V6ONLY).val[0], 0);
+  EXPECT_EQ(op(abi::Op::kGetsockopt, a.sock, a.gen, IPPROTO_IPV6, IPV6_UNICAST_HOPS).val[0], 64);
+  EXPECT_EQ(setopt(a.sock, a.gen, IPPROTO_IPV6, IPV6_UNICAST_HOPS, 256).result, -EINVAL);
+  EXPECT_EQ(setopt(a.sock, a.gen, IPPROTO_IPV6, IPV6_UNICAST_HOPS, 9).result, 0);
+  EXPECT_EQ(setopt(a.sock, a.gen, IPPROTO_IPV6, IPV6_TCLASS, 0x28).result, 0);
+  EXPECT_EQ(op(abi::Op::kGetsockopt, a.sock, a.gen, IPPROTO_IPV6, IPV6_UNICAST_HOPS).val[0], 9);
+  EXPECT_EQ(op(abi::Op::kGetsockopt, a.sock, a.gen, IPPROTO_IPV6, IPV6_TCLASS).val[0], 0x28);
+  EXPECT_EQ(stack_.tcp().tcb(table_.tcp().tcbs_in_use() - 1).hop_limit, 9);
+  // Unbound: getsockname is [::]:0.
+  abi::WireAddr w = name_of(a.sock, a.gen);
+  EXPECT_EQ(w.family, AF_INET6);
+  EXPECT_EQ(w.port, 0);
+  // [::]:8080 dual-stack listens; 0.0.0.0:8080 on an AF_INET socket clashes.
+  EXPECT_EQ(bind_to(a.sock, a.gen, "::", 8080).result, 0);
+  EXPECT_EQ(setopt(a.sock, a.gen, IPPROTO_IPV6, IPV6_V6ONLY, 1).result, -EINVAL);  // after bind
+  EXPECT_EQ(op(abi::Op::kListen, a.sock, a.gen, 8).result, 0);
+  w = name_of(a.sock, a.gen);
+  EXPECT_EQ(w.family, AF_INET6);
+  EXPECT_EQ(w.port, 8080);
+  auto b = op(abi::Op::kSocket, 0, 0, SOCK_STREAM, AF_INET);
+  EXPECT_EQ(bind_to(b.sock, b.gen, "0.0.0.0", 8080).result, -EADDRINUSE);
+  EXPECT_EQ(bind_to(b.sock, b.gen, "::", 8081).result, -EAFNOSUPPORT);  // AF_INET takes IPv4 only
+  EXPECT_EQ(op(abi::Op::kGetsockopt, b.sock, b.gen, IPPROTO_IPV6, IPV6_V6ONLY).result, -ENOPROTOOPT);
+  // A v6only socket: 0.0.0.0:8082 and [::]:8082 coexist; a v4-mapped bind is EINVAL.
+  auto c = op(abi::Op::kSocket, 0, 0, SOCK_STREAM, AF_INET6);
+  EXPECT_EQ(setopt(c.sock, c.gen, IPPROTO_IPV6, IPV6_V6ONLY, 1).result, 0);
+  EXPECT_EQ(bind_to(c.sock, c.gen, "::ffff:0.0.0.0", 8082).result, -EINVAL);
+  EXPECT_EQ(bind_to(c.sock, c.gen, "::", 8082).result, 0);
+  EXPECT_EQ(op(abi::Op::kListen, c.sock, c.gen, 8).result, 0);
+  EXPECT_EQ(bind_to(b.sock, b.gen, "0.0.0.0", 8082).result, 0);
+  EXPECT_EQ(op(abi::Op::kListen, b.sock, b.gen, 8).result, 0);
+  EXPECT_EQ(stack_.tcp().listeners(), 3u);
+  // An AF_INET6 socket given ::ffff:0.0.0.0 binds IPv4's wildcard (shown as ::).
+  auto d = op(abi::Op::kSocket, 0, 0, SOCK_DGRAM, AF_INET6);
+  EXPECT_EQ(bind_to(d.sock, d.gen, "::ffff:0.0.0.0", 8083).result, 0);
+  EXPECT_TRUE(table_.udp().sockets_bound() == 1u);
+  w = name_of(d.sock, d.gen);
+  EXPECT_EQ(w.family, AF_INET6);
+  EXPECT_EQ(op(abi::Op::kSocket, 0, 0, SOCK_STREAM, AF_UNIX).result, -EAFNOSUPPORT);
+}
+
+TEST(SessionAddr, V6ViewMapsIpv4AndBack) {
+  const IpAddr v4(Ipv4Addr::from_octets(10, 0, 0, 1));
+  EXPECT_TRUE(v6_view(v4) == IpAddr(*Ipv6Addr::parse("::ffff:10.0.0.1")));
+  EXPECT_TRUE(v6_view(IpAddr(Ipv4Addr::any())) == IpAddr(Ipv6Addr::any()));
+  EXPECT_TRUE(from_v6_view(v6_view(v4)) == v4);
+  const IpAddr v6(*Ipv6Addr::parse("fd00::1"));
+  EXPECT_TRUE(v6_view(v6) == v6);
+  EXPECT_TRUE(from_v6_view(v6) == v6);
 }
 
 }  // namespace

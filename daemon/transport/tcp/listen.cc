@@ -20,7 +20,7 @@ namespace stackd::tcp {
 namespace {
 
 ConnTuple tuple_of(const Segment& s) {
-  return ConnTuple{IpAddr(s.dst), s.h.dst_port, IpAddr(s.src), s.h.src_port};
+  return ConnTuple{s.dst, s.h.dst_port, s.src, s.h.src_port};
 }
 
 // The window of our SYN,ACK (RFC 7323 §2.2: never scaled).
@@ -34,14 +34,20 @@ bool TcpLayer::accept_queue_full(const Tcb& l) const {
   return l.accept_queue.size() > l.backlog;  // Linux: backlog + 1 fit
 }
 
+// The listener for `s`: (dst, port), else the wildcard of its family, else
+// for IPv4 a dual-stack listener on :: (not IPV6_V6ONLY), as Linux.
 Tcb* TcpLayer::listener_for(const Segment& s) {
-  uint32_t* l = listeners_.lookup(transport::AddrKey{0, s.dst.v, 4}, s.h.dst_port);
+  uint32_t* l = listeners_.lookup(transport::AddrKey::of(s.dst), s.h.dst_port);
+  if (l == nullptr && s.dst.is_v4()) {
+    l = listeners_.find_exact(IpAddr(Ipv6Addr::any()), s.h.dst_port);
+    if (l != nullptr && pool_[*l]->v6only) l = nullptr;
+  }
   return l != nullptr ? pool_[*l].get() : nullptr;
 }
 
 // A child of listener `l` for the tuple of `s` (identity, route, inherited
 // socket options), not yet in any table; kNoTcb when the pool is empty.
-uint32_t TcpLayer::new_child(Tcb& l, const Segment& s, const ip::Ipv4Route& route) {
+uint32_t TcpLayer::new_child(Tcb& l, const Segment& s, const TcpRoute& route) {
   const uint32_t ci = alloc_tcb();
   if (ci == kNoTcb) return kNoTcb;
   Tcb& c = *pool_[ci];
@@ -50,7 +56,7 @@ uint32_t TcpLayer::new_child(Tcb& l, const Segment& s, const ip::Ipv4Route& rout
   c.remote_addr = s.src;
   c.remote_port = s.h.src_port;
   c.ifindex = route.ifindex;
-  c.rcv_mss = static_cast<uint16_t>(std::min<uint32_t>(route.mtu, 65535) - 40);
+  c.rcv_mss = mss_for_mtu(route.mtu, s.dst.is_v6());
   c.nodelay = l.nodelay;
   c.keepalive = l.keepalive;
   c.keep_idle = l.keep_idle;
@@ -58,6 +64,8 @@ uint32_t TcpLayer::new_child(Tcb& l, const Segment& s, const ip::Ipv4Route& rout
   c.keep_cnt = l.keep_cnt;
   c.user_timeout = l.user_timeout;  // Linux: accepted sockets inherit TCP_USER_TIMEOUT
   c.ts_offset = l.ts_offset;
+  c.hop_limit = l.hop_limit;  // Linux: IPv6 options are inherited too
+  c.tclass = l.tclass;
   return ci;
 }
 
@@ -98,7 +106,7 @@ void TcpLayer::listen_input(Tcb& l, const Segment& s, Instant now, std::optional
     drops_.drop(DropReason::kTcpListenOverflow);
     return;
   }
-  auto route = ip_.route(s.src, s.dst);
+  auto route = route_to(s.src, s.dst, now);
   if (!route) {
     drops_.drop(route.error());
     return;
@@ -142,7 +150,7 @@ void TcpLayer::listen_input(Tcb& l, const Segment& s, Instant now, std::optional
 // remember, nothing is kept. Like Linux, a SYN without timestamps gets
 // only the MSS option back (window scaling and SACK need the TSval bits).
 void TcpLayer::send_cookie_synack(Tcb& l, const Segment& s, Instant now) {
-  auto route = ip_.route(s.src, s.dst);
+  auto route = route_to(s.src, s.dst, now);
   if (!route) {
     drops_.drop(route.error());
     return;
@@ -164,27 +172,22 @@ void TcpLayer::send_cookie_synack(Tcb& l, const Segment& s, Instant now) {
   h.ack = (s.seq + 1).raw();
   h.flags = wire::tcp_flag::kSyn | wire::tcp_flag::kAck;
   h.window = syn_window(cfg_);
-  h.options.mss = static_cast<uint16_t>(std::min<uint32_t>(route->mtu, 65535) - 40);
+  h.options.mss = mss_for_mtu(route->mtu, s.dst.is_v6());
   if (opt.ws_ok) h.options.window_scale = rcv_wscale_offer(cfg_);
   h.options.sack_permitted = opt.sack_ok;
   if (opt.ts_ok) h.options.timestamps = wire::TcpTimestamps{*ck.tsval, o.timestamps->tsval};
   const uint32_t total = static_cast<uint32_t>(h.header_len());
-  buf::PacketBuf pkt = ip_.pool_for(route->ifindex).alloc(total);  // the device's frames
+  buf::PacketBuf pkt = frame_pool(s.src, route->ifindex).alloc(total);  // the device's frames
   if (!pkt || !pkt.append(total)) {
     drops_.drop(DropReason::kNoBuffer);
     return;
   }
-  h.emit(pkt.bytes(), IpAddr(s.dst), IpAddr(s.src));
-  ip::Ipv4TxParams p;
-  p.src = s.dst;
-  p.dst = s.src;
-  p.protocol = wire::ip_proto::kTcp;
-  p.df = true;
+  h.emit(pkt.bytes(), s.dst, s.src);
   l.syncookie_used = true;
   l.syncookie_sent_at = now;
   counters_.inc(Counter::TcpExtSyncookiesSent);
   counters_.inc(Counter::TcpOutSegs);
-  ip_.output(std::move(pkt), p, now);
+  ip_output(std::move(pkt), s.dst, s.src, route->ifindex, &l, now);
 }
 
 // An ACK to a listener that sent cookies: if SEG.ACK - 1 is our cookie for
@@ -206,7 +209,7 @@ bool TcpLayer::cookie_ack(Tcb& l, const Segment& s, Instant now) {
     drops_.drop(DropReason::kTcpListenOverflow);
     return true;
   }
-  auto route = ip_.route(s.src, s.dst);
+  auto route = route_to(s.src, s.dst, now);
   if (!route) {
     drops_.drop(route.error());
     return true;

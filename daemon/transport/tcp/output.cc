@@ -92,7 +92,7 @@ bool TcpLayer::send_segment(Tcb& t, SeqNum seq, uint32_t len, uint8_t flags, Ins
   }
   h.payload_len = len;
   const uint32_t total = static_cast<uint32_t>(h.header_len()) + len;
-  buf::PacketBuf pkt = ip_.pool_for(t.ifindex).alloc(total);
+  buf::PacketBuf pkt = frame_pool(t.remote_addr, t.ifindex).alloc(total);
   if (!pkt || !pkt.append(total)) {
     drops_.drop(DropReason::kNoBuffer);
     return false;
@@ -101,19 +101,22 @@ bool TcpLayer::send_segment(Tcb& t, SeqNum seq, uint32_t len, uint8_t flags, Ins
     const uint32_t off = (seq - SeqNum(t.snd_ring.head())).v;
     t.snd_ring.peek(off, pkt.bytes().subspan(h.header_len(), len));
   }
-  h.emit(pkt.bytes(), IpAddr(t.local_addr), IpAddr(t.remote_addr));
-  ip::Ipv4TxParams p;
-  p.src = t.local_addr;
-  p.dst = t.remote_addr;
-  p.protocol = wire::ip_proto::kTcp;
-  p.df = true;  // RFC 1191 path MTU discovery
+  h.emit(pkt.bytes(), t.local_addr, t.remote_addr);
   counters_.inc(Counter::TcpOutSegs);
   if ((len != 0 || (flags & (kSyn | kFin))) && seq.before(t.snd_max))
     counters_.inc(Counter::TcpRetransSegs), ++t.total_retrans;
   if (flags & kRst) counters_.inc(Counter::TcpOutRsts);
   ++t.segs_out;
   t.last_send = now;
-  ip_.output(std::move(pkt), p, now);
+  const ip::TxResult r = ip_output(std::move(pkt), t.local_addr, t.remote_addr, t.ifindex, &t, now);
+  // A path MTU learnt for this destination meanwhile (another connection's
+  // Packet Too Big): cut smaller segments from now on; this one is resent
+  // by the retransmission timer (Linux tcp_sync_mss on EMSGSIZE).
+  if (r.reason == DropReason::kIp6PacketTooBig && r.mtu != 0) {
+    const uint32_t opt = t.ts_ok ? 12 : 0;
+    const uint32_t mss = mss_for_mtu(r.mtu, true) - opt;
+    if (mss < t.eff_mss) t.eff_mss = static_cast<uint16_t>(mss), t.cc.mss = t.eff_mss;
+  }
   return true;
 }
 
@@ -152,19 +155,15 @@ void TcpLayer::send_rst_for(const Segment& s, Instant now) {
     h.flags = kRst | kAck;
   }
   const uint32_t total = static_cast<uint32_t>(h.header_len());
-  buf::PacketBuf pkt = ip_.tx_pool().alloc(total);
+  buf::PacketBuf pkt = s.src.is_v4() ? ip_.tx_pool().alloc(total) : frame_pool(s.src, s.ifindex).alloc(total);
   if (!pkt || !pkt.append(total)) {
     drops_.drop(DropReason::kNoBuffer);
     return;
   }
-  h.emit(pkt.bytes(), IpAddr(s.dst), IpAddr(s.src));
-  ip::Ipv4TxParams p;
-  p.src = s.dst;
-  p.dst = s.src;
-  p.protocol = wire::ip_proto::kTcp;
+  h.emit(pkt.bytes(), s.dst, s.src);
   counters_.inc(Counter::TcpOutSegs);
   counters_.inc(Counter::TcpOutRsts);
-  ip_.output(std::move(pkt), p, now);
+  ip_output(std::move(pkt), s.dst, s.src, s.ifindex, nullptr, now);
 }
 
 // Bytes the windows let us send beyond snd.nxt: min(snd.wnd, cwnd) less
@@ -223,7 +222,10 @@ void TcpLayer::output(Tcb& t, Instant now) {
       const bool in_flight = t.snd.nxt != t.snd.una;
       // Nagle (RFC 9293 §3.7.4, RFC 896): hold a small segment while data is
       // unacknowledged, unless TCP_NODELAY; TCP_CORK holds it regardless.
-      if (len == avail && (t.cork || (!t.nodelay && in_flight))) break;
+      // Only new data: a tail being resent (the MSS shrank, RFC 1191 §6.2 /
+      // RFC 8201 §5.2) goes out with the rest, as Linux resends its queue.
+      const bool resend = t.snd.nxt.before(t.snd_max);
+      if (len == avail && !resend && (t.cork || (!t.nodelay && in_flight))) break;
       // Sender SWS avoidance (RFC 9293 §3.8.6.2.1): a window-limited small
       // segment only if it is at least half the largest window offered.
       if (len < avail && len < t.max_snd_wnd / 2) break;

@@ -63,10 +63,16 @@ struct Tcb {
   uint32_t index = 0;
   uint32_t gen = 0;
   TcpState state = TcpState::kClosed;
-  Ipv4Addr local_addr, remote_addr;
+  // IPv4 or IPv6 (both of one family once set); a dual-stack listener on
+  // :: accepts IPv4 children, which hold IPv4 addresses (the session shows
+  // them v4-mapped to an AF_INET6 socket).
+  IpAddr local_addr, remote_addr;
   uint16_t local_port = 0, remote_port = 0;
   uint16_t ifindex = 0;  // route's interface (frames come from its pool)
   bool in_flow_table = false;
+  bool v6only = false;     // IPV6_V6ONLY: a listener on :: takes no IPv4
+  uint8_t hop_limit = 0;   // IPV6_UNICAST_HOPS (0: the layer's default)
+  uint8_t tclass = 0;      // IPV6_TCLASS
 
   // ---- RFC 9293 §3.3.1 send sequence variables
   struct {

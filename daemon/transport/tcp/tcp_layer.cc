@@ -46,9 +46,9 @@ void TcpLayer::fill_gauges(Gauges& g) const {
   g.set(Gauge::TcpTimersArmed, wheel_.size());
 }
 
-transport::FlowKey TcpLayer::flow_key(Ipv4Addr local, uint16_t lport, Ipv4Addr remote,
+transport::FlowKey TcpLayer::flow_key(const IpAddr& local, uint16_t lport, const IpAddr& remote,
                                       uint16_t rport) const {
-  return {{transport::AddrKey{0, local.v, 4}, lport}, {transport::AddrKey{0, remote.v, 4}, rport}};
+  return {{transport::AddrKey::of(local), lport}, {transport::AddrKey::of(remote), rport}};
 }
 
 // ------------------------------------------------------------------ input
@@ -60,9 +60,14 @@ void TcpLayer::input(const ip::Ipv4RxMeta& meta, buf::PacketBuf&& pkt, Instant n
     drops_.drop(DropReason::kTcpNoSocket);
     return;
   }
+  demux(IpAddr(meta.src), IpAddr(meta.dst), meta.ifindex, pkt, now);
+}
+
+void TcpLayer::demux(const IpAddr& src, const IpAddr& dst, uint16_t ifindex, buf::PacketBuf& pkt,
+                     Instant now) {
   last_now_ = now;
   Segment s;
-  auto r = wire::TcpRepr::parse(pkt.bytes(), IpAddr(meta.src), IpAddr(meta.dst));
+  auto r = wire::TcpRepr::parse(pkt.bytes(), src, dst);
   if (!r) {
     if (r.error() == DropReason::kTcpBadChecksum) counters_.inc(Counter::TcpInCsumErrors);
     counters_.inc(Counter::TcpInErrs);
@@ -75,18 +80,18 @@ void TcpLayer::input(const ip::Ipv4RxMeta& meta, buf::PacketBuf&& pkt, Instant n
   s.ack = SeqNum(s.h.ack);
   s.payload = pkt.bytes().subspan(s.h.header_len(), s.h.payload_len);
   s.len = s.h.payload_len + (s.syn() ? 1 : 0) + (s.fin() ? 1 : 0);
-  s.src = meta.src;
-  s.dst = meta.dst;
-  s.ifindex = meta.ifindex;
+  s.src = src;
+  s.dst = dst;
+  s.ifindex = ifindex;
 
-  if (uint32_t* i = flows_.find(flow_key(meta.dst, s.h.dst_port, meta.src, s.h.src_port))) {
+  if (uint32_t* i = flows_.find(flow_key(dst, s.h.dst_port, src, s.h.src_port))) {
     Tcb& t = *pool_[*i];
     ++t.segs_in;
     segment_arrives(t, s, now);
     return;
   }
-  if (uint32_t* l = listeners_.lookup(transport::AddrKey{0, meta.dst.v, 4}, s.h.dst_port)) {
-    listen_input(*pool_[*l], s, now);
+  if (Tcb* l = listener_for(s)) {
+    listen_input(*l, s, now);
     return;
   }
   // RFC 9293 §3.10.7.1: CLOSED (no TCB): discard, answer with a reset
@@ -99,43 +104,57 @@ void TcpLayer::input(const ip::Ipv4RxMeta& meta, buf::PacketBuf&& pkt, Instant n
 // segment's sequence number must lie in snd.una..snd.nxt, so a blind
 // attacker cannot forge one (RFC 5927 §4.1).
 void TcpLayer::error(const ip::IcmpErrorIn& e, Instant now) {
-  if (e.l4.size() < 8) return;
-  const uint16_t sport = load_be16(e.l4.data()), dport = load_be16(e.l4.data() + 2);
-  const SeqNum seq(load_be32(e.l4.data() + 4));
-  uint32_t* ip = flows_.find(flow_key(e.src, sport, e.dst, dport));
-  if (ip == nullptr) return;
-  Tcb& t = *pool_[*ip];
-  if (!seq.in_range(t.snd.una, t.snd_max)) {
-    drops_.drop(DropReason::kTcpIcmpOutOfWindow);
-    return;
-  }
+  Tcb* tp = icmp_target(IpAddr(e.src), IpAddr(e.dst), e.l4);
+  if (tp == nullptr) return;
+  Tcb& t = *tp;
   if (e.type == wire::icmpv4_type::kDestUnreachable && e.code == wire::icmpv4_unreach::kFragNeeded) {
-    // RFC 1191 §6.2: lower the MSS to the reported MTU and resend (Linux
-    // tcp_v4_mtu_reduced). 68 is the IPv4 minimum MTU (RFC 791).
-    const uint32_t mtu = e.info < 68 ? 68 : e.info;
-    const uint32_t opt = t.ts_ok ? 12 : 0;
-    if (mtu < 40 + opt + 8u) return;
-    const uint16_t mss = static_cast<uint16_t>(mtu - 40 - opt);
-    if (mss < t.eff_mss) {
-      t.eff_mss = mss;
-      t.cc.mss = mss;
-      t.snd.nxt = t.snd.una;  // resend everything outstanding in smaller segments
-      retransmit_first(t, now);
-      output(t, now);
-    }
+    // RFC 1191 §6.2: 68 is the IPv4 minimum MTU (RFC 791).
+    mtu_reduced(t, e.info < 68 ? 68 : e.info, now);
     return;
   }
   if (e.type != wire::icmpv4_type::kDestUnreachable) return;
   // RFC 1122 §4.2.3.9: port/protocol unreachable are hard errors; the
   // others are soft (reported only if the connection then times out).
-  // Linux aborts a connection in SYN-SENT on any hard error.
   int err = 0;
   switch (e.code) {
     case wire::icmpv4_unreach::kPort: err = ECONNREFUSED; break;
     case wire::icmpv4_unreach::kProtocol: err = ENOPROTOOPT; break;
     default: err = EHOSTUNREACH; break;
   }
-  const bool hard = e.code == wire::icmpv4_unreach::kPort || e.code == wire::icmpv4_unreach::kProtocol;
+  icmp_unreachable(t, err,
+                   e.code == wire::icmpv4_unreach::kPort || e.code == wire::icmpv4_unreach::kProtocol);
+}
+
+Tcb* TcpLayer::icmp_target(const IpAddr& src, const IpAddr& dst, std::span<const uint8_t> l4) {
+  if (l4.size() < 8) return nullptr;
+  const uint16_t sport = load_be16(l4.data()), dport = load_be16(l4.data() + 2);
+  const SeqNum seq(load_be32(l4.data() + 4));
+  uint32_t* ip = flows_.find(flow_key(src, sport, dst, dport));
+  if (ip == nullptr) return nullptr;
+  Tcb& t = *pool_[*ip];
+  if (!seq.in_range(t.snd.una, t.snd_max)) {
+    drops_.drop(DropReason::kTcpIcmpOutOfWindow);
+    return nullptr;
+  }
+  return &t;
+}
+
+void TcpLayer::mtu_reduced(Tcb& t, uint32_t mtu, Instant now) {
+  const uint32_t hdrs = t.remote_addr.is_v6() ? 60 : 40;
+  const uint32_t opt = t.ts_ok ? 12 : 0;
+  if (mtu < hdrs + opt + 8u) return;
+  const uint16_t mss = static_cast<uint16_t>(mtu - hdrs - opt);
+  if (mss < t.eff_mss) {
+    t.eff_mss = mss;
+    t.cc.mss = mss;
+    t.snd.nxt = t.snd.una;  // resend everything outstanding in smaller segments
+    retransmit_first(t, now);
+    output(t, now);
+  }
+}
+
+// Linux aborts a connection in SYN-SENT on any hard error.
+void TcpLayer::icmp_unreachable(Tcb& t, int err, bool hard) {
   if (t.state == TcpState::kSynSent && hard) {
     counters_.inc(Counter::TcpAttemptFails);
     connection_reset(t, err);
@@ -216,9 +235,7 @@ void TcpLayer::init_cc(Tcb& t, Instant now) {
 // RFC 6528 (isn.h): a keyed hash of the 4-tuple plus a 4 µs clock.
 uint32_t TcpLayer::new_iss(const Tcb& t, Instant now) const {
   if (cfg_.use_fixed_iss) return cfg_.fixed_iss;
-  return isn_.isn(ConnTuple{IpAddr(t.local_addr), t.local_port, IpAddr(t.remote_addr), t.remote_port},
-                  now)
-      .raw();
+  return isn_.isn(ConnTuple{t.local_addr, t.local_port, t.remote_addr, t.remote_port}, now).raw();
 }
 
 // RFC 7323 §5.4: a 1 ms timestamp clock, offset per connection.
@@ -270,15 +287,29 @@ void TcpLayer::to_closed(Tcb& t) {
 // picks where to start in the ephemeral range, plus a counter; a port is
 // free for this destination when its 4-tuple is not in the flow table (a
 // hash probe), so the search does not scan connections.
-uint16_t TcpLayer::pick_port(Ipv4Addr local, Ipv4Addr remote, uint16_t rport, Instant) {
+uint16_t TcpLayer::pick_port(const IpAddr& local, const IpAddr& remote, uint16_t rport, Instant) {
   auto p = isn_.pick_ephemeral_port(
-      IpAddr(local), IpAddr(remote), rport,
+      local, remote, rport,
       PortRange{transport::kEphemeralLow, transport::kEphemeralHigh}, port_counter_,
       [&](uint16_t port) {
         return flows_.find(flow_key(local, port, remote, rport)) == nullptr &&
-               !listeners_.conflicts(IpAddr(local), port);
+               !port_conflicts(local, port, true);
       });
   return p ? *p : 0;
+}
+
+// Linux's rules (inet_csk_bind_conflict, inet6 ipv6_rcv_saddr_equal)
+// without SO_REUSEADDR: the same family as EndpointTable::conflicts; an
+// IPv4 address also clashes with a dual-stack :: listener, and a
+// dual-stack :: with any IPv4 listener on the port. A v6only :: and IPv4
+// listeners coexist.
+bool TcpLayer::port_conflicts(const IpAddr& addr, uint16_t port, bool v6only) {
+  if (listeners_.conflicts(addr, port)) return true;
+  if (addr.is_v4()) {
+    const uint32_t* l = listeners_.find_exact(IpAddr(Ipv6Addr::any()), port);
+    return l != nullptr && !pool_[*l]->v6only;
+  }
+  return addr.is_unspecified() && !v6only && listeners_.conflicts(IpAddr(Ipv4Addr::any()), port);
 }
 
 }  // namespace stackd::tcp

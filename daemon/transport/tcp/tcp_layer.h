@@ -1,4 +1,5 @@
-// TcpLayer: the IPv4 protocol handler for TCP (protocol 6). It owns the TCB
+// TcpLayer: the IPv4 and IPv6 protocol handler for TCP (protocol / next
+// header 6; IPv6 once attach_ipv6 is called, tcp6.cc). It owns the TCB
 // pool (connections by index), the demux tables (4-tuples in a FlowTable,
 // listeners in an EndpointTable: hash lookups, never scans), the timer
 // wheel whose entries are (TCB index, TimerKind), ephemeral ports, and the
@@ -6,6 +7,7 @@
 //
 // The work is split by responsibility (STYLE.md #6):
 //   tcp_layer.cc      demux, pool, ports, ICMP errors, events
+//   tcp6.cc           IPv6: input, ICMPv6 errors (RFC 8201 PTB), the family-agnostic route/output
 //   input.cc          RFC 9293 §3.10.7 segment arrives
 //   fast_path.cc      the ESTABLISHED fast path in front of it (header prediction)
 //   receive.cc        new ACK, window update, text: shared by both
@@ -30,8 +32,11 @@
 #include "base/drop_reason.h"
 #include "base/time.h"
 #include "base/timer_wheel.h"
+#include "base/expected.h"
 #include "ip/ipv4.h"
+#include "ip/ipv6.h"
 #include "ip/protocol.h"
+#include "ip/protocol6.h"
 #include "transport/demux.h"
 #include "transport/tcp/buffer_pool.h"
 #include "transport/tcp/isn.h"
@@ -87,7 +92,7 @@ struct Segment {
   SeqNum ack;
   uint32_t len = 0;  // RFC 9293 SEG.LEN: payload + SYN + FIN
   std::span<const uint8_t> payload;
-  Ipv4Addr src, dst;
+  IpAddr src, dst;  // both IPv4 or both IPv6
   uint16_t ifindex = 0;
   bool syn() const { return h.flags & wire::tcp_flag::kSyn; }
   bool fin() const { return h.flags & wire::tcp_flag::kFin; }
@@ -97,21 +102,41 @@ struct Segment {
 
 constexpr uint32_t kNoTcb = UINT32_MAX;
 
+// Where a segment to a peer goes, for either family (route_to).
+struct TcpRoute {
+  uint16_t ifindex = 0;
+  IpAddr src;          // the source address chosen for the destination
+  uint32_t mtu = 1500; // link / route / path MTU
+};
+// RFC 9293 §3.7.1 / RFC 8200 §8.3: the MSS to advertise for a route: MTU
+// less the IP and TCP headers (40 over IPv4, 60 over IPv6), and over IPv6
+// never below 1220 (the 1280 minimum link MTU).
+uint16_t mss_for_mtu(uint32_t mtu, bool v6);
+
 class TcpLayer;
 // input.cc: options of the peer's SYN into the TCB; our window-scale offer.
 void negotiate(TcpLayer& L, Tcb& t, const Segment& s);
 uint8_t rcv_wscale_offer(const TcpConfig& c);
 
-class TcpLayer final : public ip::Ipv4ProtocolHandler {
+class TcpLayer final : public ip::Ipv4ProtocolHandler, public ip::Ipv6ProtocolHandler {
  public:
   TcpLayer(ip::Ipv4Layer& ip, Counters& counters, DropStats& drops, TcpConfig cfg = {});
   ~TcpLayer() override;
   TcpLayer(const TcpLayer&) = delete;
   TcpLayer& operator=(const TcpLayer&) = delete;
+  // TCP over IPv6 too: registers for next header 6 (tcp6.cc).
+  void attach_ipv6(ip::Ipv6Layer& ip6);
+  bool has_ipv6() const { return ip6_ != nullptr; }
 
   // --- ip::Ipv4ProtocolHandler
   void input(const ip::Ipv4RxMeta& meta, buf::PacketBuf&& pkt, Instant now) override;
   void error(const ip::IcmpErrorIn& err, Instant now) override;
+  // --- ip::Ipv6ProtocolHandler (tcp6.cc)
+  void input(const ip::Ipv6RxMeta& meta, buf::PacketBuf&& pkt, Instant now) override;
+  void error(const ip::Icmp6ErrorIn& err, Instant now) override;
+  // A Packet Too Big lowers the path MTU only once its quoted sequence
+  // number is found in a connection's window (RFC 8201 §5.2 / RFC 5927 §4.1).
+  bool validates_packet_too_big() const override { return true; }
 
   // --- timers (time is an input)
   Instant poll_at() const;
@@ -120,9 +145,14 @@ class TcpLayer final : public ip::Ipv4ProtocolHandler {
   // --- the socket API's operations (tcp_socket.h wraps them). Results are
   // 0 / bytes, or -errno as Linux returns them.
   uint32_t open();  // a CLOSED TCB, kNoTcb when the pool is exhausted
-  int bind(uint32_t i, Ipv4Addr addr, uint16_t port);
+  // `addr` of either family; :: without v6only (set_v6only before bind)
+  // also takes IPv4, as Linux's dual-stack sockets (-EADDRINUSE per Linux's
+  // rules: :: dual-stack and any IPv4 address on the same port conflict).
+  int bind(uint32_t i, const IpAddr& addr, uint16_t port);
   int listen(uint32_t i, uint32_t backlog);
-  int connect(uint32_t i, Ipv4Addr addr, uint16_t port, Instant now);
+  int connect(uint32_t i, const IpAddr& addr, uint16_t port, Instant now);
+  // IPV6_V6ONLY: -EINVAL once bound (Linux).
+  int set_v6only(uint32_t i, bool on);
   int64_t accept(uint32_t listener);  // child index or -EAGAIN
   int64_t send(uint32_t i, std::span<const uint8_t> data, Instant now);
   int64_t recv(uint32_t i, std::span<uint8_t> out, Instant now);
@@ -187,6 +217,22 @@ class TcpLayer final : public ip::Ipv4ProtocolHandler {
   void send_syn(Tcb& t, Instant now);  // SYN or SYN,ACK (by state)
   void send_rst_for(const Segment& s, Instant now);  // §3.10.7.1, no TCB
   void send_rst(Tcb& t, Instant now);                // <SEQ=SND.NXT><CTL=RST,ACK>
+  // tcp6.cc: the family-agnostic route and output every sender uses.
+  Expected<TcpRoute> route_to(const IpAddr& dst, const IpAddr& src, Instant now) const;
+  buf::FramePool& frame_pool(const IpAddr& dst, uint16_t ifindex);
+  // `l4` (TCP header first) to IP with DF (IPv4) / without fragmentation
+  // (IPv6); `t` supplies IPV6_UNICAST_HOPS / IPV6_TCLASS when given.
+  ip::TxResult ip_output(buf::PacketBuf&& l4, const IpAddr& src, const IpAddr& dst,
+                         uint16_t ifindex, const Tcb* t, Instant now);
+  // RFC 1191 §6.2 / RFC 8201 §5.2: a smaller path MTU lowers the MSS and
+  // resends what is outstanding (Linux tcp_v4/v6_mtu_reduced).
+  void mtu_reduced(Tcb& t, uint32_t mtu, Instant now);
+  // The connection an ICMP error quotes, if its sequence number lies in
+  // snd.una..snd_max (RFC 5927 §4.1); out of window is counted and dropped.
+  Tcb* icmp_target(const IpAddr& src, const IpAddr& dst, std::span<const uint8_t> l4);
+  // ICMP unreachable-like errors: hard ones abort a SYN-SENT connection,
+  // the rest are kept as soft errors (RFC 1122 §4.2.3.9).
+  void icmp_unreachable(Tcb& t, int err, bool hard);
   bool send_segment(Tcb& t, SeqNum seq, uint32_t len, uint8_t flags, Instant now);
   uint32_t usable_window(const Tcb& t) const;
   void retransmit_first(Tcb& t, Instant now);
@@ -239,10 +285,18 @@ class TcpLayer final : public ip::Ipv4ProtocolHandler {
   Instant last_now() const { return last_now_; }
 
  private:
-  transport::FlowKey flow_key(Ipv4Addr local, uint16_t lport, Ipv4Addr remote, uint16_t rport) const;
-  uint16_t pick_port(Ipv4Addr local, Ipv4Addr remote, uint16_t rport, Instant now);
+  // A parsed segment (either family) to its connection, listener, or RST.
+  void demux(const IpAddr& src, const IpAddr& dst, uint16_t ifindex, buf::PacketBuf& pkt,
+             Instant now);
+  transport::FlowKey flow_key(const IpAddr& local, uint16_t lport, const IpAddr& remote,
+                              uint16_t rport) const;
+  uint16_t pick_port(const IpAddr& local, const IpAddr& remote, uint16_t rport, Instant now);
+  // Would a listener on (addr, port) clash with one already listening
+  // (Linux inet_csk_bind_conflict, without SO_REUSEADDR)?
+  bool port_conflicts(const IpAddr& addr, uint16_t port, bool v6only);
 
   ip::Ipv4Layer& ip_;
+  ip::Ipv6Layer* ip6_ = nullptr;
   Counters& counters_;
   DropStats& drops_;
   TcpConfig cfg_;
@@ -263,7 +317,7 @@ class TcpLayer final : public ip::Ipv4ProtocolHandler {
   // listen.cc: stateless SYN,ACK and the connection a valid cookie rebuilds.
   void send_cookie_synack(Tcb& l, const Segment& s, Instant now);
   bool cookie_ack(Tcb& l, const Segment& s, Instant now);
-  uint32_t new_child(Tcb& l, const Segment& s, const ip::Ipv4Route& route);
+  uint32_t new_child(Tcb& l, const Segment& s, const TcpRoute& route);
 };
 
 }  // namespace stackd::tcp

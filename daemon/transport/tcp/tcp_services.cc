@@ -38,14 +38,18 @@ void chargen_fill(std::span<uint8_t> out, uint64_t pos) {
   }
 }
 
+// A service without an address listens on one dual-stack socket on ::
+// (IPv4 and IPv6, as a Linux server on [::] without IPV6_V6ONLY; 0.0.0.0
+// when the stack has no IPv6); one with an address listens there, either
+// family.
 int TcpServices::start(std::span<const stack::ServiceConfig> cfg) {
   int first_error = 0;
   for (const auto& c : cfg) {
     if (c.proto != stack::ServiceProto::kTcp) continue;
+    const IpAddr any = tcp_.has_ipv6() ? IpAddr(Ipv6Addr::any()) : IpAddr(Ipv4Addr::any());
     TcpSocket s(tcp_);
     if (!s.valid()) return -ENOMEM;
-    const Ipv4Addr a = c.addr && c.addr->is_v4() ? c.addr->v4() : Ipv4Addr::any();
-    int r = s.bind(a, c.port);
+    int r = s.bind(c.addr ? *c.addr : any, c.port);
     if (r == 0) r = s.listen(0);
     if (r != 0) {
       if (first_error == 0) first_error = r;
@@ -57,13 +61,17 @@ int TcpServices::start(std::span<const stack::ServiceConfig> cfg) {
 }
 
 bool TcpServices::stop(const stack::ServiceConfig& cfg, Instant now) {
-  for (auto it = listeners_.begin(); it != listeners_.end(); ++it) {
-    if (!(it->second == cfg)) continue;
+  bool found = false;
+  for (auto it = listeners_.begin(); it != listeners_.end();) {
+    if (!(it->second == cfg)) {
+      ++it;
+      continue;
+    }
     it->first.close(now);
-    listeners_.erase(it);
-    return true;
+    it = listeners_.erase(it);
+    found = true;
   }
-  return false;
+  return found;
 }
 
 size_t TcpServices::poll(Instant now) {

@@ -9,13 +9,23 @@ namespace stackd::tcp {
 
 uint32_t TcpLayer::open() { return alloc_tcb(); }
 
-int TcpLayer::bind(uint32_t i, Ipv4Addr addr, uint16_t port) {
+int TcpLayer::bind(uint32_t i, const IpAddr& addr, uint16_t port) {
   Tcb& t = *pool_[i];
   if (t.state != TcpState::kClosed || t.local_port != 0) return -EINVAL;
-  if (!addr.is_unspecified() && !ip_.is_local(addr)) return -EADDRNOTAVAIL;
-  if (port != 0 && listeners_.conflicts(IpAddr(addr), port)) return -EADDRINUSE;
+  if (addr.is_v6() && ip6_ == nullptr) return -EAFNOSUPPORT;
+  if (!addr.is_unspecified() &&
+      !(addr.is_v4() ? ip_.is_local(addr.v4()) : ip6_->is_local(addr.v6())))
+    return -EADDRNOTAVAIL;
+  if (port != 0 && port_conflicts(addr, port, t.v6only)) return -EADDRINUSE;
   t.local_addr = addr;
   t.local_port = port;
+  return 0;
+}
+
+int TcpLayer::set_v6only(uint32_t i, bool on) {
+  Tcb& t = *pool_[i];
+  if (t.local_port != 0 || t.state != TcpState::kClosed) return -EINVAL;  // Linux: before bind
+  t.v6only = on;
   return 0;
 }
 
@@ -26,19 +36,26 @@ int TcpLayer::listen(uint32_t i, uint32_t backlog) {
     return 0;
   }
   if (t.state != TcpState::kClosed || t.local_port == 0) return -EINVAL;
-  if (!listeners_.insert(IpAddr(t.local_addr), t.local_port, i)) return -EADDRINUSE;
+  // Another socket may have started listening since bind.
+  if (port_conflicts(t.local_addr, t.local_port, t.v6only)) return -EADDRINUSE;
+  if (!listeners_.insert(t.local_addr, t.local_port, i)) return -EADDRINUSE;
   t.backlog = backlog != 0 ? backlog : cfg_.default_backlog;
   t.state = TcpState::kListen;
   return 0;
 }
 
 // RFC 9293 §3.10.1 OPEN (active): ISS, <SEQ=ISS><CTL=SYN>, SYN-SENT.
-int TcpLayer::connect(uint32_t i, Ipv4Addr addr, uint16_t port, Instant now) {
+int TcpLayer::connect(uint32_t i, const IpAddr& addr, uint16_t port, Instant now) {
   last_now_ = now;
   Tcb& t = *pool_[i];
   if (t.state != TcpState::kClosed || t.remote_port != 0) return -EISCONN;
   if (port == 0 || addr.is_unspecified()) return -EINVAL;
-  auto route = ip_.route(addr, t.local_addr);
+  if (addr.is_v6() && ip6_ == nullptr) return -EAFNOSUPPORT;
+  // A specific local address of the other family cannot reach `addr`;
+  // a wildcard of either family takes the route's source.
+  if (!t.local_addr.is_unspecified() && t.local_addr.family() != addr.family()) return -EINVAL;
+  if (addr.is_v4() && t.local_addr.is_v6() && t.v6only) return -ENETUNREACH;
+  auto route = route_to(addr, t.local_addr.family() == addr.family() ? t.local_addr : IpAddr(), now);
   if (!route) return -ENETUNREACH;
   if (t.local_addr.is_unspecified()) t.local_addr = route->src;
   t.remote_addr = addr;
@@ -46,7 +63,7 @@ int TcpLayer::connect(uint32_t i, Ipv4Addr addr, uint16_t port, Instant now) {
   if (t.local_port == 0) t.local_port = pick_port(t.local_addr, addr, port, now);
   if (t.local_port == 0) return -EADDRNOTAVAIL;
   t.ifindex = route->ifindex;
-  t.rcv_mss = static_cast<uint16_t>(std::min<uint32_t>(route->mtu, 65535) - 40);
+  t.rcv_mss = mss_for_mtu(route->mtu, addr.is_v6());
   t.eff_mss = static_cast<uint16_t>(std::min<uint32_t>(t.rcv_mss, 536));
   t.iss = SeqNum(new_iss(t, now));
   t.snd.una = t.iss;
@@ -136,7 +153,7 @@ int TcpLayer::close(uint32_t i, Instant now) {
   t.rd_shut = true;
   switch (t.state) {
     case TcpState::kListen: {
-      listeners_.erase(IpAddr(t.local_addr), t.local_port);
+      listeners_.erase(t.local_addr, t.local_port);
       // Children not accepted yet are reset (Linux inet_csk_listen_stop).
       std::vector<uint32_t> kids = t.syn_queue;
       kids.insert(kids.end(), t.accept_queue.begin(), t.accept_queue.end());

@@ -45,10 +45,12 @@ class TcpSocket {
   bool valid() const { return i_ != kNoTcb; }
   uint32_t index() const { return i_; }
 
-  int bind(Ipv4Addr addr, uint16_t port) { return tcp_->bind(i_, addr, port); }
+  int bind(const IpAddr& addr, uint16_t port) { return tcp_->bind(i_, addr, port); }
   int listen(uint32_t backlog = 0) { return tcp_->listen(i_, backlog); }
   std::optional<TcpSocket> accept();
-  int connect(Ipv4Addr addr, uint16_t port, Instant now) { return tcp_->connect(i_, addr, port, now); }
+  int connect(const IpAddr& addr, uint16_t port, Instant now) {
+    return tcp_->connect(i_, addr, port, now);
+  }
   // Bytes taken into the send ring, or -EAGAIN (full), -EPIPE (after
   // shutdown), -ENOTCONN, -errno of a reset.
   int64_t send(std::span<const uint8_t> d, Instant now) { return tcp_->send(i_, d, now); }
@@ -59,6 +61,14 @@ class TcpSocket {
   void abort(Instant now);  // SO_LINGER 0: RST; the socket becomes invalid
 
   void set_nodelay(bool on) { t().nodelay = on; }
+  // IPv6 socket options (RFC 3493 §5.3, RFC 3542 §6.5): before bind / any time.
+  int set_v6only(bool on) { return tcp_->set_v6only(i_, on); }
+  void set_hop_limit(uint8_t hops) { t().hop_limit = hops; }  // 0: the default
+  void set_tclass(uint8_t tclass) { t().tclass = tclass; }
+  const IpAddr& local_addr() const { return t().local_addr; }
+  uint16_t local_port() const { return t().local_port; }
+  const IpAddr& remote_addr() const { return t().remote_addr; }
+  uint16_t remote_port() const { return t().remote_port; }
   void set_cork(bool on, Instant now);
   void set_keepalive(bool on, Duration idle, Duration intvl, uint32_t cnt, Instant now);
   int set_congestion(std::string_view name, Instant now) { return tcp_->set_congestion(i_, name, now); }

@@ -107,7 +107,7 @@ inline constexpr uint32_t record_size(uint32_t payload) {
 // Channel operations.
 enum class Op : uint32_t {
   kNone = 0,
-  kSocket = 1,       // a0 = type (SOCK_STREAM/SOCK_DGRAM); -> sock, gen
+  kSocket = 1,       // a0 = type (SOCK_STREAM/SOCK_DGRAM), a1 = domain (AF_INET6; 0 or AF_INET: IPv4); -> sock, gen
   kBind = 2,         // addr
   kListen = 3,       // a0 = backlog
   kConnect = 4,      // addr; TCP: -EINPROGRESS, then flags tell
