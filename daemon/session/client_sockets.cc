@@ -180,6 +180,8 @@ std::optional<uint32_t> ClientSockets::alloc_slot() {
   sh.error.store(0, std::memory_order_relaxed);
   sh.kick.store(0, std::memory_order_relaxed);
   sh.watch.store(0, std::memory_order_relaxed);
+  sh.fd_rx_drained.store(0, std::memory_order_relaxed);
+  sh.fd_tx_clogged.store(0, std::memory_order_relaxed);
   ++open_;
   return i;
 }
@@ -299,11 +301,13 @@ void ClientSockets::close_slot(uint32_t slot, Instant now) {
   }
   const uint32_t gen = s.gen;
   const uint32_t seq = s.seq;
+  const bool had_fd = s.has_fd;
   s = Slot{};
   s.gen = gen;
   s.seq = seq;
   free_.push_back(slot);
   --open_;
+  if (had_fd) wakeups_.fd_closed(slot);
   // Threads still waiting on this socket wake up and see it gone.
   sh.flags.store(abi::flag::kHup, std::memory_order_relaxed);
   sh.seq.store(++s.seq, std::memory_order_seq_cst);
@@ -546,9 +550,11 @@ size_t ClientSockets::poll_udp(Instant now) {
 }
 
 void ClientSockets::publish(uint32_t slot, Slot& s, uint32_t f, bool moved) {
-  if (f == s.flags && !moved) return;
-  abi::SocketShm& sh = shm(slot);
+  const bool changed = f != s.flags || moved;
   s.flags = f;
+  if (s.has_fd) signal_fd(slot, s, changed);
+  if (!changed) return;
+  abi::SocketShm& sh = shm(slot);
   sh.flags.store(f, std::memory_order_seq_cst);
   sh.seq.store(++s.seq, std::memory_order_seq_cst);
   if (sh.waiters.load(std::memory_order_seq_cst) != 0) wakeups_.wake(&sh.seq);
@@ -557,6 +563,66 @@ void ClientSockets::publish(uint32_t slot, Slot& s, uint32_t f, bool moved) {
     abi::Channel& c = channel(w - 1);
     if (c.ev_armed.exchange(0, std::memory_order_seq_cst) != 0) wakeups_.signal_channel(w - 1);
   }
+}
+
+// ------------------------------------------------------------- socket fds
+
+bool ClientSockets::attach_fd(uint32_t slot, uint32_t gen, Instant) {
+  if (slot >= slots_.size()) return false;
+  Slot& s = slots_[slot];
+  if (s.kind == Slot::Kind::kFree || s.gen != gen || s.has_fd) return false;
+  s.has_fd = true;
+  // The client may have consumed or filled before B arrived: signal the
+  // state as it is now.
+  abi::SocketShm& sh = shm(slot);
+  sh.fd_rx_drained.store(1, std::memory_order_seq_cst);
+  sh.fd_tx_clogged.store(1, std::memory_order_seq_cst);
+  signal_fd(slot, s, false);
+  return true;
+}
+
+// abi/attach.h "Socket fds". The client's words are hints: a wrong value
+// costs that client a spurious or late wake-up of its own socket, nothing
+// else.
+void ClientSockets::signal_fd(uint32_t slot, Slot& s, bool moved) {
+  abi::SocketShm& sh = shm(slot);
+  const uint32_t f = s.flags;
+  const uint32_t rx_used = s.rx_head - sh.rx.tail.load(std::memory_order_seq_cst);
+  if (abi::fd_readable(f, rx_used) && (sh.fd_rx_drained.exchange(0, std::memory_order_seq_cst) != 0 || moved))
+    wakeups_.fd_readable(slot);
+  const uint32_t tx_used = sh.tx.head.load(std::memory_order_seq_cst) - s.tx_tail;
+  const uint32_t tx_free = tx_used > seg_.geo.ring_bytes ? 0 : seg_.geo.ring_bytes - tx_used;
+  if (abi::fd_writable(f, tx_free, seg_.geo.ring_bytes) && sh.fd_tx_clogged.exchange(0, std::memory_order_seq_cst) != 0)
+    wakeups_.fd_writable(slot);
+  if ((f & abi::flag::kHup) && !s.fd_hup_sent) {
+    s.fd_hup_sent = s.fd_eof_sent = true;
+    wakeups_.fd_shutdown(slot, true);
+  } else if ((f & abi::flag::kReadEof) && !s.fd_eof_sent) {
+    s.fd_eof_sent = true;
+    wakeups_.fd_shutdown(slot, false);
+  }
+}
+
+void ClientSockets::fd_released(uint32_t slot, Instant now) {
+  if (slot >= slots_.size()) return;
+  Slot& s = slots_[slot];
+  if (s.kind == Slot::Kind::kFree || !s.has_fd) return;
+  if (s.listening) {
+    // Accepted connections nobody took (their records are between the
+    // client's tail and our head) go with the listener, as on Linux.
+    abi::SocketShm& sh = shm(slot);
+    uint32_t pos = sh.rx.tail.load(std::memory_order_acquire);
+    const uint32_t used = abi::ring_used(s.rx_head, pos, seg_.geo.ring_bytes);
+    const uint32_t rec = abi::record_size(0);
+    for (uint32_t n = used == UINT32_MAX ? 0 : used / rec; n > 0; --n, pos += rec) {
+      abi::RecordHeader h;
+      rx_bytes(slot).copy_out(pos, &h, sizeof(h));
+      if (h.sock < slots_.size() && h.sock != slot && slots_[h.sock].kind != Slot::Kind::kFree &&
+          slots_[h.sock].gen == h.gen && !slots_[h.sock].has_fd)
+        close_slot(h.sock, now);
+    }
+  }
+  close_slot(slot, now);
 }
 
 }  // namespace stackd::session

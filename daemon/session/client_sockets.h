@@ -54,6 +54,8 @@ struct Slot {
   bool shut_wr_pending = false;  // SHUT_WR after the tx ring drains
   bool rd_shut = false, wr_shut = false;  // shutdown(2) as the client asked
   bool broken = false;           // its shared words were corrupted: reset, unusable
+  bool has_fd = false;           // the client gave us B of the socket's fd pair
+  bool fd_eof_sent = false, fd_hup_sent = false;
   int broken_error = 0;
   int udp_error = 0;             // pending SO_ERROR of a UDP socket
   std::optional<transport::UdpDatagram> udp_held;  // received, waiting for rx ring space
@@ -81,6 +83,12 @@ class ClientSockets {
   void sync(uint32_t slot, Instant now);
   // UDP sockets have no event list: look at each one (called every poll).
   size_t poll_udp(Instant now);
+  // The client gave B of socket (slot, gen)'s fd pair (the shell holds B):
+  // from now on readiness is also driven through it. False: no such socket.
+  bool attach_fd(uint32_t slot, uint32_t gen, Instant now);
+  // Every copy of the socket's fd A is closed (B hung up): close it as
+  // Linux's last close(2) does, with the connections a listener had queued.
+  void fd_released(uint32_t slot, Instant now);
   // The client is gone: close every socket as Linux closes a dying
   // process's sockets (FIN after queued data, RST when unread data is left).
   void reclaim(Instant now);
@@ -111,6 +119,7 @@ class ClientSockets {
   void sync_udp(uint32_t slot, Slot& s, Instant now);
   void accept_into(uint32_t slot, Slot& s, Instant now);
   void publish(uint32_t slot, Slot& s, uint32_t flags, bool moved);
+  void signal_fd(uint32_t slot, Slot& s, bool moved);
   void mark_broken(uint32_t slot, Slot& s, Instant now);
   std::optional<uint32_t> alloc_slot();
 

@@ -1,6 +1,7 @@
 #include "core.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <linux/futex.h>
 #include <poll.h>
 #include <sys/mman.h>
@@ -133,6 +134,18 @@ struct ThreadChannel {
   }
 };
 thread_local ThreadChannel t_chan;
+
+// fork(): the child shares its parent's attachment (the segment is a shared
+// mapping, the attach socket an inherited fd), as another thread would, so
+// it needs a channel of its own: the forking thread's one stays the parent's.
+void forget_channel_in_child() {
+  if (t_chan.event_fd >= 0) close(t_chan.event_fd);  // the parent's thread's copy
+  t_chan.event_fd = -1;
+  t_chan.att = nullptr;
+  t_chan.index = UINT32_MAX;
+  t_chan.shared = false;
+}
+[[maybe_unused]] const int g_atfork = pthread_atfork(nullptr, nullptr, forget_channel_in_child);
 
 }  // namespace
 

@@ -30,6 +30,7 @@ struct Sock {
   std::atomic<bool> was_connected{false};
   std::atomic<bool> udp_connected{false};
   std::atomic<bool> broadcast{false};  // SO_BROADCAST (for the limited broadcast check)
+  std::atomic<int> kfd{-1};  // the socket's kernel fd A (abi/attach.h "Socket fds"), -1 = none
 };
 
 struct Attachment {
@@ -87,5 +88,11 @@ int set_errno(int neg);  // -errno -> -1 with errno set; >= 0 passes through
 int epipe(int flags);
 
 extern std::atomic<uint32_t> g_busy_poll_us;
+
+// Socket fds (abi/attach.h): after a receive left the rx ring empty, empty
+// the fd's readable bytes and tell stackd; after a send or connect, fill the
+// fd's send buffer when the socket is not writable. No-ops without an fd.
+void fd_settle_rx(Attachment& a, uint32_t s, Sock& k);
+void fd_settle_tx(Attachment& a, uint32_t s, Sock& k);
 
 }  // namespace stackd::client

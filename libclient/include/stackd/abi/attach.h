@@ -18,17 +18,36 @@
 // (or read) block. send/recv with MSG_DONTWAIT never block whatever the
 // client does.
 //
-// Reserved for the shim (not implemented yet): Socket fds. A stack socket
-// becomes a real kernel fd in the application: stackd creates one object per
-// socket (a socketpair end or eventfd it signals for readiness) and passes it
-// with SCM_RIGHTS in reply to kOpenSocketFd. Holding the fd is the proof of
-// ownership: after fork() or SCM_RIGHTS, a process attaches (its own segment)
-// and sends Claim + SCM_RIGHTS[that fd]; stackd identifies the open file (for
-// a socketpair: its own end's peer, found by fstat st_ino of the passed end,
-// which is unique per socket inode; for an eventfd: kcmp(KCMP_FILE) against
-// the copy it keeps) and maps the socket into the claimer's segment, sharing
-// it between processes as the kernel shares a file. Nothing a client can
-// forge (numbers, names) identifies a socket.
+// Socket fds (the shim's stack sockets are real kernel fds):
+//   OpenSocketFd{sock, gen} + SCM_RIGHTS[B] ──►  the client made an AF_UNIX
+//                                            SOCK_STREAM socketpair (A, B), keeps A as the
+//                                            socket's fd and gives B to stackd
+// stackd drives A's readiness through B, so the application's own poll,
+// select and epoll (LT, EPOLLET, ONESHOT, several sets) work on A unchanged:
+//   - readable: stackd writes one byte to B at every arrival (each one is a
+//     new edge for EPOLLET, as each segment is on Linux) while
+//     abi::fd_readable() holds; the client reads A empty when it finds the
+//     rx ring empty, sets SocketShm::fd_rx_drained and looks at the ring
+//     again (kicking stackd if it is not empty: stackd then writes again).
+//   - end of stream: shutdown(B, SHUT_WR) (A: POLLIN|POLLRDHUP for good);
+//     a finished or reset connection: shutdown(B, SHUT_RDWR) (POLLHUP).
+//   - writable: A's send buffer (SO_SNDBUF at its minimum) is what POLLOUT
+//     reports. When abi::fd_writable() is false (connect in progress, tx
+//     ring full) the client fills it (writes to A until EAGAIN), sets
+//     fd_tx_clogged and looks again (kicking if writable); stackd empties B
+//     when fd_writable() holds and fd_tx_clogged was set.
+//   - lifetime: holding A is holding the socket. stackd closes the socket
+//     (as Linux's last close(2) does) when B reports hang-up, i.e. when the
+//     last copy of A in any process (dup, fork, SCM_RIGHTS) is closed.
+// Readiness is never lost (both sides set their flag, then look again);
+// it can be reported a few microseconds late (until stackd serves a kick)
+// and, rarely, spuriously (a byte written just after the client drained).
+//
+// Reserved (not implemented yet): Claim + SCM_RIGHTS[A], for a process that
+// got A by exec or fd passing and has no mapping of the owner's segment:
+// stackd would find the socket by A's inode (sock_diag's peer of B) and map
+// it into the claimer's segment. A forked child needs no claim: it shares
+// its parent's attachment (segment and attach socket).
 #pragma once
 
 #include <cstdint>
@@ -40,8 +59,8 @@ enum class AttachMsg : uint8_t {
   kWelcome = 2,
   kDoorbell = 3,
   kEventFd = 4,
-  kOpenSocketFd = 5,  // reserved (shim)
-  kClaim = 6,         // reserved (shim)
+  kOpenSocketFd = 5,  // + SCM_RIGHTS[B]: OpenSocketFdMsg
+  kClaim = 6,         // reserved (exec / fd passing)
 };
 
 struct Hello {
@@ -67,6 +86,13 @@ struct EventFdMsg {
   uint8_t type;  // kEventFd
   uint8_t pad[3];
   uint32_t channel;
+};
+
+struct OpenSocketFdMsg {
+  uint8_t type;  // kOpenSocketFd
+  uint8_t pad[3];
+  uint32_t sock;
+  uint32_t gen;
 };
 
 }  // namespace stackd::abi
