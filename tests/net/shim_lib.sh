@@ -5,9 +5,10 @@ SHIM_LIB="$SHIM_DIR/libstackshim.so"
 STACKRUN="$SHIM_DIR/stackrun"
 [[ -f $SHIM_LIB && -x $STACKRUN ]] || { echo "build preload/ first ($SHIM_LIB)"; exit 1; }
 
-# shimmed CMD...: CMD under stackrun (fallback=fail: a test must never pass
-# on the kernel by accident), bounded by the caller's timeout.
-shimmed() { STACKD_QUIET=1 "$STACKRUN" --fallback fail -- "$@"; }
+# "${SHIMMED[@]}" CMD...: CMD under stackrun (fallback=fail: a test must
+# never pass on the kernel by accident); an array, so `timeout 60
+# "${SHIMMED[@]}" curl ...` works.
+SHIMMED=(env STACKD_QUIET=1 "$STACKRUN" --fallback fail --)
 
 # same_file A B: byte-exact comparison with a useful message.
 same_file() {
