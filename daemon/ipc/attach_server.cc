@@ -63,11 +63,10 @@ struct AttachServer::Client final : session::Wakeups {
   // abi/attach.h "Socket fds". Nothing here blocks, whatever the client
   // does with its end A (full = already readable; a reader that never
   // reads hurts only itself).
-  void fd_readable(uint32_t slot) override {
-    if (slot < sock_fds.size() && sock_fds[slot] >= 0) {
-      const uint8_t b = 1;
-      (void)send(sock_fds[slot], &b, 1, MSG_DONTWAIT | MSG_NOSIGNAL);
-    }
+  bool fd_readable(uint32_t slot) override {
+    if (slot >= sock_fds.size() || sock_fds[slot] < 0) return false;
+    const uint8_t b = 1;
+    return send(sock_fds[slot], &b, 1, MSG_DONTWAIT | MSG_NOSIGNAL) == 1;
   }
   void fd_writable(uint32_t slot) override {
     if (slot >= sock_fds.size() || sock_fds[slot] < 0) return;
@@ -75,8 +74,8 @@ struct AttachServer::Client final : session::Wakeups {
     for (int i = 0; i < 64 && recv(sock_fds[slot], buf, sizeof(buf), MSG_DONTWAIT) > 0; ++i) {
     }
   }
-  void fd_shutdown(uint32_t slot, bool hangup) override {
-    if (slot < sock_fds.size() && sock_fds[slot] >= 0) shutdown(sock_fds[slot], hangup ? SHUT_RDWR : SHUT_WR);
+  void fd_shutdown(uint32_t slot) override {
+    if (slot < sock_fds.size() && sock_fds[slot] >= 0) shutdown(sock_fds[slot], SHUT_WR);
   }
   void fd_closed(uint32_t slot) override {
     if (slot >= sock_fds.size() || sock_fds[slot] < 0) return;
@@ -94,8 +93,8 @@ struct AttachServer::Client final : session::Wakeups {
       close(b);
       return;
     }
-    const int one = 1;  // the minimum: a few KiB of filler make A unwritable
-    setsockopt(b, SOL_SOCKET, SO_SNDBUF, &one, sizeof(one));
+    const int sndbuf = 65536;  // room for kFdMaxEdges one-byte messages, whatever the default
+    setsockopt(b, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
     const int fl = fcntl(b, F_GETFL);
     fcntl(b, F_SETFL, fl | O_NONBLOCK);
     sock_fds[slot] = b;

@@ -180,7 +180,7 @@ std::optional<uint32_t> ClientSockets::alloc_slot() {
   sh.error.store(0, std::memory_order_relaxed);
   sh.kick.store(0, std::memory_order_relaxed);
   sh.watch.store(0, std::memory_order_relaxed);
-  sh.fd_rx_drained.store(0, std::memory_order_relaxed);
+  sh.fd_rx_signals.store(0, std::memory_order_relaxed);
   sh.fd_tx_clogged.store(0, std::memory_order_relaxed);
   ++open_;
   return i;
@@ -552,7 +552,17 @@ size_t ClientSockets::poll_udp(Instant now) {
 void ClientSockets::publish(uint32_t slot, Slot& s, uint32_t f, bool moved) {
   const bool changed = f != s.flags || moved;
   s.flags = f;
-  if (s.has_fd) signal_fd(slot, s, changed);
+  // The fd is signalled after the shared words: a program woken by it must
+  // find in them what woke it (an end of stream, bytes, room).
+  struct FdAfter {
+    ClientSockets* self;
+    uint32_t slot;
+    Slot& s;
+    bool changed;
+    ~FdAfter() {
+      if (s.has_fd) self->signal_fd(slot, s, changed);
+    }
+  } fd_after{this, slot, s, changed};
   if (!changed) return;
   abi::SocketShm& sh = shm(slot);
   sh.flags.store(f, std::memory_order_seq_cst);
@@ -575,7 +585,6 @@ bool ClientSockets::attach_fd(uint32_t slot, uint32_t gen, Instant) {
   // The client may have consumed or filled before B arrived: signal the
   // state as it is now.
   abi::SocketShm& sh = shm(slot);
-  sh.fd_rx_drained.store(1, std::memory_order_seq_cst);
   sh.fd_tx_clogged.store(1, std::memory_order_seq_cst);
   signal_fd(slot, s, false);
   return true;
@@ -586,20 +595,39 @@ bool ClientSockets::attach_fd(uint32_t slot, uint32_t gen, Instant) {
 // else.
 void ClientSockets::signal_fd(uint32_t slot, Slot& s, bool moved) {
   abi::SocketShm& sh = shm(slot);
+  // Our ring-index stores (release) must be visible before we read the
+  // client's words, as its stores are before it reads ours (Dekker: both
+  // sides store, then load; x86 may otherwise reorder our load first).
+  std::atomic_thread_fence(std::memory_order_seq_cst);
   const uint32_t f = s.flags;
-  const uint32_t rx_used = s.rx_head - sh.rx.tail.load(std::memory_order_seq_cst);
-  if (abi::fd_readable(f, rx_used) && (sh.fd_rx_drained.exchange(0, std::memory_order_seq_cst) != 0 || moved))
-    wakeups_.fd_readable(slot);
+  uint32_t w = sh.fd_rx_signals.load(std::memory_order_seq_cst);
+  // Counted first, the ring looked at after: a client that empties the ring
+  // after our look has to park first, and then our compare-and-swap fails.
+  if (abi::fd_readable(f, s.rx_head - sh.rx.tail.load(std::memory_order_seq_cst)) && w != abi::kFdParking &&
+      (w == 0 || (moved && w < abi::kFdMaxEdges)) &&
+      sh.fd_rx_signals.compare_exchange_strong(w, w + 1, std::memory_order_seq_cst)) {
+    const uint32_t rx_used = s.rx_head - sh.rx.tail.load(std::memory_order_seq_cst);
+    uint32_t back = w + 1;
+    // Emptied meanwhile: take the count back, unless the client parked
+    // already and waits for the byte we counted.
+    if (abi::fd_readable(f, rx_used) ||
+        !sh.fd_rx_signals.compare_exchange_strong(back, w, std::memory_order_seq_cst)) {
+      if (!wakeups_.fd_readable(slot)) {
+        back = w + 1;  // B full (a client that never reads A): uncount
+        sh.fd_rx_signals.compare_exchange_strong(back, w, std::memory_order_seq_cst);
+      }
+    }
+  }
   const uint32_t tx_used = sh.tx.head.load(std::memory_order_seq_cst) - s.tx_tail;
   const uint32_t tx_free = tx_used > seg_.geo.ring_bytes ? 0 : seg_.geo.ring_bytes - tx_used;
   if (abi::fd_writable(f, tx_free, seg_.geo.ring_bytes) && sh.fd_tx_clogged.exchange(0, std::memory_order_seq_cst) != 0)
     wakeups_.fd_writable(slot);
-  if ((f & abi::flag::kHup) && !s.fd_hup_sent) {
-    s.fd_hup_sent = s.fd_eof_sent = true;
-    wakeups_.fd_shutdown(slot, true);
-  } else if ((f & abi::flag::kReadEof) && !s.fd_eof_sent) {
+  // End of stream or a finished connection: A reads EOF (POLLIN|POLLRDHUP)
+  // for good. Only B's write side is shut: shutting its read side would
+  // look, on B, like A's last close (see fd_released).
+  if ((f & (abi::flag::kReadEof | abi::flag::kHup)) && !s.fd_eof_sent) {
     s.fd_eof_sent = true;
-    wakeups_.fd_shutdown(slot, false);
+    wakeups_.fd_shutdown(slot);
   }
 }
 

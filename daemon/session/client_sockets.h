@@ -55,7 +55,7 @@ struct Slot {
   bool rd_shut = false, wr_shut = false;  // shutdown(2) as the client asked
   bool broken = false;           // its shared words were corrupted: reset, unusable
   bool has_fd = false;           // the client gave us B of the socket's fd pair
-  bool fd_eof_sent = false, fd_hup_sent = false;
+  bool fd_eof_sent = false;      // B's write side shut (A reads EOF)
   int broken_error = 0;
   int udp_error = 0;             // pending SO_ERROR of a UDP socket
   std::optional<transport::UdpDatagram> udp_held;  // received, waiting for rx ring space

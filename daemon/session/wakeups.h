@@ -21,11 +21,12 @@ class Wakeups {
   // stackd the end B of the socket's socketpair. Defaults do nothing (a
   // shell without socket fds).
   // One byte on B: the client's end A becomes readable (a new edge).
-  virtual void fd_readable(uint32_t /*slot*/) {}
+  // False when the byte could not be written.
+  virtual bool fd_readable(uint32_t /*slot*/) { return false; }
   // Empty B: A's send buffer drains, A becomes writable.
   virtual void fd_writable(uint32_t /*slot*/) {}
-  // shutdown(B, SHUT_WR) (end of stream) or SHUT_RDWR (hang-up).
-  virtual void fd_shutdown(uint32_t /*slot*/, bool /*hangup*/) {}
+  // shutdown(B, SHUT_WR): A reads end of stream (end of stream, hang-up).
+  virtual void fd_shutdown(uint32_t /*slot*/) {}
   // The slot closed: close B (A then reports hang-up).
   virtual void fd_closed(uint32_t /*slot*/) {}
 };

@@ -31,6 +31,7 @@ struct Sock {
   std::atomic<bool> udp_connected{false};
   std::atomic<bool> broadcast{false};  // SO_BROADCAST (for the limited broadcast check)
   std::atomic<int> kfd{-1};  // the socket's kernel fd A (abi/attach.h "Socket fds"), -1 = none
+  std::mutex fd_mu;          // one thread empties A at a time
 };
 
 struct Attachment {
@@ -90,7 +91,7 @@ int epipe(int flags);
 extern std::atomic<uint32_t> g_busy_poll_us;
 
 // Socket fds (abi/attach.h): after a receive left the rx ring empty, empty
-// the fd's readable bytes and tell stackd; after a send or connect, fill the
+// the fd's readable bytes (exactly those stackd counted) and re-arm; after a send or connect, fill the
 // fd's send buffer when the socket is not writable. No-ops without an fd.
 void fd_settle_rx(Attachment& a, uint32_t s, Sock& k);
 void fd_settle_tx(Attachment& a, uint32_t s, Sock& k);

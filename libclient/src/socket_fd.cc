@@ -6,6 +6,8 @@
 // routes recv/send on A to this library, which must not come back to it.
 #include <fcntl.h>
 #include <linux/sockios.h>
+#include <poll.h>
+#include <time.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -38,10 +40,29 @@ uint32_t tx_free(Attachment& a, uint32_t s) {
 void fd_settle_rx(Attachment& a, uint32_t s, Sock& k) {
   const int fd = k.kfd.load(std::memory_order_relaxed);
   if (fd < 0) return;
-  uint8_t buf[256];
-  for (int i = 0; i < 64; ++i)
-    if (syscall(SYS_recvfrom, fd, buf, sizeof(buf), MSG_DONTWAIT, nullptr, nullptr) <= 0) break;
-  a.shm(s).fd_rx_drained.store(1, std::memory_order_seq_cst);
+  std::lock_guard lk(k.fd_mu);
+  abi::SocketShm& sh = a.shm(s);
+  uint32_t owed = sh.fd_rx_signals.exchange(abi::kFdParking, std::memory_order_seq_cst);
+  if (owed == abi::kFdParking || owed > abi::kFdMaxEdges) owed = 0;  // not stackd's count: nothing to wait for
+  // Read exactly the bytes stackd counted; one may still be on its way
+  // (counted, not yet written): wait for it, briefly (100 ms at most).
+  uint8_t buf[abi::kFdMaxEdges];
+  for (int naps = 0; owed > 0 && naps < 100;) {
+    const long r = syscall(SYS_recvfrom, fd, buf, owed, MSG_DONTWAIT, nullptr, nullptr);
+    if (r > 0) {
+      owed -= static_cast<uint32_t>(r);
+    } else if (r == 0) {
+      break;  // end of stream: nothing more comes
+    } else if (errno == EAGAIN || errno == EINTR) {
+      pollfd p{fd, POLLIN, 0};
+      timespec ts{0, 1'000'000};
+      syscall(SYS_ppoll, &p, 1, &ts, nullptr, 0);
+      ++naps;
+    } else {
+      break;
+    }
+  }
+  sh.fd_rx_signals.store(0, std::memory_order_seq_cst);
   // Bytes that arrived while we emptied the fd: stackd signals again.
   if (abi::fd_readable(flags_now(a, s), rx_used(a, s))) kick(a, s, k.gen);
 }

@@ -16,7 +16,9 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <linux/sockios.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -169,7 +171,13 @@ int dup_client(const char* host, int port, size_t bytes) {
     epoll_event e{};
     const int k = epoll_wait(ep, &e, 1, 10000);
     if (k != 1 && ++idle > 1) {
-      std::fprintf(stderr, "no edge for 20 s: sent %zu got %zu\n", sent, got);
+      int unread = -1, unsent = -1;
+      ioctl(fd, FIONREAD, &unread);
+      ioctl(fd, SIOCOUTQ, &unsent);
+      pollfd q{fd, POLLIN | POLLOUT, 0};
+      poll(&q, 1, 0);
+      std::fprintf(stderr, "no edge for 20 s: sent %zu got %zu (FIONREAD %d, SIOCOUTQ %d, poll revents %#x)\n", sent,
+                   got, unread, unsent, q.revents);
       return 1;
     }
   }

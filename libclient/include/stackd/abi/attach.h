@@ -24,13 +24,19 @@
 //                                            socket's fd and gives B to stackd
 // stackd drives A's readiness through B, so the application's own poll,
 // select and epoll (LT, EPOLLET, ONESHOT, several sets) work on A unchanged:
-//   - readable: stackd writes one byte to B at every arrival (each one is a
-//     new edge for EPOLLET, as each segment is on Linux) while
-//     abi::fd_readable() holds; the client reads A empty when it finds the
-//     rx ring empty, sets SocketShm::fd_rx_drained and looks at the ring
-//     again (kicking stackd if it is not empty: stackd then writes again).
-//   - end of stream: shutdown(B, SHUT_WR) (A: POLLIN|POLLRDHUP for good);
-//     a finished or reset connection: shutdown(B, SHUT_RDWR) (POLLHUP).
+//   - readable: while abi::fd_readable() holds, stackd writes a byte to B
+//     when SocketShm::fd_rx_signals is 0 (the first edge) and at each later
+//     arrival up to kFdMaxEdges (further EPOLLET edges), counting each byte
+//     in fd_rx_signals (compare-and-swap, before writing). When the client
+//     finds the rx ring empty it swaps in kFdParking (stackd writes nothing
+//     then), reads exactly the bytes counted (waiting for one still being
+//     written), stores 0 and looks at the ring again, kicking stackd if it
+//     is not empty. So A is readable exactly while bytes wait in the ring:
+//     no lost wake-up and no stale byte.
+//   - end of stream, or a finished or reset connection: shutdown(B,
+//     SHUT_WR) (A: POLLIN|POLLRDHUP for good). Not SHUT_RDWR, which would
+//     give A POLLHUP as Linux does but look on B like A's last close; so
+//     A reports no POLLHUP/POLLERR (the next call returns the error).
 //   - writable: A's send buffer (SO_SNDBUF at its minimum) is what POLLOUT
 //     reports. When abi::fd_writable() is false (connect in progress, tx
 //     ring full) the client fills it (writes to A until EAGAIN), sets
@@ -39,9 +45,10 @@
 //   - lifetime: holding A is holding the socket. stackd closes the socket
 //     (as Linux's last close(2) does) when B reports hang-up, i.e. when the
 //     last copy of A in any process (dup, fork, SCM_RIGHTS) is closed.
-// Readiness is never lost (both sides set their flag, then look again);
-// it can be reported a few microseconds late (until stackd serves a kick)
-// and, rarely, spuriously (a byte written just after the client drained).
+// Readiness is never lost (both sides publish, then look again). POLLIN can
+// come a few microseconds late (until stackd serves a kick); POLLOUT can be
+// reported spuriously for a moment (stackd emptying B while the client
+// fills the ring again: the send then fails with EAGAIN and re-fills A).
 //
 // Reserved (not implemented yet): Claim + SCM_RIGHTS[A], for a process that
 // got A by exec or fd passing and has no mapping of the owner's segment:

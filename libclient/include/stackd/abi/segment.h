@@ -77,14 +77,19 @@ struct alignas(kCacheLine) SocketShm {
   alignas(kCacheLine) std::atomic<uint32_t> waiters;  // threads in futex_wait on seq
   std::atomic<uint32_t> kick;                         // 1 = a KICK request is queued
   std::atomic<uint32_t> watch;                        // channel + 1 whose event fd reports this socket; 0 = none
-  // Socket fd signalling (abi/attach.h "Socket fds"): the client sets these
-  // after it emptied its fd's readable bytes / filled its fd's send buffer,
-  // then looks at the ring again; stackd clears them when it re-signals.
-  std::atomic<uint32_t> fd_rx_drained;
+  // Socket fd signalling (abi/attach.h "Socket fds"), written by both sides.
+  // fd_rx_signals: bytes stackd wrote (or is writing) to the fd's pair since
+  // the client last emptied it; kFdParking while the client empties it.
+  // fd_tx_clogged: the client filled the fd's send buffer (1); stackd
+  // empties it when the socket is writable and clears the word.
+  std::atomic<uint32_t> fd_rx_signals;
   std::atomic<uint32_t> fd_tx_clogged;
   RingIndices rx;  // daemon produces, client consumes (bytes, accept records or datagrams)
   RingIndices tx;  // client produces, daemon consumes (bytes or datagrams)
 };
+
+inline constexpr uint32_t kFdParking = 0xffffffffu;  // SocketShm::fd_rx_signals: the client is emptying
+inline constexpr uint32_t kFdMaxEdges = 8;           // bytes (EPOLLET edges) stackd has in the pair at most
 
 // Socket fd readiness, computed the same way by both sides (abi/attach.h).
 // Readable: bytes, accept records or datagrams in the rx ring, or an end /
