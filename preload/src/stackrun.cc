@@ -152,8 +152,12 @@ int main(int argc, char** argv) {
                  why.c_str());
     return 126;
   }
-  std::string pre = shim_path();
-  if (const char* old = std::getenv("LD_PRELOAD"); old != nullptr && *old != '\0') pre += std::string(":") + old;
+  // After what is preloaded already (a sanitizer runtime must come first).
+  const std::string shim = shim_path();
+  const char* old = std::getenv("LD_PRELOAD");
+  std::string pre = old != nullptr ? old : "";
+  if (!pre.empty()) pre.push_back(':');
+  pre.append(shim);
   setenv("LD_PRELOAD", pre.c_str(), 1);
   execv(file.c_str(), argv + i);
   std::fprintf(stderr, "stackrun: %s: %s\n", file.c_str(), std::strerror(errno));

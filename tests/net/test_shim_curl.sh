@@ -25,6 +25,6 @@ timeout 60 "${SHIMMED[@]}" curl -sS --max-time 50 "${args[@]}" || fail "curl sma
 for i in $(seq 1 50); do same_file "$WORK/www/s$i" "$WORK/got$i"; done
 
 log "the banner says the process runs on stackd (and nothing without STACKD_QUIET)"
-timeout 30 "$STACKRUN" --fallback fail -- curl -sS -o /dev/null "http://$PEER_ADDR:8080/s1" 2>"$WORK/banner" || fail "curl"
+timeout 30 "${SHIM_ENV[@]}" "$STACKRUN" --fallback fail -- curl -sS -o /dev/null "http://$PEER_ADDR:8080/s1" 2>"$WORK/banner" || fail "curl"
 grep -q "runs its AF_INET sockets on stackd" "$WORK/banner" || fail "no banner: $(cat "$WORK/banner")"
 log "PASS"
