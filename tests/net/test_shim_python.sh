@@ -15,6 +15,23 @@ wait_peer_port 5000
 log "python client (select, settimeout) under the shim -> Linux echo server"
 timeout 60 "${SHIMMED[@]}" python3 "$here/shim_py_echo.py" client "$PEER_ADDR" 5000 "$bytes" || fail "python client"
 
+log "loopback stays on the kernel: the shimmed client reaches a kernel server on 127.0.0.1"
+peer python3 -c '
+import socket, threading
+l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+l.bind(("127.0.0.1", 5001)); l.listen(8)
+def serve(c):
+    while True:
+        b = c.recv(65536)
+        if not b: break
+        c.sendall(b)
+    c.close()
+while True:
+    c, _ = l.accept(); threading.Thread(target=serve, args=(c,), daemon=True).start()' &
+for i in $(seq 1 50); do peer ss -ltn "sport = :5001" | grep -q 127.0.0.1 && break; sleep 0.1; done
+timeout 60 ip netns exec "$NS_PEER" "${SHIMMED[@]}" python3 "$here/shim_py_echo.py" client 127.0.0.1 5001 100000 \
+  || fail "shimmed client to a kernel server on loopback"
+
 log "python selectors server under the shim <- 4 Linux clients"
 timeout 90 "${SHIMMED[@]}" python3 "$here/shim_py_echo.py" server 6000 4 >"$WORK/srv.out" 2>&1 &
 srv=$!
