@@ -356,7 +356,9 @@ int stk_listen(int s, int backlog) {
   abi::Request r = request(abi::Op::kListen, s, k->gen);
   r.a[0] = backlog;
   abi::Response out;
-  return set_errno(call(*a, r, out));
+  const int res = call(*a, r, out);
+  if (res == 0) fd_settle_tx(*a, static_cast<uint32_t>(s), *k);  // a listener never reports POLLOUT
+  return set_errno(res);
 }
 
 int stk_accept4(int s, sockaddr* addr, socklen_t* len, int flags) {

@@ -55,6 +55,8 @@ int fork_server(int port, size_t bytes) {
   a.sin_port = htons(static_cast<uint16_t>(port));
   CHECK(bind(l, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0);
   CHECK(listen(l, 16) == 0);
+  pollfd lp{l, POLLIN | POLLOUT, 0};
+  CHECK(poll(&lp, 1, 0) == 0);  // a listener is never writable, and nobody connected yet
   std::printf("listening\n");
   std::fflush(stdout);
   const pid_t child = fork();
