@@ -7,6 +7,32 @@ source "$(dirname "$0")/client_lib.sh"
 source "$(dirname "$0")/shim_lib.sh"
 command -v curl >/dev/null || fail "curl is not installed (deploy/install-deps.sh)"
 
+# A sanitizer build's shim needs libasan preloaded, and curl deadlocks in
+# setlocale with libasan preloaded (without the shim too): there the same
+# requests are made by python3's urllib, under the shim all the same.
+asan=0
+[[ ${#SHIM_ENV[@]} -gt 1 ]] && asan=1
+# get OUT URL...: one client run fetching each URL into OUT (OUT1, OUT2... for several).
+get() {
+  local out=$1
+  shift
+  if [[ $asan == 0 ]]; then
+    local args=() i=0 u
+    for u in "$@"; do
+      i=$((i + 1))
+      args+=(-o "$out$([[ $# -gt 1 ]] && echo $i)" "$u")
+    done
+    timeout 60 "${SHIMMED[@]}" curl -sS --max-time 50 "${args[@]}"
+  else
+    timeout 120 "${SHIMMED[@]}" python3 -c '
+import sys, urllib.request
+out, urls = sys.argv[1], sys.argv[2:]
+for i, u in enumerate(urls, 1):
+    with urllib.request.urlopen(u, timeout=50) as r, open(out + (str(i) if len(urls) > 1 else ""), "wb") as f:
+        f.write(r.read())' "$out" "$@"
+  fi
+}
+
 start_client_stackd
 mkdir -p "$WORK/www"
 head -c 3000000 /dev/urandom >"$WORK/www/big"
@@ -15,16 +41,17 @@ peer python3 -m http.server --bind "$PEER_ADDR" --directory "$WORK/www" 8080 >"$
 wait_peer_port 8080
 
 log "curl (under stackrun) GET 3 MB from the Linux peer"
-timeout 60 "${SHIMMED[@]}" curl -sS --max-time 50 -o "$WORK/got" "http://$PEER_ADDR:8080/big" || fail "curl"
+get "$WORK/got" "http://$PEER_ADDR:8080/big" || fail "curl"
 same_file "$WORK/www/big" "$WORK/got"
 
 log "curl: 50 small files in one run"
-args=()
-for i in $(seq 1 50); do args+=(-o "$WORK/got$i" "http://$PEER_ADDR:8080/s$i"); done
-timeout 60 "${SHIMMED[@]}" curl -sS --max-time 50 "${args[@]}" || fail "curl small files"
+urls=()
+for i in $(seq 1 50); do urls+=("http://$PEER_ADDR:8080/s$i"); done
+get "$WORK/got" "${urls[@]}" || fail "curl small files"
 for i in $(seq 1 50); do same_file "$WORK/www/s$i" "$WORK/got$i"; done
 
 log "the banner says the process runs on stackd (and nothing without STACKD_QUIET)"
-timeout 30 "${SHIM_ENV[@]}" "$STACKRUN" --fallback fail -- curl -sS -o /dev/null "http://$PEER_ADDR:8080/s1" 2>"$WORK/banner" || fail "curl"
+timeout 30 "${SHIM_ENV[@]}" "$STACKRUN" --fallback fail -- python3 -c 'import socket; socket.socket()' 2>"$WORK/banner" \
+  || fail "banner run"
 grep -q "runs its AF_INET sockets on stackd" "$WORK/banner" || fail "no banner: $(cat "$WORK/banner")"
 log "PASS"
