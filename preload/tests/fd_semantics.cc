@@ -139,6 +139,8 @@ int dup_client(const char* host, int port, size_t bytes) {
   std::vector<uint8_t> out(65536), in(65536);
   bool shut = false;
   int idle = 0;
+  ssize_t last_n = 0;
+  int last_errno = 0;
   while (got < bytes) {
     // Edge-triggered: do everything possible, then wait for the next edge.
     while (sent < bytes) {
@@ -157,6 +159,8 @@ int dup_client(const char* host, int port, size_t bytes) {
     }
     for (;;) {
       const ssize_t n = recv(fd, in.data(), in.size(), 0);
+      last_n = n;
+      last_errno = n < 0 ? errno : 0;
       if (n < 0) {
         CHECK(errno == EAGAIN);
         break;
@@ -178,8 +182,10 @@ int dup_client(const char* host, int port, size_t bytes) {
       ioctl(fd, SIOCOUTQ, &unsent);
       pollfd q{fd, POLLIN | POLLOUT, 0};
       poll(&q, 1, 0);
-      std::fprintf(stderr, "no edge for 20 s: sent %zu got %zu (FIONREAD %d, SIOCOUTQ %d, poll revents %#x)\n", sent,
-                   got, unread, unsent, q.revents);
+      std::fprintf(stderr,
+                   "no edge for 20 s: sent %zu got %zu (FIONREAD %d, SIOCOUTQ %d, poll revents %#x, last recv %zd "
+                   "errno %d)\n",
+                   sent, got, unread, unsent, q.revents, last_n, last_errno);
       return 1;
     }
   }
