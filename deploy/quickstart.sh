@@ -37,7 +37,7 @@ bash deploy/install-deps.sh
 
 say "Building (release)"
 cmake --preset release >/dev/null
-cmake --build --preset release -j "$(nproc)" --target stackd
+cmake --build --preset release -j "$(nproc)" --target stackd stackctl stk_echo_client
 
 NS_SD=stackd-demo-sd NS_PEER=stackd-demo-peer
 SD_ADDR=10.77.0.2 PEER_ADDR=10.77.0.1 SD_MAC=02:5d:00:00:77:02
@@ -95,6 +95,17 @@ port = 7
 kind = "discard"
 proto = "udp"
 port = 9
+
+[[service]]
+kind = "echo"
+proto = "tcp"
+port = 7
+
+[control]
+socket = "$work/control.sock"
+
+[attach]
+socket = "$work/stackd.sock"
 TOML
 say "Starting stackd (config $work/stackd.toml)"
 cat "$work/stackd.toml"
@@ -130,6 +141,47 @@ except ConnectionRefusedError:
     print("port 4242 (closed): ECONNREFUSED from stackd's ICMP port unreachable")
 PY
 
+ctl() { build/release/stackctl/stackctl -s "$work/control.sock" "$@"; }
+
+say "TCP with stackd's echo service on port 7, seen with stackctl (gRPC control plane)"
+ip netns exec "$NS_PEER" python3 - $SD_ADDR <<'PY' &
+import socket, sys, time, hashlib
+s = socket.create_connection((sys.argv[1], 7), timeout=5)
+data = bytes(range(256)) * 4096  # 1 MiB
+s.sendall(data); got = b""
+while len(got) < len(data):
+    got += s.recv(65536)
+print(f"echoed 1 MiB over TCP, identical: {got == data}")
+time.sleep(1.5)   # hold the connection while stackctl looks at it
+s.close()
+PY
+tcp_client=$!
+sleep 1
+ctl conn -tni
+wait $tcp_client
+
+say "stackctl: routes, neighbours, a few counters"
+ctl route
+ctl neigh
+ctl stats | grep -E '^(IpInReceives|TcpActiveOpens|TcpPassiveOpens|TcpInSegs|TcpOutSegs|UdpInDatagrams)' || true
+
+say "A native client (libstackclient) on stackd's sockets, against a Linux echo server"
+ip netns exec "$NS_PEER" python3 - $PEER_ADDR <<'PY' &
+import socket, sys
+l = socket.create_server((sys.argv[1], 5007)); l.settimeout(10)
+c, _ = l.accept()
+while (b := c.recv(65536)):
+    c.sendall(b)
+PY
+echo_server=$!
+for _ in $(seq 1 50); do
+  ip netns exec "$NS_PEER" ss -ltn 2>/dev/null | grep -q ":5007 " && break
+  sleep 0.1
+done
+STACKD_SOCKET="$work/stackd.sock" build/release/libclient/stk_echo_client $PEER_ADDR 5007 1000000 \
+  || echo "native client failed"
+wait $echo_server 2>/dev/null || true
+
 say "stackd's counters (SIGUSR1)"
 kill -USR1 $pid; sleep 0.5
 
@@ -141,6 +193,9 @@ Try next:
   ip netns exec $NS_PEER python3 -c 'import socket; s=socket.socket(2,2); s.sendto(b"hi",("$SD_ADDR",7)); print(s.recv(99))'
   ip netns exec $NS_PEER tcpdump -ni sd-demo1 -c 20          # watch the wire (apt-get install tcpdump)
   kill -USR1 $pid                                                # print stackd's nstat counters
+  build/release/stackctl/stackctl -s $work/control.sock conn -tni   # ss-like connections (-j: JSON)
+  build/release/stackctl/stackctl -s $work/control.sock fw add input tcp dport 7 drop
+  STACKD_SOCKET=$work/stackd.sock build/release/libclient/stk_echo_client $PEER_ADDR PORT BYTES
 EOT
 if ((interactive)); then
   echo "Press Ctrl-C to stop stackd and remove the namespaces."

@@ -395,7 +395,7 @@ size_t AttachServer::poll(Instant now) {
 }
 
 void AttachServer::report(std::string& out) const {
-  fmt::format_to(std::back_inserter(out), "{:<32}{}\n{:<32}{}\n{:<32}{}\n{:<32}{}\n{:<32}{}\n{:<32}{}\n",
+  fmt::format_to(std::back_inserter(out), "# client attach\n{:<32}{}\n{:<32}{}\n{:<32}{}\n{:<32}{}\n{:<32}{}\n{:<32}{}\n",
                  "IpcClients", table_.clients(), "IpcSockets", table_.sockets(), "IpcOrphans",
                  table_.orphans(), "IpcSegmentBytes", table_.segment_bytes(), "IpcAttached",
                  attached_total_, "IpcRefused", refused_total_);

@@ -41,6 +41,18 @@ run_as_nobody() {
 }
 
 setup_backend af_xdp
+# The unit's RuntimeDirectory=stackd: a directory the service user owns for
+# the attach and control sockets (/run/stackd is root's here).
+mkdir -p "$WORK/run"
+chown 65534:65534 "$WORK/run"
+cat >>"$WORK/stackd.toml" <<TOML
+
+[attach]
+socket = "$WORK/run/stackd.sock"
+
+[control]
+socket = "$WORK/run/control.sock"
+TOML
 # The UMEM (2048 x 2 KiB) must fit RLIMIT_MEMLOCK without CAP_IPC_LOCK:
 # the unit sets LimitMEMLOCK=infinity; here the hard limit is what we get.
 ulimit -l "$(ulimit -Hl)"

@@ -8,7 +8,7 @@ source "$(dirname "$0")/client_lib.sh"
 
 start_client_stackd
 peer python3 "$(dirname "$0")/tcp_echo_server.py" 5000 &
-peer socat -b 65536 UDP-RECVFROM:5001,fork PIPE &
+peer python3 "$(dirname "$0")/udp_echo_server.py" 5001 &
 # A peer that accepts and never reads (for SO_SNDTIMEO).
 peer python3 -c "
 import socket, time

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # The client library's example programs against Linux peers: the echo client
 # (copying and zero-copy API) against a Linux echo server, the threaded echo server
-# against a Linux client, the UDP tool against socat's UDP echo; byte-exact.
+# against a Linux client, the UDP tool against a Linux UDP echo (udp_echo_server.py); byte-exact.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/client_lib.sh"
 bytes=${STACKD_CLIENT_BYTES:-4000000}
 
 start_client_stackd
 peer python3 "$(dirname "$0")/tcp_echo_server.py" 5000 &
-peer socat -b 65536 UDP-RECVFROM:5001,fork PIPE &
+peer python3 "$(dirname "$0")/udp_echo_server.py" 5001 &
 wait_peer_port 5000
 wait_peer_port 5001 udp
 
@@ -42,7 +42,7 @@ for p in "${pids[@]}"; do wait "$p" || fail "Linux client of the echo server"; d
 wait "$srv" || fail "echo server exited with an error"
 grep -c "connection from $PEER_ADDR" "$WORK/server.log" | grep -qx 4 || fail "server did not log 4 connections"
 
-log "UDP tool -> Linux socat UDP echo"
+log "UDP tool -> Linux UDP echo"
 timeout 60 "$STK_BIN/stk_udp_tool" send "$PEER_ADDR" 5001 200 1400 || fail "udp send/echo"
 timeout 60 "$STK_BIN/stk_udp_tool" send "$PEER_ADDR" 5001 20 9000 || fail "udp fragmented send/echo"
 

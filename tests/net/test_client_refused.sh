@@ -8,7 +8,7 @@ chmod 755 "$WORK"  # the unprivileged client must reach the socket file
 as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
 
 start_client_stackd
-peer socat -b 65536 UDP-RECVFROM:5001,fork PIPE &
+peer python3 "$(dirname "$0")/udp_echo_server.py" 5001 &
 wait_peer_port 5001 udp
 
 log "uid 65534, not allowed"

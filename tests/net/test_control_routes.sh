@@ -87,6 +87,21 @@ ctl route add 10.1.0.0/16 via 10.250.250.250 2>"$WORK/err" && fail "route via an
 ctl -j route del 10.77.0.0/16 2>"$WORK/err" && fail "deleting a missing route succeeded"
 [[ $(json_eval "d['code']" <"$WORK/err") == NOT_FOUND ]] || fail "JSON error: $(cat "$WORK/err")"
 
+# --- daemon reload through the API (Config.Reload runs the SIGHUP reload on
+# the worker): a valid file adds its route; an invalid one fails with
+# file:line and changes nothing
+cp "$WORK/stackd.toml" "$WORK/stackd.toml.orig"
+printf '\n[[route]]\nto = "10.55.0.0/16"\nvia = "%s"\n' "$PEER_ADDR" >>"$WORK/stackd.toml"
+ctl daemon reload >"$WORK/reload.out" 2>&1 || fail "daemon reload: $(cat "$WORK/reload.out")"
+ctl route | gq "10.55.0.0/16 via $PEER_ADDR" || fail "route of the reloaded file not installed"
+printf '\n[[route]]\nto = "10.56.0.0/33"\nvia = "%s"\n' "$PEER_ADDR" >>"$WORK/stackd.toml"
+ctl daemon reload 2>"$WORK/reload.err" && fail "reload of an invalid file succeeded"
+gq "stackd.toml:[0-9]" "$WORK/reload.err" || fail "reload error without file:line: $(cat "$WORK/reload.err")"
+ctl route | gq "10.55.0.0/16 via $PEER_ADDR" || fail "a failed reload changed the routes"
+cp "$WORK/stackd.toml.orig" "$WORK/stackd.toml"
+ctl daemon reload >/dev/null 2>&1 || fail "reload back to the first file"
+ctl route | gq "10.55.0.0/16" && fail "route of the reverted file still installed"
+
 # --- a gRPC client that is not stackctl
 PYTHONPATH="$STACKD_BUILD_DIR/proto/python" timeout 20 ip netns exec "$NS_SD" /usr/bin/python3 "$here/control_client.py" "$CTL_SOCK" \
   "10.66.0.0/16" "$PEER_ADDR" "$CTL_TCP_PORT" || fail "python grpc client"
