@@ -624,8 +624,12 @@ void ClientSockets::signal_fd(uint32_t slot, Slot& s, bool moved) {
     wakeups_.fd_writable(slot);
   // End of stream or a finished connection: A reads EOF (POLLIN|POLLRDHUP)
   // for good. Only B's write side is shut: shutting its read side would
-  // look, on B, like A's last close (see fd_released).
-  if ((f & (abi::flag::kReadEof | abi::flag::kHup)) && !s.fd_eof_sent) {
+  // look, on B, like A's last close (see fd_released). Not while we hold
+  // bytes the rx ring could not take (kRxBlocked): once B is shut no byte
+  // can be written to it, so those bytes would reach the ring without an
+  // edge and an edge-triggered program would wait forever.
+  const bool finished = (f & abi::flag::kReadEof) || ((f & abi::flag::kHup) && !(f & abi::flag::kRxBlocked));
+  if (finished && !s.fd_eof_sent) {
     s.fd_eof_sent = true;
     wakeups_.fd_shutdown(slot);
   }

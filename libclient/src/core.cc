@@ -40,9 +40,13 @@ int64_t mono_ns() {
   return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
 }
 
-void futex_wait(std::atomic<uint32_t>* word, uint32_t expect, int64_t ns) {
+// False when a signal handler ran (EINTR). A handler installed with
+// SA_RESTART never gets here: the kernel restarts the wait itself, as it
+// restarts a blocking socket call.
+bool futex_wait(std::atomic<uint32_t>* word, uint32_t expect, int64_t ns) {
   timespec ts{static_cast<time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000)};
-  syscall(SYS_futex, reinterpret_cast<uint32_t*>(word), FUTEX_WAIT, expect, &ts, nullptr, 0);
+  return syscall(SYS_futex, reinterpret_cast<uint32_t*>(word), FUTEX_WAIT, expect, &ts, nullptr, 0) == 0 ||
+         errno != EINTR;
 }
 
 
@@ -313,9 +317,13 @@ int wait_for(Attachment& a, uint32_t s, bool nonblock, int64_t timeout_ns, const
     if (now >= deadline) return -EAGAIN;
     if (now < spin_until) continue;
     sh.waiters.fetch_add(1, std::memory_order_seq_cst);
+    bool slept = true;
     if (!ready() && sh.seq.load(std::memory_order_seq_cst) == seq)
-      futex_wait(&sh.seq, seq, std::min<int64_t>(deadline - now, 200'000'000));
+      slept = futex_wait(&sh.seq, seq, std::min<int64_t>(deadline - now, 200'000'000));
     sh.waiters.fetch_sub(1, std::memory_order_seq_cst);
+    // A signal handler ran (without SA_RESTART): EINTR, as a blocked socket
+    // call returns, unless what we waited for came meanwhile.
+    if (!slept) return ready() ? 0 : -EINTR;
     if (sh.seq.load(std::memory_order_acquire) == seq && daemon_gone(a)) return -ECONNRESET;
   }
 }

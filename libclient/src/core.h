@@ -95,5 +95,8 @@ extern std::atomic<uint32_t> g_busy_poll_us;
 // fd's send buffer when the socket is not writable. No-ops without an fd.
 void fd_settle_rx(Attachment& a, uint32_t s, Sock& k);
 void fd_settle_tx(Attachment& a, uint32_t s, Sock& k);
+// After a receive or accept: settle when it would block (EAGAIN, even if
+// bytes came meanwhile) or left the ring empty.
+void fd_after_rx(Attachment& a, uint32_t s, Sock& k, bool would_block);
 
 }  // namespace stackd::client

@@ -306,7 +306,7 @@ ssize_t do_recv(int s, const iovec* iov, int iovcnt, int flags, sockaddr* from, 
     r = tcp_recv(*a, s, *k, iov, iovcnt, flags);
     if (r >= 0 && from != nullptr && fromlen != nullptr) *fromlen = 0;
   }
-  if (!(flags & MSG_PEEK) && rx_avail(*a, s) == 0) fd_settle_rx(*a, static_cast<uint32_t>(s), *k);
+  if (r == -EAGAIN || !(flags & MSG_PEEK)) fd_after_rx(*a, static_cast<uint32_t>(s), *k, r == -EAGAIN);
   if (r < 0) {
     errno = static_cast<int>(-r);
     return -1;
@@ -373,7 +373,7 @@ int stk_accept4(int s, sockaddr* addr, socklen_t* len, int flags) {
     return rx_avail(*a, s) >= abi::record_size(0) || !(flags_of(*a, s) & abi::flag::kListening);
   });
   if (w < 0) {
-    if (rx_avail(*a, s) == 0) fd_settle_rx(*a, static_cast<uint32_t>(s), *k);
+    fd_after_rx(*a, static_cast<uint32_t>(s), *k, w == -EAGAIN);
     return set_errno(w);
   }
   if (rx_avail(*a, s) < abi::record_size(0)) return set_errno(-EINVAL);
@@ -383,7 +383,7 @@ int stk_accept4(int s, sockaddr* addr, socklen_t* len, int flags) {
   a->rx(static_cast<uint32_t>(s)).copy_out(tail, &rec, kHdr);
   sh.rx.tail.store(tail + abi::record_size(0), std::memory_order_seq_cst);
   if (flags_of(*a, s) & abi::flag::kRxBlocked) kick(*a, static_cast<uint32_t>(s), k->gen);
-  if (rx_avail(*a, s) == 0) fd_settle_rx(*a, static_cast<uint32_t>(s), *k);
+  fd_after_rx(*a, static_cast<uint32_t>(s), *k, false);
   if (rec.sock >= a->geo.max_sockets) return set_errno(-EPROTO);
   open_sock(*a, rec.sock, rec.gen, SOCK_STREAM, (flags & SOCK_NONBLOCK) != 0);
   a->socks[rec.sock].was_connected = true;

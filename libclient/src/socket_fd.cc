@@ -67,6 +67,19 @@ void fd_settle_rx(Attachment& a, uint32_t s, Sock& k) {
   if (abi::fd_readable(flags_now(a, s), rx_used(a, s))) kick(a, s, k.gen);
 }
 
+// The edge promise of EAGAIN: a program told "would block" (edge-triggered
+// epoll) waits for the next edge, which stackd gives only while it counts
+// fewer than kFdMaxEdges unread bytes in the pair. Bytes that reach the ring
+// between the call's look at it and this point were signalled with a byte
+// only if the count allowed it; settling here (the count back to 0, and a
+// kick because the ring is not empty) makes stackd write a fresh byte, so
+// the edge comes. Settling only when the ring was found empty missed them
+// (count at 8: no byte, no edge). The other way an edge was lost, end of
+// stream signalled too early, is in daemon/session/client_sockets.cc.
+void fd_after_rx(Attachment& a, uint32_t s, Sock& k, bool would_block) {
+  if (would_block || rx_used(a, s) == 0) fd_settle_rx(a, s, k);
+}
+
 void fd_settle_tx(Attachment& a, uint32_t s, Sock& k) {
   const int fd = k.kfd.load(std::memory_order_relaxed);
   if (fd < 0 || abi::fd_writable(flags_now(a, s), tx_free(a, s), a.geo.ring_bytes)) return;
