@@ -215,12 +215,29 @@ int ClientSockets::op_socket(int32_t type, abi::Response& out) {
 }
 
 int ClientSockets::op_bind(Slot& s, const Endpoint& ep) {
-  if (s.kind == Slot::Kind::kTcp) return s.tcp->bind(ep.addr.v4(), ep.port);
+  if (s.kind == Slot::Kind::kTcp) return ep.port == 0 ? bind_tcp_ephemeral(s, ep) : s.tcp->bind(ep.addr.v4(), ep.port);
   return s.udp->bind(ep.addr, ep.port);
+}
+
+int ClientSockets::bind_tcp_ephemeral(Slot& s, const Endpoint& ep) {
+  const tcp::Tcb& t = table_.tcp().tcb(s.tcp->index());
+  if (t.state != tcp::TcpState::kClosed || t.local_port != 0) return -EINVAL;  // bound already
+  const tcp::PortRange range;
+  for (uint32_t i = 0; i < range.size(); ++i) {
+    const auto port = static_cast<uint16_t>(range.lo + next_port_++ % range.size());
+    const int r = s.tcp->bind(ep.addr.v4(), port);
+    if (r != -EADDRINUSE) return r;
+  }
+  return -EADDRINUSE;
 }
 
 int ClientSockets::op_listen(Slot& s, uint32_t slot, int32_t backlog, Instant now) {
   if (s.kind != Slot::Kind::kTcp) return -EOPNOTSUPP;
+  // listen() on a socket never bound: Linux binds it to an ephemeral port.
+  const tcp::Tcb& t = table_.tcp().tcb(s.tcp->index());
+  if (t.state == tcp::TcpState::kClosed && t.local_port == 0) {
+    if (const int b = bind_tcp_ephemeral(s, Endpoint{}); b != 0) return b;
+  }
   const int r = s.tcp->listen(static_cast<uint32_t>(std::clamp(backlog, 1, 4096)));
   if (r == 0) {
     s.listening = true;

@@ -107,6 +107,10 @@ class ClientSockets {
   void handle(uint32_t ch, const DecodedRequest& r, abi::Response& out, Instant now);
   int op_socket(int32_t type, abi::Response& out);
   int op_bind(Slot& s, const Endpoint& ep);
+  // Port 0: a free port of the ephemeral range, at once, as Linux's bind()
+  // and listen() on an unbound socket do. (TcpLayer::bind keeps port 0
+  // "unbound"; this belongs there once transport/tcp can take it.)
+  int bind_tcp_ephemeral(Slot& s, const Endpoint& ep);
   int op_listen(Slot& s, uint32_t slot, int32_t backlog, Instant now);
   int op_connect(Slot& s, uint32_t slot, const Endpoint& ep, Instant now);
   int op_shutdown(Slot& s, uint32_t slot, int32_t how, Instant now);
@@ -134,6 +138,7 @@ class ClientSockets {
   std::vector<uint32_t> resp_head_;  // per channel: our producer index
   size_t open_ = 0;
   std::vector<uint8_t> scratch_;     // a datagram that wraps the ring end
+  uint32_t next_port_ = 0;           // bind_tcp_ephemeral's next try
 };
 
 }  // namespace stackd::session

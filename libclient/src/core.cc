@@ -40,10 +40,27 @@ int64_t mono_ns() {
   return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
 }
 
-// False when a signal handler ran (EINTR). A handler installed with
-// SA_RESTART never gets here: the kernel restarts the wait itself, as it
-// restarts a blocking socket call.
-bool futex_wait(std::atomic<uint32_t>* word, uint32_t expect, int64_t ns) {
+// Sleeps while *word == expect, `ns` at most. False when a signal handler
+// ran (EINTR), with the semantics of a blocking socket call on Linux:
+//  - restartable (a call without SO_RCVTIMEO/SO_SNDTIMEO): futex_waitv, whose
+//    interruption is -ERESTARTSYS, so a handler installed with SA_RESTART
+//    has the kernel restart the wait (absolute deadline) and only a handler
+//    without it ends it with EINTR;
+//  - with a socket timeout: FUTEX_WAIT with a relative timeout, which any
+//    handler ends with EINTR, as Linux's sock_intr_errno() answers then.
+bool futex_wait(std::atomic<uint32_t>* word, uint32_t expect, int64_t ns, bool restartable) {
+  if (restartable) {
+    timespec now{};
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    const int64_t end = int64_t{now.tv_sec} * 1'000'000'000 + now.tv_nsec + ns;
+    timespec deadline{static_cast<time_t>(end / 1'000'000'000), static_cast<long>(end % 1'000'000'000)};
+    futex_waitv w{};
+    w.val = expect;
+    w.uaddr = reinterpret_cast<uintptr_t>(word);
+    w.flags = FUTEX_32;  // shared: stackd wakes it through its own mapping
+    const long r = syscall(SYS_futex_waitv, &w, 1, 0, &deadline, CLOCK_MONOTONIC);
+    if (r >= 0 || errno != ENOSYS) return r >= 0 || errno != EINTR;
+  }
   timespec ts{static_cast<time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000)};
   return syscall(SYS_futex, reinterpret_cast<uint32_t*>(word), FUTEX_WAIT, expect, &ts, nullptr, 0) == 0 ||
          errno != EINTR;
@@ -284,7 +301,7 @@ int call(Attachment& a, abi::Request& req, abi::Response& out) {
     }
     if (mono_ns() < spin_until) continue;
     c.waiters.fetch_add(1, std::memory_order_seq_cst);
-    if (c.resp.head.load(std::memory_order_seq_cst) == head) futex_wait(&c.resp.head, head, 200'000'000);
+    if (c.resp.head.load(std::memory_order_seq_cst) == head) futex_wait(&c.resp.head, head, 200'000'000, true);
     c.waiters.fetch_sub(1, std::memory_order_seq_cst);
     if (c.resp.head.load(std::memory_order_acquire) == head && daemon_gone(a)) return -ECONNRESET;
   }
@@ -319,7 +336,7 @@ int wait_for(Attachment& a, uint32_t s, bool nonblock, int64_t timeout_ns, const
     sh.waiters.fetch_add(1, std::memory_order_seq_cst);
     bool slept = true;
     if (!ready() && sh.seq.load(std::memory_order_seq_cst) == seq)
-      slept = futex_wait(&sh.seq, seq, std::min<int64_t>(deadline - now, 200'000'000));
+      slept = futex_wait(&sh.seq, seq, std::min<int64_t>(deadline - now, 200'000'000), timeout_ns <= 0);
     sh.waiters.fetch_sub(1, std::memory_order_seq_cst);
     // A signal handler ran (without SA_RESTART): EINTR, as a blocked socket
     // call returns, unless what we waited for came meanwhile.
