@@ -32,8 +32,12 @@
 //     then), reads exactly the bytes counted (waiting for one still being
 //     written), stores 0 and looks at the ring again, kicking stackd if it
 //     is not empty. So A is readable exactly while bytes wait in the ring:
-//     no lost wake-up and no stale byte.
-//   - end of stream, or a finished or reset connection: shutdown(B,
+//     no lost wake-up and no stale byte. A call that tells the program
+//     EAGAIN always settles so (even if bytes came meanwhile): the edge
+//     the program then waits for is stackd's next byte.
+//   - end of stream, or a finished or reset connection, once nothing more
+//     will enter the rx ring (stackd holds no bytes the ring could not
+//     take: after B is shut no edge byte can be written): shutdown(B,
 //     SHUT_WR) (A: POLLIN|POLLRDHUP for good). Not SHUT_RDWR, which would
 //     give A POLLHUP as Linux does but look on B like A's last close; so
 //     A reports no POLLHUP/POLLERR (the next call returns the error).
