@@ -182,6 +182,9 @@ std::optional<uint32_t> ClientSockets::alloc_slot() {
   sh.watch.store(0, std::memory_order_relaxed);
   sh.fd_rx_signals.store(0, std::memory_order_relaxed);
   sh.fd_tx_clogged.store(0, std::memory_order_relaxed);
+  sh.rx_lock.store(0, std::memory_order_relaxed);
+  sh.tx_lock.store(0, std::memory_order_relaxed);
+  sh.fd_lock.store(0, std::memory_order_relaxed);
   ++open_;
   return i;
 }

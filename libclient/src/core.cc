@@ -131,6 +131,11 @@ Attachment* do_attach(const char* path, int* err) {
       a->size = g.segment_bytes;
       a->geo = g;
       a->socks = std::vector<Sock>(g.max_sockets);
+      for (uint32_t i = 0; i < g.max_sockets; ++i) {
+        a->socks[i].rx_mu.word = &a->shm(i).rx_lock;
+        a->socks[i].tx_mu.word = &a->shm(i).tx_lock;
+        a->socks[i].fd_mu.word = &a->shm(i).fd_lock;
+      }
       return a;
     }
     *err = EPROTO;
@@ -169,6 +174,22 @@ void forget_channel_in_child() {
 [[maybe_unused]] const int g_atfork = pthread_atfork(nullptr, nullptr, forget_channel_in_child);
 
 }  // namespace
+
+void ShmLock::lock() {
+  uint32_t c = 0;
+  if (word->compare_exchange_strong(c, 1, std::memory_order_acquire)) return;
+  if (c != 2) c = word->exchange(2, std::memory_order_acquire);
+  while (c != 0) {
+    // Shared (not FUTEX_PRIVATE): the holder may be another process.
+    syscall(SYS_futex, reinterpret_cast<uint32_t*>(word), FUTEX_WAIT, 2, nullptr, nullptr, 0);
+    c = word->exchange(2, std::memory_order_acquire);
+  }
+}
+
+void ShmLock::unlock() {
+  if (word->exchange(0, std::memory_order_release) == 2)
+    syscall(SYS_futex, reinterpret_cast<uint32_t*>(word), FUTEX_WAKE, 1, nullptr, nullptr, 0);
+}
 
 int set_errno(int r) {
   if (r >= 0) return r;

@@ -20,8 +20,19 @@
 
 namespace stackd::client {
 
+// A lock whose word is in the shared segment (SocketShm::rx_lock...), so
+// threads of every process holding the socket take turns (a per-process
+// std::mutex let two forked processes corrupt a ring's consumer index).
+// BasicLockable. A process killed while holding one blocks the socket's
+// other users in that direction.
+struct ShmLock {
+  std::atomic<uint32_t>* word = nullptr;
+  void lock();
+  void unlock();
+};
+
 struct Sock {
-  std::mutex rx_mu, tx_mu;
+  ShmLock rx_mu, tx_mu;
   std::atomic<bool> open{false};
   uint32_t gen = 0;
   int type = 0;  // SOCK_STREAM / SOCK_DGRAM
@@ -31,7 +42,7 @@ struct Sock {
   std::atomic<bool> udp_connected{false};
   std::atomic<bool> broadcast{false};  // SO_BROADCAST (for the limited broadcast check)
   std::atomic<int> kfd{-1};  // the socket's kernel fd A (abi/attach.h "Socket fds"), -1 = none
-  std::mutex fd_mu;          // one thread empties A at a time
+  ShmLock fd_mu;             // one thread (of any process) empties A at a time
 };
 
 struct Attachment {

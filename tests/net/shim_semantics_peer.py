@@ -3,7 +3,7 @@
 one behaviour per TCP port, on the address given, plus a UDP echo.
    shim_semantics_peer.py ADDR BASE_PORT
 BASE+1 echo until the peer's FIN, then close     BASE+2 send b"hello", close
-BASE+3 RST at once (SO_LINGER 0 close)           BASE+4 accept, never read (hold)
+BASE+3 RST after 0.2 s (SO_LINGER 0 close)           BASE+4 accept, never read (hold)
 BASE+5 connect back: reads "PORT ACTION\\n" and connects to the caller's
        address at PORT: ACTION send (b"hi", close), rst, close
 BASE+6 UDP echo                                  BASE+9 nothing listens
@@ -35,7 +35,8 @@ def hello(c):
         c.sendall(b"hello")
 
 
-def rst(c):
+def rst(c, delay=0.2):
+    time.sleep(delay)  # the client's connect() has returned by then
     c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     c.close()
 
@@ -59,7 +60,6 @@ def connect_back(c):
             d.sendall(b"hi")
             d.close()
         elif action == "rst":
-            time.sleep(0.2)
             rst(d)
         else:
             d.close()

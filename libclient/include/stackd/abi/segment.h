@@ -84,6 +84,11 @@ struct alignas(kCacheLine) SocketShm {
   // empties it when the socket is writable and clears the word.
   std::atomic<uint32_t> fd_rx_signals;
   std::atomic<uint32_t> fd_tx_clogged;
+  // Client-side locks (0 free, 1 held, 2 held with futex waiters) that keep
+  // each ring single-producer/single-consumer across every thread of every
+  // process holding the socket (fork: nginx workers accepting on one
+  // listener). stackd only zeroes them when it hands out the slot.
+  std::atomic<uint32_t> rx_lock, tx_lock, fd_lock;
   RingIndices rx;  // daemon produces, client consumes (bytes, accept records or datagrams)
   RingIndices tx;  // client produces, daemon consumes (bytes or datagrams)
 };
