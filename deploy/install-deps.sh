@@ -26,7 +26,7 @@ pkgs=(
   # client-library tests: Linux-side peers
   socat
   # shim tests: unmodified programs under libstackshim.so, and their peers
-  curl netcat-openbsd
+  curl netcat-openbsd nginx
 )
 apt-get update -q
 apt-get install -y -q --no-install-recommends "${pkgs[@]}"
