@@ -103,7 +103,7 @@ class SessionFdTest : public StackTest {
     t.window = 65535;
     t.payload_len = static_cast<uint32_t>(payload.size());
     Bytes seg(t.buffer_len());
-    std::memcpy(seg.data() + t.header_len(), payload.data(), payload.size());
+    if (!payload.empty()) std::memcpy(seg.data() + t.header_len(), payload.data(), payload.size());
     t.emit(seg, IpAddr(kPeerIp), IpAddr(kStackIp));
     wire::Ipv4Repr ip;
     ip.src = kPeerIp;
