@@ -60,7 +60,7 @@ struct Slot {
   int udp_error = 0;             // pending SO_ERROR of a UDP socket
   std::optional<transport::UdpDatagram> udp_held;  // received, waiting for rx ring space
   // Options Linux reports back (getsockopt) that the transport does not keep.
-  bool reuseaddr = false, keepalive = false, nodelay = false, cork = false, broadcast = false;
+  bool reuseaddr = false, reuseport = false, keepalive = false, nodelay = false, cork = false, broadcast = false;
   int32_t linger_on = 0, linger_secs = 0;
   int32_t keep_idle = 7200, keep_intvl = 75, keep_cnt = 9;
   int32_t user_timeout = 0;

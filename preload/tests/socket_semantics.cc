@@ -673,6 +673,17 @@ std::string so_type_and_reuseaddr() {
   return r;
 }
 
+std::string so_reuseport_set_and_read() {
+  const int s = socket(AF_INET, SOCK_STREAM, 0);
+  const int one = 1;
+  int v = -1;
+  socklen_t l = sizeof(v);
+  std::string r = res(setsockopt(s, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)));
+  r += cat({", ", res(getsockopt(s, SOL_SOCKET, SO_REUSEPORT, &v, &l)), " value ", num(v != 0)});
+  close(s);
+  return r;
+}
+
 std::string socket_bad_protocol_eprotonosupport() {
   const int s = socket(AF_INET, SOCK_STREAM, IPPROTO_UDP);
   const std::string r = res(s);
@@ -865,6 +876,7 @@ const std::vector<Case> kCases = {
     CASE(accepted_socket_reset_by_peer),
     CASE(nonblocking_send_fills_then_eagain),
     CASE(so_type_and_reuseaddr),
+    CASE(so_reuseport_set_and_read),
     CASE(socket_bad_protocol_eprotonosupport),
     CASE(udp_echo_round_trip),
     CASE(udp_recv_nonblocking_eagain),
