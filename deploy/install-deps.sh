@@ -25,6 +25,8 @@ pkgs=(
   python3-grpcio python3-protobuf tshark tcpdump
   # client-library tests: Linux-side peers
   socat
+  # shim tests: unmodified programs under libstackshim.so, and their peers
+  curl netcat-openbsd nginx
 )
 apt-get update -q
 apt-get install -y -q --no-install-recommends "${pkgs[@]}"

@@ -23,8 +23,19 @@
 
 namespace stackd::ipc {
 
+// What an epoll event of epfd_ is about: the listener (data.ptr nullptr),
+// a client's connection, or the end B of one of its socket fds.
+struct AttachServer::Tag {
+  Client* client = nullptr;
+  uint32_t slot = UINT32_MAX;  // UINT32_MAX: the connection itself
+};
+
 // One attached client: its connection, segment, sockets and event fds.
 struct AttachServer::Client final : session::Wakeups {
+  Tag tag;
+  int epfd = -1;
+  std::vector<int> sock_fds;   // per slot: B of the socket's fd pair, -1 = none
+  std::vector<Tag> sock_tags;  // per slot (sized once: epoll holds pointers)
   int fd = -1;
   uid_t uid = 0;
   pid_t pid = 0;
@@ -35,6 +46,7 @@ struct AttachServer::Client final : session::Wakeups {
   ~Client() override {
     for (int e : event_fds)
       if (e >= 0) close(e);
+    for (uint32_t i = 0; i < sock_fds.size(); ++i) fd_closed(i);
     if (fd >= 0) close(fd);
   }
   // A shared futex word (not FUTEX_PRIVATE: the client maps the same memfd).
@@ -46,6 +58,53 @@ struct AttachServer::Client final : session::Wakeups {
       const uint8_t b = 1;
       // Never blocks whatever the client did to its end (full = already signalled).
       (void)send(event_fds[ch], &b, 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+    }
+  }
+  // abi/attach.h "Socket fds". Nothing here blocks, whatever the client
+  // does with its end A (full = already readable; a reader that never
+  // reads hurts only itself).
+  bool fd_readable(uint32_t slot) override {
+    if (slot >= sock_fds.size() || sock_fds[slot] < 0) return false;
+    const uint8_t b = 1;
+    return send(sock_fds[slot], &b, 1, MSG_DONTWAIT | MSG_NOSIGNAL) == 1;
+  }
+  void fd_writable(uint32_t slot) override {
+    if (slot >= sock_fds.size() || sock_fds[slot] < 0) return;
+    uint8_t buf[4096];
+    for (int i = 0; i < 64 && recv(sock_fds[slot], buf, sizeof(buf), MSG_DONTWAIT) > 0; ++i) {
+    }
+  }
+  void fd_shutdown(uint32_t slot) override {
+    if (slot < sock_fds.size() && sock_fds[slot] >= 0) shutdown(sock_fds[slot], SHUT_WR);
+  }
+  void fd_closed(uint32_t slot) override {
+    if (slot >= sock_fds.size() || sock_fds[slot] < 0) return;
+    epoll_ctl(epfd, EPOLL_CTL_DEL, sock_fds[slot], nullptr);
+    close(sock_fds[slot]);
+    sock_fds[slot] = -1;
+  }
+  // B of socket (slot, gen): kept, watched for hang-up, then signalled.
+  void open_socket_fd(uint32_t slot, uint32_t gen, int b, Instant now) {
+    struct stat st {};
+    int type = 0;
+    socklen_t tl = sizeof(type);
+    if (slot >= sock_fds.size() || sock_fds[slot] >= 0 || fstat(b, &st) != 0 || !S_ISSOCK(st.st_mode) ||
+        getsockopt(b, SOL_SOCKET, SO_TYPE, &type, &tl) != 0 || type != SOCK_STREAM) {
+      close(b);
+      return;
+    }
+    const int sndbuf = 65536;  // room for kFdMaxEdges one-byte messages, whatever the default
+    setsockopt(b, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+    const int fl = fcntl(b, F_GETFL);
+    fcntl(b, F_SETFL, fl | O_NONBLOCK);
+    sock_fds[slot] = b;
+    epoll_event ev{};
+    ev.events = EPOLLRDHUP;  // A's last close; bytes B receives are filler, drained on demand
+    ev.data.ptr = &sock_tags[slot];
+    if (epoll_ctl(epfd, EPOLL_CTL_ADD, b, &ev) != 0 || !sockets->attach_fd(slot, gen, now)) {
+      epoll_ctl(epfd, EPOLL_CTL_DEL, b, nullptr);
+      close(b);
+      sock_fds[slot] = -1;
     }
   }
 };
@@ -201,6 +260,11 @@ void AttachServer::accept_clients(Instant) {
       continue;
     }
     c->event_fds.assign(geo_.max_channels, -1);
+    c->epfd = epfd_;
+    c->tag.client = c.get();
+    c->sock_fds.assign(geo_.max_sockets, -1);
+    c->sock_tags.resize(geo_.max_sockets);
+    for (uint32_t i = 0; i < geo_.max_sockets; ++i) c->sock_tags[i] = Tag{c.get(), i};
     c->sockets = &table_.attach(session::SegmentView{c->seg->base(), geo_}, *c);
     abi::Welcome w{};
     w.type = static_cast<uint8_t>(abi::AttachMsg::kWelcome);
@@ -226,7 +290,7 @@ void AttachServer::accept_clients(Instant) {
     std::memcpy(CMSG_DATA(cm), &mfd, sizeof(int));
     epoll_event ev{};
     ev.events = EPOLLIN | EPOLLRDHUP;
-    ev.data.ptr = c.get();
+    ev.data.ptr = &c->tag;
     if (sendmsg(fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) != static_cast<ssize_t>(sizeof(w)) ||
         epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev) != 0) {
       table_.detach(*c->sockets, stack_.tcp().last_now());
@@ -241,7 +305,7 @@ void AttachServer::accept_clients(Instant) {
 
 // Doorbells, the hello and event-fd registrations. Any fd that arrives with
 // a message that does not carry one is closed at once.
-bool AttachServer::read_messages(Client& c) {
+bool AttachServer::read_messages(Client& c, Instant now) {
   for (int budget = 256; budget > 0; --budget) {
     uint8_t buf[64];
     alignas(cmsghdr) char cbuf[CMSG_SPACE(sizeof(int) * 4)];
@@ -284,6 +348,12 @@ bool AttachServer::read_messages(Client& c) {
         c.event_fds[m.channel] = fds[0];
         fds.clear();
       }
+    } else if (type == abi::AttachMsg::kOpenSocketFd && static_cast<size_t>(n) >= sizeof(abi::OpenSocketFdMsg) &&
+               fds.size() == 1) {
+      abi::OpenSocketFdMsg m;
+      std::memcpy(&m, buf, sizeof(m));
+      c.open_socket_fd(m.sock, m.gen, fds[0], now);  // takes the fd
+      fds.clear();
     }
     for (int f : fds) close(f);
   }
@@ -303,15 +373,20 @@ size_t AttachServer::poll(Instant now) {
   size_t n = 0;
   epoll_event evs[64];
   const int k = epoll_wait(epfd_, evs, 64, 0);
+  std::vector<Client*> gone;  // dropped after the batch: later events may name them
   for (int i = 0; i < k; ++i) {
-    auto* c = static_cast<Client*>(evs[i].data.ptr);
+    auto* t = static_cast<Tag*>(evs[i].data.ptr);
     ++n;
-    if (c == nullptr) {
+    if (t == nullptr) {
       accept_clients(now);
-    } else if (!read_messages(*c) || (evs[i].events & (EPOLLHUP | EPOLLERR | EPOLLRDHUP))) {
-      drop(*c, now);
+    } else if (t->slot != UINT32_MAX) {
+      // Every copy of the socket's fd is closed: the application's last close(2).
+      if (evs[i].events & (EPOLLHUP | EPOLLERR | EPOLLRDHUP)) t->client->sockets->fd_released(t->slot, now);
+    } else if (!read_messages(*t->client, now) || (evs[i].events & (EPOLLHUP | EPOLLERR | EPOLLRDHUP))) {
+      if (std::find(gone.begin(), gone.end(), t->client) == gone.end()) gone.push_back(t->client);
     }
   }
+  for (Client* c : gone) drop(*c, now);
   // Every channel, doorbell or not: a client may have queued requests while
   // we were busy (its doorbell is then already consumed or still coming).
   for (auto& c : clients_) n += c->sockets->serve_channels(now);

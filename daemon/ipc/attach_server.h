@@ -39,12 +39,13 @@ class AttachServer final : public app::LoopSource {
 
  private:
   struct Client;
+  struct Tag;
   AttachServer(stack::Stack& stack, const AttachConfig& cfg);
   bool listen_on(std::string* err);
   void accept_clients(Instant now);
   bool admitted(int fd, std::string* why, uid_t* uid) const;
   void refuse(int fd, int status, const std::string& msg);
-  bool read_messages(Client& c);  // false: the client is gone
+  bool read_messages(Client& c, Instant now);  // false: the client is gone
   void drop(Client& c, Instant now);
 
   stack::Stack& stack_;

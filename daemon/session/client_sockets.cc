@@ -180,6 +180,11 @@ std::optional<uint32_t> ClientSockets::alloc_slot() {
   sh.error.store(0, std::memory_order_relaxed);
   sh.kick.store(0, std::memory_order_relaxed);
   sh.watch.store(0, std::memory_order_relaxed);
+  sh.fd_rx_signals.store(0, std::memory_order_relaxed);
+  sh.fd_tx_clogged.store(0, std::memory_order_relaxed);
+  sh.rx_lock.store(0, std::memory_order_relaxed);
+  sh.tx_lock.store(0, std::memory_order_relaxed);
+  sh.fd_lock.store(0, std::memory_order_relaxed);
   ++open_;
   return i;
 }
@@ -234,12 +239,29 @@ abi::WireAddr ClientSockets::to_wire(const Slot& s, const IpAddr& a, uint16_t po
 int ClientSockets::op_bind(Slot& s, const Endpoint& given) {
   auto ep = to_transport(s, given);
   if (!ep) return ep.error() == ENETUNREACH ? -EINVAL : -ep.error();  // Linux inet6_bind
-  if (s.kind == Slot::Kind::kTcp) return s.tcp->bind(ep->addr, ep->port);
+  if (s.kind == Slot::Kind::kTcp) return ep->port == 0 ? bind_tcp_ephemeral(s, *ep) : s.tcp->bind(ep->addr, ep->port);
   return s.udp->bind(ep->addr, ep->port);
+}
+
+int ClientSockets::bind_tcp_ephemeral(Slot& s, const Endpoint& ep) {
+  const tcp::Tcb& t = table_.tcp().tcb(s.tcp->index());
+  if (t.state != tcp::TcpState::kClosed || t.local_port != 0) return -EINVAL;  // bound already
+  const tcp::PortRange range;
+  for (uint32_t i = 0; i < range.size(); ++i) {
+    const auto port = static_cast<uint16_t>(range.lo + next_port_++ % range.size());
+    const int r = s.tcp->bind(ep.addr, port);
+    if (r != -EADDRINUSE) return r;
+  }
+  return -EADDRINUSE;
 }
 
 int ClientSockets::op_listen(Slot& s, uint32_t slot, int32_t backlog, Instant now) {
   if (s.kind != Slot::Kind::kTcp) return -EOPNOTSUPP;
+  // listen() on a socket never bound: Linux binds it to an ephemeral port.
+  const tcp::Tcb& t = table_.tcp().tcb(s.tcp->index());
+  if (t.state == tcp::TcpState::kClosed && t.local_port == 0) {
+    if (const int b = bind_tcp_ephemeral(s, Endpoint{}); b != 0) return b;
+  }
   const int r = s.tcp->listen(static_cast<uint32_t>(std::clamp(backlog, 1, 4096)));
   if (r == 0) {
     s.listening = true;
@@ -323,11 +345,13 @@ void ClientSockets::close_slot(uint32_t slot, Instant now) {
   }
   const uint32_t gen = s.gen;
   const uint32_t seq = s.seq;
+  const bool had_fd = s.has_fd;
   s = Slot{};
   s.gen = gen;
   s.seq = seq;
   free_.push_back(slot);
   --open_;
+  if (had_fd) wakeups_.fd_closed(slot);
   // Threads still waiting on this socket wake up and see it gone.
   sh.flags.store(abi::flag::kHup, std::memory_order_relaxed);
   sh.seq.store(++s.seq, std::memory_order_seq_cst);
@@ -576,9 +600,21 @@ size_t ClientSockets::poll_udp(Instant now) {
 }
 
 void ClientSockets::publish(uint32_t slot, Slot& s, uint32_t f, bool moved) {
-  if (f == s.flags && !moved) return;
-  abi::SocketShm& sh = shm(slot);
+  const bool changed = f != s.flags || moved;
   s.flags = f;
+  // The fd is signalled after the shared words: a program woken by it must
+  // find in them what woke it (an end of stream, bytes, room).
+  struct FdAfter {
+    ClientSockets* self;
+    uint32_t slot;
+    Slot& s;
+    bool changed;
+    ~FdAfter() {
+      if (s.has_fd) self->signal_fd(slot, s, changed);
+    }
+  } fd_after{this, slot, s, changed};
+  if (!changed) return;
+  abi::SocketShm& sh = shm(slot);
   sh.flags.store(f, std::memory_order_seq_cst);
   sh.seq.store(++s.seq, std::memory_order_seq_cst);
   if (sh.waiters.load(std::memory_order_seq_cst) != 0) wakeups_.wake(&sh.seq);
@@ -587,6 +623,88 @@ void ClientSockets::publish(uint32_t slot, Slot& s, uint32_t f, bool moved) {
     abi::Channel& c = channel(w - 1);
     if (c.ev_armed.exchange(0, std::memory_order_seq_cst) != 0) wakeups_.signal_channel(w - 1);
   }
+}
+
+// ------------------------------------------------------------- socket fds
+
+bool ClientSockets::attach_fd(uint32_t slot, uint32_t gen, Instant) {
+  if (slot >= slots_.size()) return false;
+  Slot& s = slots_[slot];
+  if (s.kind == Slot::Kind::kFree || s.gen != gen || s.has_fd) return false;
+  s.has_fd = true;
+  // The client may have consumed or filled before B arrived: signal the
+  // state as it is now.
+  abi::SocketShm& sh = shm(slot);
+  sh.fd_tx_clogged.store(1, std::memory_order_seq_cst);
+  signal_fd(slot, s, false);
+  return true;
+}
+
+// abi/attach.h "Socket fds". The client's words are hints: a wrong value
+// costs that client a spurious or late wake-up of its own socket, nothing
+// else.
+void ClientSockets::signal_fd(uint32_t slot, Slot& s, bool moved) {
+  abi::SocketShm& sh = shm(slot);
+  // Our ring-index stores (release) must be visible before we read the
+  // client's words, as its stores are before it reads ours (Dekker: both
+  // sides store, then load; x86 may otherwise reorder our load first).
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  const uint32_t f = s.flags;
+  uint32_t w = sh.fd_rx_signals.load(std::memory_order_seq_cst);
+  // Counted first, the ring looked at after: a client that empties the ring
+  // after our look has to park first, and then our compare-and-swap fails.
+  if (abi::fd_readable(f, s.rx_head - sh.rx.tail.load(std::memory_order_seq_cst)) && w != abi::kFdParking &&
+      (w == 0 || (moved && w < abi::kFdMaxEdges)) &&
+      sh.fd_rx_signals.compare_exchange_strong(w, w + 1, std::memory_order_seq_cst)) {
+    const uint32_t rx_used = s.rx_head - sh.rx.tail.load(std::memory_order_seq_cst);
+    uint32_t back = w + 1;
+    // Emptied meanwhile: take the count back, unless the client parked
+    // already and waits for the byte we counted.
+    if (abi::fd_readable(f, rx_used) ||
+        !sh.fd_rx_signals.compare_exchange_strong(back, w, std::memory_order_seq_cst)) {
+      if (!wakeups_.fd_readable(slot)) {
+        back = w + 1;  // B full (a client that never reads A): uncount
+        sh.fd_rx_signals.compare_exchange_strong(back, w, std::memory_order_seq_cst);
+      }
+    }
+  }
+  const uint32_t tx_used = sh.tx.head.load(std::memory_order_seq_cst) - s.tx_tail;
+  const uint32_t tx_free = tx_used > seg_.geo.ring_bytes ? 0 : seg_.geo.ring_bytes - tx_used;
+  if (abi::fd_writable(f, tx_free, seg_.geo.ring_bytes) && sh.fd_tx_clogged.exchange(0, std::memory_order_seq_cst) != 0)
+    wakeups_.fd_writable(slot);
+  // End of stream or a finished connection: A reads EOF (POLLIN|POLLRDHUP)
+  // for good. Only B's write side is shut: shutting its read side would
+  // look, on B, like A's last close (see fd_released). Not while we hold
+  // bytes the rx ring could not take (kRxBlocked): once B is shut no byte
+  // can be written to it, so those bytes would reach the ring without an
+  // edge and an edge-triggered program would wait forever.
+  const bool finished = (f & abi::flag::kReadEof) || ((f & abi::flag::kHup) && !(f & abi::flag::kRxBlocked));
+  if (finished && !s.fd_eof_sent) {
+    s.fd_eof_sent = true;
+    wakeups_.fd_shutdown(slot);
+  }
+}
+
+void ClientSockets::fd_released(uint32_t slot, Instant now) {
+  if (slot >= slots_.size()) return;
+  Slot& s = slots_[slot];
+  if (s.kind == Slot::Kind::kFree || !s.has_fd) return;
+  if (s.listening) {
+    // Accepted connections nobody took (their records are between the
+    // client's tail and our head) go with the listener, as on Linux.
+    abi::SocketShm& sh = shm(slot);
+    uint32_t pos = sh.rx.tail.load(std::memory_order_acquire);
+    const uint32_t used = abi::ring_used(s.rx_head, pos, seg_.geo.ring_bytes);
+    const uint32_t rec = abi::record_size(0);
+    for (uint32_t n = used == UINT32_MAX ? 0 : used / rec; n > 0; --n, pos += rec) {
+      abi::RecordHeader h;
+      rx_bytes(slot).copy_out(pos, &h, sizeof(h));
+      if (h.sock < slots_.size() && h.sock != slot && slots_[h.sock].kind != Slot::Kind::kFree &&
+          slots_[h.sock].gen == h.gen && !slots_[h.sock].has_fd)
+        close_slot(h.sock, now);
+    }
+  }
+  close_slot(slot, now);
 }
 
 }  // namespace stackd::session

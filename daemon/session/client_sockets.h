@@ -57,11 +57,13 @@ struct Slot {
   bool shut_wr_pending = false;  // SHUT_WR after the tx ring drains
   bool rd_shut = false, wr_shut = false;  // shutdown(2) as the client asked
   bool broken = false;           // its shared words were corrupted: reset, unusable
+  bool has_fd = false;           // the client gave us B of the socket's fd pair
+  bool fd_eof_sent = false;      // B's write side shut (A reads EOF)
   int broken_error = 0;
   int udp_error = 0;             // pending SO_ERROR of a UDP socket
   std::optional<transport::UdpDatagram> udp_held;  // received, waiting for rx ring space
   // Options Linux reports back (getsockopt) that the transport does not keep.
-  bool reuseaddr = false, keepalive = false, nodelay = false, cork = false, broadcast = false;
+  bool reuseaddr = false, reuseport = false, keepalive = false, nodelay = false, cork = false, broadcast = false;
   int32_t linger_on = 0, linger_secs = 0;
   int32_t keep_idle = 7200, keep_intvl = 75, keep_cnt = 9;
   int32_t user_timeout = 0;
@@ -84,6 +86,12 @@ class ClientSockets {
   void sync(uint32_t slot, Instant now);
   // UDP sockets have no event list: look at each one (called every poll).
   size_t poll_udp(Instant now);
+  // The client gave B of socket (slot, gen)'s fd pair (the shell holds B):
+  // from now on readiness is also driven through it. False: no such socket.
+  bool attach_fd(uint32_t slot, uint32_t gen, Instant now);
+  // Every copy of the socket's fd A is closed (B hung up): close it as
+  // Linux's last close(2) does, with the connections a listener had queued.
+  void fd_released(uint32_t slot, Instant now);
   // The client is gone: close every socket as Linux closes a dying
   // process's sockets (FIN after queued data, RST when unread data is left).
   void reclaim(Instant now);
@@ -107,6 +115,10 @@ class ClientSockets {
   // An address as the client sees it (v4-mapped for AF_INET6 sockets).
   static abi::WireAddr to_wire(const Slot& s, const IpAddr& a, uint16_t port);
   int op_bind(Slot& s, const Endpoint& ep);
+  // Port 0: a free port of the ephemeral range, at once, as Linux's bind()
+  // and listen() on an unbound socket do. (TcpLayer::bind keeps port 0
+  // "unbound"; this belongs there once transport/tcp can take it.)
+  int bind_tcp_ephemeral(Slot& s, const Endpoint& ep);
   int op_listen(Slot& s, uint32_t slot, int32_t backlog, Instant now);
   int op_connect(Slot& s, uint32_t slot, const Endpoint& ep, Instant now);
   int op_shutdown(Slot& s, uint32_t slot, int32_t how, Instant now);
@@ -120,6 +132,7 @@ class ClientSockets {
   void sync_udp(uint32_t slot, Slot& s, Instant now);
   void accept_into(uint32_t slot, Slot& s, Instant now);
   void publish(uint32_t slot, Slot& s, uint32_t flags, bool moved);
+  void signal_fd(uint32_t slot, Slot& s, bool moved);
   void mark_broken(uint32_t slot, Slot& s, Instant now);
   std::optional<uint32_t> alloc_slot();
 
@@ -134,6 +147,7 @@ class ClientSockets {
   std::vector<uint32_t> resp_head_;  // per channel: our producer index
   size_t open_ = 0;
   std::vector<uint8_t> scratch_;     // a datagram that wraps the ring end
+  uint32_t next_port_ = 0;           // bind_tcp_ephemeral's next try
 };
 
 }  // namespace stackd::session

@@ -67,6 +67,9 @@ int ClientSockets::op_setsockopt(Slot& s, const DecodedRequest& r, Instant now) 
   if (level == SOL_SOCKET) {
     switch (name) {
       case SO_REUSEADDR: s.reuseaddr = v != 0; return 0;
+      // Accepted and reported (nc, nginx set it); binding a port another
+      // socket holds is still EADDRINUSE (no reuseport groups yet).
+      case SO_REUSEPORT: s.reuseport = v != 0; return 0;
       case SO_BROADCAST: s.broadcast = v != 0; return 0;
       case SO_RCVBUF:
       case SO_SNDBUF: return 0;  // accepted; ring sizes are the segment's
@@ -167,6 +170,7 @@ int ClientSockets::op_getsockopt(Slot& s, const DecodedRequest& r, abi::Response
       case SO_DOMAIN: return int_opt(s.v6 ? AF_INET6 : AF_INET);
       case SO_ACCEPTCONN: return int_opt(s.listening ? 1 : 0);
       case SO_REUSEADDR: return int_opt(s.reuseaddr);
+      case SO_REUSEPORT: return int_opt(s.reuseport);
       case SO_BROADCAST: return int_opt(s.broadcast);
       case SO_KEEPALIVE: return int_opt(s.keepalive);
       case SO_RCVBUF:

@@ -1,6 +1,7 @@
 #include "core.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <linux/futex.h>
 #include <poll.h>
 #include <sys/mman.h>
@@ -39,9 +40,30 @@ int64_t mono_ns() {
   return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
 }
 
-void futex_wait(std::atomic<uint32_t>* word, uint32_t expect, int64_t ns) {
+// Sleeps while *word == expect, `ns` at most. False when a signal handler
+// ran (EINTR), with the semantics of a blocking socket call on Linux:
+//  - restartable (a call without SO_RCVTIMEO/SO_SNDTIMEO): futex_waitv, whose
+//    interruption is -ERESTARTSYS, so a handler installed with SA_RESTART
+//    has the kernel restart the wait (absolute deadline) and only a handler
+//    without it ends it with EINTR;
+//  - with a socket timeout: FUTEX_WAIT with a relative timeout, which any
+//    handler ends with EINTR, as Linux's sock_intr_errno() answers then.
+bool futex_wait(std::atomic<uint32_t>* word, uint32_t expect, int64_t ns, bool restartable) {
+  if (restartable) {
+    timespec now{};
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    const int64_t end = int64_t{now.tv_sec} * 1'000'000'000 + now.tv_nsec + ns;
+    timespec deadline{static_cast<time_t>(end / 1'000'000'000), static_cast<long>(end % 1'000'000'000)};
+    futex_waitv w{};
+    w.val = expect;
+    w.uaddr = reinterpret_cast<uintptr_t>(word);
+    w.flags = FUTEX_32;  // shared: stackd wakes it through its own mapping
+    const long r = syscall(SYS_futex_waitv, &w, 1, 0, &deadline, CLOCK_MONOTONIC);
+    if (r >= 0 || errno != ENOSYS) return r >= 0 || errno != EINTR;
+  }
   timespec ts{static_cast<time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000)};
-  syscall(SYS_futex, reinterpret_cast<uint32_t*>(word), FUTEX_WAIT, expect, &ts, nullptr, 0);
+  return syscall(SYS_futex, reinterpret_cast<uint32_t*>(word), FUTEX_WAIT, expect, &ts, nullptr, 0) == 0 ||
+         errno != EINTR;
 }
 
 
@@ -109,6 +131,11 @@ Attachment* do_attach(const char* path, int* err) {
       a->size = g.segment_bytes;
       a->geo = g;
       a->socks = std::vector<Sock>(g.max_sockets);
+      for (uint32_t i = 0; i < g.max_sockets; ++i) {
+        a->socks[i].rx_mu.word = &a->shm(i).rx_lock;
+        a->socks[i].tx_mu.word = &a->shm(i).tx_lock;
+        a->socks[i].fd_mu.word = &a->shm(i).fd_lock;
+      }
       return a;
     }
     *err = EPROTO;
@@ -134,7 +161,35 @@ struct ThreadChannel {
 };
 thread_local ThreadChannel t_chan;
 
+// fork(): the child shares its parent's attachment (the segment is a shared
+// mapping, the attach socket an inherited fd), as another thread would, so
+// it needs a channel of its own: the forking thread's one stays the parent's.
+void forget_channel_in_child() {
+  if (t_chan.event_fd >= 0) close(t_chan.event_fd);  // the parent's thread's copy
+  t_chan.event_fd = -1;
+  t_chan.att = nullptr;
+  t_chan.index = UINT32_MAX;
+  t_chan.shared = false;
+}
+[[maybe_unused]] const int g_atfork = pthread_atfork(nullptr, nullptr, forget_channel_in_child);
+
 }  // namespace
+
+void ShmLock::lock() {
+  uint32_t c = 0;
+  if (word->compare_exchange_strong(c, 1, std::memory_order_acquire)) return;
+  if (c != 2) c = word->exchange(2, std::memory_order_acquire);
+  while (c != 0) {
+    // Shared (not FUTEX_PRIVATE): the holder may be another process.
+    syscall(SYS_futex, reinterpret_cast<uint32_t*>(word), FUTEX_WAIT, 2, nullptr, nullptr, 0);
+    c = word->exchange(2, std::memory_order_acquire);
+  }
+}
+
+void ShmLock::unlock() {
+  if (word->exchange(0, std::memory_order_release) == 2)
+    syscall(SYS_futex, reinterpret_cast<uint32_t*>(word), FUTEX_WAKE, 1, nullptr, nullptr, 0);
+}
 
 int set_errno(int r) {
   if (r >= 0) return r;
@@ -267,7 +322,7 @@ int call(Attachment& a, abi::Request& req, abi::Response& out) {
     }
     if (mono_ns() < spin_until) continue;
     c.waiters.fetch_add(1, std::memory_order_seq_cst);
-    if (c.resp.head.load(std::memory_order_seq_cst) == head) futex_wait(&c.resp.head, head, 200'000'000);
+    if (c.resp.head.load(std::memory_order_seq_cst) == head) futex_wait(&c.resp.head, head, 200'000'000, true);
     c.waiters.fetch_sub(1, std::memory_order_seq_cst);
     if (c.resp.head.load(std::memory_order_acquire) == head && daemon_gone(a)) return -ECONNRESET;
   }
@@ -300,9 +355,13 @@ int wait_for(Attachment& a, uint32_t s, bool nonblock, int64_t timeout_ns, const
     if (now >= deadline) return -EAGAIN;
     if (now < spin_until) continue;
     sh.waiters.fetch_add(1, std::memory_order_seq_cst);
+    bool slept = true;
     if (!ready() && sh.seq.load(std::memory_order_seq_cst) == seq)
-      futex_wait(&sh.seq, seq, std::min<int64_t>(deadline - now, 200'000'000));
+      slept = futex_wait(&sh.seq, seq, std::min<int64_t>(deadline - now, 200'000'000), timeout_ns <= 0);
     sh.waiters.fetch_sub(1, std::memory_order_seq_cst);
+    // A signal handler ran (without SA_RESTART): EINTR, as a blocked socket
+    // call returns, unless what we waited for came meanwhile.
+    if (!slept) return ready() ? 0 : -EINTR;
     if (sh.seq.load(std::memory_order_acquire) == seq && daemon_gone(a)) return -ECONNRESET;
   }
 }

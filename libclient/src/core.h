@@ -20,8 +20,19 @@
 
 namespace stackd::client {
 
+// A lock whose word is in the shared segment (SocketShm::rx_lock...), so
+// threads of every process holding the socket take turns (a per-process
+// std::mutex let two forked processes corrupt a ring's consumer index).
+// BasicLockable. A process killed while holding one blocks the socket's
+// other users in that direction.
+struct ShmLock {
+  std::atomic<uint32_t>* word = nullptr;
+  void lock();
+  void unlock();
+};
+
 struct Sock {
-  std::mutex rx_mu, tx_mu;
+  ShmLock rx_mu, tx_mu;
   std::atomic<bool> open{false};
   uint32_t gen = 0;
   int type = 0;  // SOCK_STREAM / SOCK_DGRAM
@@ -31,6 +42,8 @@ struct Sock {
   std::atomic<bool> was_connected{false};
   std::atomic<bool> udp_connected{false};
   std::atomic<bool> broadcast{false};  // SO_BROADCAST (for the limited broadcast check)
+  std::atomic<int> kfd{-1};  // the socket's kernel fd A (abi/attach.h "Socket fds"), -1 = none
+  ShmLock fd_mu;             // one thread (of any process) empties A at a time
 };
 
 struct Attachment {
@@ -88,5 +101,14 @@ int set_errno(int neg);  // -errno -> -1 with errno set; >= 0 passes through
 int epipe(int flags);
 
 extern std::atomic<uint32_t> g_busy_poll_us;
+
+// Socket fds (abi/attach.h): after a receive left the rx ring empty, empty
+// the fd's readable bytes (exactly those stackd counted) and re-arm; after a send or connect, fill the
+// fd's send buffer when the socket is not writable. No-ops without an fd.
+void fd_settle_rx(Attachment& a, uint32_t s, Sock& k);
+void fd_settle_tx(Attachment& a, uint32_t s, Sock& k);
+// After a receive or accept: settle when it would block (EAGAIN, even if
+// bytes came meanwhile) or left the ring empty.
+void fd_after_rx(Attachment& a, uint32_t s, Sock& k, bool would_block);
 
 }  // namespace stackd::client

@@ -55,6 +55,7 @@ void open_sock(Attachment& a, uint32_t s, uint32_t gen, int type, bool nonblock)
   k.was_connected = false;
   k.udp_connected = false;
   k.broadcast = false;
+  k.kfd = -1;
   k.open.store(true, std::memory_order_release);
 }
 
@@ -261,9 +262,10 @@ ssize_t do_send(int s, const iovec* iov, int iovcnt, int flags, const sockaddr* 
   Attachment* a = nullptr;
   Sock* k = sock_of(s, &a);
   if (k == nullptr) return -1;
-  if (k->type == SOCK_DGRAM) return set_errno(static_cast<int>(udp_send(*a, s, *k, iov, iovcnt, flags, to, tolen)));
   // A stream socket ignores sendto's address, as Linux's TCP does.
-  const ssize_t r = tcp_send(*a, s, *k, iov, iovcnt, flags);
+  const ssize_t r = k->type == SOCK_DGRAM ? udp_send(*a, s, *k, iov, iovcnt, flags, to, tolen)
+                                          : tcp_send(*a, s, *k, iov, iovcnt, flags);
+  fd_settle_tx(*a, static_cast<uint32_t>(s), *k);
   if (r < 0) {
     errno = static_cast<int>(-r);
     return -1;
@@ -283,6 +285,7 @@ ssize_t do_recv(int s, const iovec* iov, int iovcnt, int flags, sockaddr* from, 
     r = tcp_recv(*a, s, *k, iov, iovcnt, flags);
     if (r >= 0 && from != nullptr && fromlen != nullptr) *fromlen = 0;
   }
+  if (r == -EAGAIN || !(flags & MSG_PEEK)) fd_after_rx(*a, static_cast<uint32_t>(s), *k, r == -EAGAIN);
   if (r < 0) {
     errno = static_cast<int>(-r);
     return -1;
@@ -334,7 +337,9 @@ int stk_listen(int s, int backlog) {
   abi::Request r = request(abi::Op::kListen, s, k->gen);
   r.a[0] = backlog;
   abi::Response out;
-  return set_errno(call(*a, r, out));
+  const int res = call(*a, r, out);
+  if (res == 0) fd_settle_tx(*a, static_cast<uint32_t>(s), *k);  // a listener never reports POLLOUT
+  return set_errno(res);
 }
 
 int stk_accept4(int s, sockaddr* addr, socklen_t* len, int flags) {
@@ -348,7 +353,10 @@ int stk_accept4(int s, sockaddr* addr, socklen_t* len, int flags) {
   const int w = wait_for(*a, static_cast<uint32_t>(s), k->nonblock, k->rcvtimeo_ns, [&] {
     return rx_avail(*a, s) >= abi::record_size(0) || !(flags_of(*a, s) & abi::flag::kListening);
   });
-  if (w < 0) return set_errno(w);
+  if (w < 0) {
+    fd_after_rx(*a, static_cast<uint32_t>(s), *k, w == -EAGAIN);
+    return set_errno(w);
+  }
   if (rx_avail(*a, s) < abi::record_size(0)) return set_errno(-EINVAL);
   auto& sh = a->shm(static_cast<uint32_t>(s));
   const uint32_t tail = sh.rx.tail.load(std::memory_order_relaxed);
@@ -356,6 +364,7 @@ int stk_accept4(int s, sockaddr* addr, socklen_t* len, int flags) {
   a->rx(static_cast<uint32_t>(s)).copy_out(tail, &rec, kHdr);
   sh.rx.tail.store(tail + abi::record_size(0), std::memory_order_seq_cst);
   if (flags_of(*a, s) & abi::flag::kRxBlocked) kick(*a, static_cast<uint32_t>(s), k->gen);
+  fd_after_rx(*a, static_cast<uint32_t>(s), *k, false);
   if (rec.sock >= a->geo.max_sockets) return set_errno(-EPROTO);
   open_sock(*a, rec.sock, rec.gen, SOCK_STREAM, (flags & SOCK_NONBLOCK) != 0);
   a->socks[rec.sock].domain = k->domain;  // accepted sockets are of the listener's family
@@ -386,6 +395,7 @@ int stk_connect(int s, const sockaddr* addr, socklen_t len) {
   }
   if (k->nonblock) {
     k->was_connected = true;  // recv/send then follow the connection's state
+    fd_settle_tx(*a, static_cast<uint32_t>(s), *k);  // POLLOUT waits for the connection
     return set_errno(-EINPROGRESS);
   }
   const int wr = wait_for(*a, static_cast<uint32_t>(s), false, k->sndtimeo_ns, [&] {

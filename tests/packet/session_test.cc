@@ -22,8 +22,16 @@ namespace {
 
 struct CountingWakeups : Wakeups {
   int wakes = 0, signals = 0;
+  int fd_readables = 0, fd_writables = 0, fd_shutdowns = 0, fd_closeds = 0;
   void wake(std::atomic<uint32_t>*) override { ++wakes; }
   void signal_channel(uint32_t) override { ++signals; }
+  bool fd_readable(uint32_t) override {
+    ++fd_readables;
+    return true;
+  }
+  void fd_writable(uint32_t) override { ++fd_writables; }
+  void fd_shutdown(uint32_t) override { ++fd_shutdowns; }
+  void fd_closed(uint32_t) override { ++fd_closeds; }
 };
 
 class SessionTest : public ::testing::Test {
@@ -108,6 +116,21 @@ class SessionTest : public ::testing::Test {
     abi::WireAddr w;
     std::memcpy(&w, r.data, sizeof(w));
     return w;
+  }
+
+  // A UDP socket connected to 10.0.0.1:9 (no packet leaves for that).
+  abi::Response connect_udp(const abi::Response& u) {
+    abi::Request r{};
+    r.op = static_cast<uint32_t>(abi::Op::kConnect);
+    r.sock = u.sock;
+    r.gen = u.gen;
+    abi::WireAddr w{};
+    w.family = AF_INET;
+    w.port = 9;
+    w.addr[0] = 10;
+    w.addr[3] = 1;
+    std::memcpy(r.data, &w, sizeof(w));
+    return call(r);
   }
 
   stack::Stack stack_;
@@ -271,6 +294,82 @@ TEST(SessionAddr, V6ViewMapsIpv4AndBack) {
   const IpAddr v6(*Ipv6Addr::parse("fd00::1"));
   EXPECT_TRUE(v6_view(v6) == v6);
   EXPECT_TRUE(from_v6_view(v6) == v6);
+}
+
+// ---- socket fds (abi/attach.h "Socket fds")
+
+// A connected UDP socket with an fd: sockets start writable, not readable.
+TEST_F(SessionTest, SocketFdStartsWritableAndUnsignalled) {
+  auto u = op(abi::Op::kSocket, 0, 0, SOCK_DGRAM);
+  ASSERT_EQ(u.result, 0);
+  EXPECT_FALSE(client_->attach_fd(u.sock, u.gen + 1, now_));  // another generation: refused
+  ASSERT_TRUE(client_->attach_fd(u.sock, u.gen, now_));
+  EXPECT_FALSE(client_->attach_fd(u.sock, u.gen, now_));  // one fd per socket
+  EXPECT_EQ(wakeups_.fd_readables, 0);
+  EXPECT_EQ(wakeups_.fd_writables, 1);  // whatever the client filled before: emptied
+  EXPECT_EQ(sock(u.sock).fd_tx_clogged.load(), 0u);
+  EXPECT_EQ(sock(u.sock).fd_rx_signals.load(), 0u);
+}
+
+// End of stream: one counted byte (readable) and B's write side shut, once.
+TEST_F(SessionTest, SocketFdEndOfStreamSignalsOnce) {
+  auto u = op(abi::Op::kSocket, 0, 0, SOCK_DGRAM);
+  ASSERT_TRUE(client_->attach_fd(u.sock, u.gen, now_));
+  ASSERT_EQ(connect_udp(u).result, 0);
+  ASSERT_EQ(op(abi::Op::kShutdown, u.sock, u.gen, SHUT_RD).result, 0);
+  EXPECT_EQ(wakeups_.fd_readables, 1);
+  EXPECT_EQ(sock(u.sock).fd_rx_signals.load(), 1u);  // the client owes itself one byte
+  EXPECT_EQ(wakeups_.fd_shutdowns, 1);
+  client_->sync(u.sock, now_);
+  client_->sync(u.sock, now_);
+  EXPECT_EQ(wakeups_.fd_readables, 1);  // nothing new arrived: no new edge
+  EXPECT_EQ(wakeups_.fd_shutdowns, 1);
+}
+
+// A client emptying its fd (kFdParking) gets no byte it would not read;
+// once it re-armed (0) and kicked, the next look signals.
+TEST_F(SessionTest, SocketFdParkedClientIsNotSignalled) {
+  auto u = op(abi::Op::kSocket, 0, 0, SOCK_DGRAM);
+  ASSERT_TRUE(client_->attach_fd(u.sock, u.gen, now_));
+  sock(u.sock).fd_rx_signals.store(abi::kFdParking);
+  ASSERT_EQ(connect_udp(u).result, 0);
+  ASSERT_EQ(op(abi::Op::kShutdown, u.sock, u.gen, SHUT_RD).result, 0);
+  EXPECT_EQ(wakeups_.fd_readables, 0);
+  EXPECT_EQ(sock(u.sock).fd_rx_signals.load(), abi::kFdParking);
+  sock(u.sock).fd_rx_signals.store(0);
+  client_->sync(u.sock, now_);
+  EXPECT_EQ(wakeups_.fd_readables, 1);
+  EXPECT_EQ(sock(u.sock).fd_rx_signals.load(), 1u);
+}
+
+// The fd's last close (B hung up) closes the socket; B is closed once.
+TEST_F(SessionTest, SocketFdReleasedClosesTheSocket) {
+  auto t = op(abi::Op::kSocket, 0, 0, SOCK_STREAM);
+  auto u = op(abi::Op::kSocket, 0, 0, SOCK_DGRAM);
+  ASSERT_TRUE(client_->attach_fd(t.sock, t.gen, now_));
+  client_->fd_released(u.sock, now_);  // no fd: nothing happens
+  EXPECT_EQ(table_.sockets(), 2u);
+  client_->fd_released(t.sock, now_);
+  EXPECT_EQ(table_.sockets(), 1u);
+  EXPECT_EQ(stack_.tcp().tcbs_in_use(), 0u);
+  EXPECT_EQ(wakeups_.fd_closeds, 1);
+  EXPECT_EQ(op(abi::Op::kClose, t.sock, t.gen).result, -EBADF);
+  client_->fd_released(t.sock, now_);  // a late event: harmless
+  EXPECT_EQ(wakeups_.fd_closeds, 1);
+}
+
+// A not-writable socket whose client filled its fd is emptied when room
+// comes, once.
+TEST_F(SessionTest, SocketFdCloggedIsEmptiedWhenWritable) {
+  auto u = op(abi::Op::kSocket, 0, 0, SOCK_DGRAM);
+  ASSERT_TRUE(client_->attach_fd(u.sock, u.gen, now_));
+  EXPECT_EQ(wakeups_.fd_writables, 1);
+  sock(u.sock).fd_tx_clogged.store(1);
+  client_->sync(u.sock, now_);
+  EXPECT_EQ(wakeups_.fd_writables, 2);
+  EXPECT_EQ(sock(u.sock).fd_tx_clogged.load(), 0u);
+  client_->sync(u.sock, now_);
+  EXPECT_EQ(wakeups_.fd_writables, 2);
 }
 
 }  // namespace

@@ -77,6 +77,20 @@ int stk_recv_release(int s, size_t n);
 ssize_t stk_send_reserve(int s, void** data, size_t max, int flags);
 int stk_send_commit(int s, size_t n);
 
+/* ---- socket fds (for the LD_PRELOAD shim; abi/attach.h "Socket fds") ----
+ * A kernel fd standing for socket s: poll/select/epoll on it report the
+ * socket's readiness; the socket closes when the last copy of the fd is
+ * closed (in any process), not at stk_close. flags: SOCK_NONBLOCK,
+ * SOCK_CLOEXEC (of the fd). One per socket (EEXIST). */
+int stk_socket_fd(int s, int flags);
+/* The fd was dup'ed and the number given by stk_socket_fd closed: use fd. */
+int stk_set_socket_fd(int s, int fd);
+/* Forget handle s in this process without closing the socket (its fd's
+ * last close does that). */
+int stk_forget(int s);
+/* FIONBIO, FIONREAD/SIOCINQ, SIOCOUTQ (ENOTTY otherwise). */
+int stk_ioctl(int s, unsigned long req, int* arg);
+
 /* Busy-poll profile: spin this long before sleeping in every wait (0 = never
  * spin, the default; STACKD_BUSY_POLL_US sets it at attach). */
 void stk_set_busy_poll(unsigned usecs);

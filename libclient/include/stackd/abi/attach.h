@@ -18,17 +18,47 @@
 // (or read) block. send/recv with MSG_DONTWAIT never block whatever the
 // client does.
 //
-// Reserved for the shim (not implemented yet): Socket fds. A stack socket
-// becomes a real kernel fd in the application: stackd creates one object per
-// socket (a socketpair end or eventfd it signals for readiness) and passes it
-// with SCM_RIGHTS in reply to kOpenSocketFd. Holding the fd is the proof of
-// ownership: after fork() or SCM_RIGHTS, a process attaches (its own segment)
-// and sends Claim + SCM_RIGHTS[that fd]; stackd identifies the open file (for
-// a socketpair: its own end's peer, found by fstat st_ino of the passed end,
-// which is unique per socket inode; for an eventfd: kcmp(KCMP_FILE) against
-// the copy it keeps) and maps the socket into the claimer's segment, sharing
-// it between processes as the kernel shares a file. Nothing a client can
-// forge (numbers, names) identifies a socket.
+// Socket fds (the shim's stack sockets are real kernel fds):
+//   OpenSocketFd{sock, gen} + SCM_RIGHTS[B] ──►  the client made an AF_UNIX
+//                                            SOCK_STREAM socketpair (A, B), keeps A as the
+//                                            socket's fd and gives B to stackd
+// stackd drives A's readiness through B, so the application's own poll,
+// select and epoll (LT, EPOLLET, ONESHOT, several sets) work on A unchanged:
+//   - readable: while abi::fd_readable() holds, stackd writes a byte to B
+//     when SocketShm::fd_rx_signals is 0 (the first edge) and at each later
+//     arrival up to kFdMaxEdges (further EPOLLET edges), counting each byte
+//     in fd_rx_signals (compare-and-swap, before writing). When the client
+//     finds the rx ring empty it swaps in kFdParking (stackd writes nothing
+//     then), reads exactly the bytes counted (waiting for one still being
+//     written), stores 0 and looks at the ring again, kicking stackd if it
+//     is not empty. So A is readable exactly while bytes wait in the ring:
+//     no lost wake-up and no stale byte. A call that tells the program
+//     EAGAIN always settles so (even if bytes came meanwhile): the edge
+//     the program then waits for is stackd's next byte.
+//   - end of stream, or a finished or reset connection, once nothing more
+//     will enter the rx ring (stackd holds no bytes the ring could not
+//     take: after B is shut no edge byte can be written): shutdown(B,
+//     SHUT_WR) (A: POLLIN|POLLRDHUP for good). Not SHUT_RDWR, which would
+//     give A POLLHUP as Linux does but look on B like A's last close; so
+//     A reports no POLLHUP/POLLERR (the next call returns the error).
+//   - writable: A's send buffer (SO_SNDBUF at its minimum) is what POLLOUT
+//     reports. When abi::fd_writable() is false (connect in progress, tx
+//     ring full) the client fills it (writes to A until EAGAIN), sets
+//     fd_tx_clogged and looks again (kicking if writable); stackd empties B
+//     when fd_writable() holds and fd_tx_clogged was set.
+//   - lifetime: holding A is holding the socket. stackd closes the socket
+//     (as Linux's last close(2) does) when B reports hang-up, i.e. when the
+//     last copy of A in any process (dup, fork, SCM_RIGHTS) is closed.
+// Readiness is never lost (both sides publish, then look again). POLLIN can
+// come a few microseconds late (until stackd serves a kick); POLLOUT can be
+// reported spuriously for a moment (stackd emptying B while the client
+// fills the ring again: the send then fails with EAGAIN and re-fills A).
+//
+// Reserved (not implemented yet): Claim + SCM_RIGHTS[A], for a process that
+// got A by exec or fd passing and has no mapping of the owner's segment:
+// stackd would find the socket by A's inode (sock_diag's peer of B) and map
+// it into the claimer's segment. A forked child needs no claim: it shares
+// its parent's attachment (segment and attach socket).
 #pragma once
 
 #include <cstdint>
@@ -40,8 +70,8 @@ enum class AttachMsg : uint8_t {
   kWelcome = 2,
   kDoorbell = 3,
   kEventFd = 4,
-  kOpenSocketFd = 5,  // reserved (shim)
-  kClaim = 6,         // reserved (shim)
+  kOpenSocketFd = 5,  // + SCM_RIGHTS[B]: OpenSocketFdMsg
+  kClaim = 6,         // reserved (exec / fd passing)
 };
 
 struct Hello {
@@ -67,6 +97,13 @@ struct EventFdMsg {
   uint8_t type;  // kEventFd
   uint8_t pad[3];
   uint32_t channel;
+};
+
+struct OpenSocketFdMsg {
+  uint8_t type;  // kOpenSocketFd
+  uint8_t pad[3];
+  uint32_t sock;
+  uint32_t gen;
 };
 
 }  // namespace stackd::abi

@@ -26,7 +26,7 @@
 namespace stackd::abi {
 
 inline constexpr uint32_t kMagic = 0x444b5453;  // "STKD" little-endian
-inline constexpr uint32_t kAbiVersion = 1;
+inline constexpr uint32_t kAbiVersion = 2;  // 2: socket fds (SocketShm::fd_*)
 inline constexpr size_t kCacheLine = 64;
 
 // Request/response slots per channel (powers of two).
@@ -77,9 +77,40 @@ struct alignas(kCacheLine) SocketShm {
   alignas(kCacheLine) std::atomic<uint32_t> waiters;  // threads in futex_wait on seq
   std::atomic<uint32_t> kick;                         // 1 = a KICK request is queued
   std::atomic<uint32_t> watch;                        // channel + 1 whose event fd reports this socket; 0 = none
+  // Socket fd signalling (abi/attach.h "Socket fds"), written by both sides.
+  // fd_rx_signals: bytes stackd wrote (or is writing) to the fd's pair since
+  // the client last emptied it; kFdParking while the client empties it.
+  // fd_tx_clogged: the client filled the fd's send buffer (1); stackd
+  // empties it when the socket is writable and clears the word.
+  std::atomic<uint32_t> fd_rx_signals;
+  std::atomic<uint32_t> fd_tx_clogged;
+  // Client-side locks (0 free, 1 held, 2 held with futex waiters) that keep
+  // each ring single-producer/single-consumer across every thread of every
+  // process holding the socket (fork: nginx workers accepting on one
+  // listener). stackd only zeroes them when it hands out the slot.
+  std::atomic<uint32_t> rx_lock, tx_lock, fd_lock;
   RingIndices rx;  // daemon produces, client consumes (bytes, accept records or datagrams)
   RingIndices tx;  // client produces, daemon consumes (bytes or datagrams)
 };
+
+inline constexpr uint32_t kFdParking = 0xffffffffu;  // SocketShm::fd_rx_signals: the client is emptying
+inline constexpr uint32_t kFdMaxEdges = 8;           // bytes (EPOLLET edges) stackd has in the pair at most
+
+// Socket fd readiness, computed the same way by both sides (abi/attach.h).
+// Readable: bytes, accept records or datagrams in the rx ring, or an end /
+// error. Writable (POLLOUT): an unconnected socket (as Linux's TCP reports
+// for a fresh socket), an error or a finished connection (the call then
+// fails at once), or a usable socket with at least a quarter of its tx ring
+// free (Linux wakes writers when a third of the send buffer is free).
+inline constexpr bool fd_readable(uint32_t flags, uint32_t rx_used) {
+  return rx_used != 0 || (flags & (flag::kReadEof | flag::kError | flag::kHup)) != 0;
+}
+inline constexpr bool fd_writable(uint32_t flags, uint32_t tx_free, uint32_t ring_bytes) {
+  if (flags & (flag::kError | flag::kHup | flag::kWriteShut)) return true;
+  if (flags & flag::kConnecting) return false;
+  if (!(flags & flag::kConnected)) return !(flags & flag::kListening);
+  return tx_free >= ring_bytes / 4;
+}
 
 // An address as both sides carry it (host byte order port).
 struct WireAddr {
