@@ -555,7 +555,8 @@ bool parse_conn(Tail& t, Invocation* inv) {
           case 'a': q.set_all(true); break;
           case 'n': break;  // always numeric
           case 'i': inv->conn_info = true; break;
-          case 'e': case 'p': inv->conn_ext = true; break;
+          case 'e': inv->conn_ext = true; break;
+          case 'p': inv->conn_proc = true; break;
           default: return t.fail(fmt::format("conn: unknown flag -{} (-t -u -l -a -n -i -e -p)", c));
         }
       }
@@ -631,6 +632,18 @@ bool parse_capture(Tail& t, Invocation* inv) {
 
 }  // namespace
 
+// -4 / -6 as iproute2 takes them: list filters (`ip route` alone is IPv4,
+// `ip addr` and `ip neigh` alone show both), and `default` as 0.0.0.0/0 or ::/0.
+void apply_family(Invocation* inv) {
+  inv->addr_list.set_family(inv->family);
+  inv->neigh_list.set_family(inv->family);
+  inv->route_list.set_family(inv->family == 0 ? 4 : inv->family);
+  if (inv->route.dst() == "default") {
+    inv->route.set_dst(inv->family == 6 ? "::/0" : "0.0.0.0/0");
+    inv->route_del.set_dst(inv->route.dst());
+  }
+}
+
 std::optional<Invocation> parse(const Words& args, std::string* err) {
   Invocation inv;
   size_t i = 0;
@@ -644,6 +657,8 @@ std::optional<Invocation> parse(const Words& args, std::string* err) {
         return std::nullopt;
       }
       inv.socket = args[++i];
+    } else if (a == "-4" || a == "-6") {
+      inv.family = a == "-4" ? 4 : 6;
     } else if (a == "-h" || a == "--help") {
       inv.op = Op::kHelp;
       return inv;
@@ -703,20 +718,22 @@ std::optional<Invocation> parse(const Words& args, std::string* err) {
     inv.op = Op::kHelp;
   }
   if (!ok) return std::nullopt;
+  apply_family(&inv);
   return inv;
 }
 
 std::string usage() {
-  return R"(usage: stackctl [-j] [-s SOCKET] OBJECT [VERB] [ARGS]
+  return R"(usage: stackctl [-j] [-4|-6] [-s SOCKET] OBJECT [VERB] [ARGS]
   link [show [IF]] | link set [dev] IF [up|down] [mtu N]
-  addr [show [dev IF]] | addr add|del PREFIX dev IF
-  route [show] | route add|replace|del PREFIX [via GW] [dev IF] [metric N] [mtu N]
+  addr [show [dev IF]] | addr add|del PREFIX dev IF       (IPv4 or IPv6 prefix)
+  route [show] | route add|replace|del PREFIX|default [via GW] [dev IF] [metric N] [mtu N]
+     (route show lists IPv4 routes; -6 the IPv6 ones)
   neigh [show [dev IF]] | neigh add ADDR lladdr MAC dev IF | neigh del ADDR dev IF | neigh flush [dev IF] [all]
   fw [list [-a]] | fw add|insert [input|output] [position N|before H] MATCH... accept|drop|reject|continue
      fw delete handle H | fw policy input|output accept|drop | fw flush
      MATCH: iif IF  oif IF  ip saddr P  ip daddr P  tcp|udp [sport P[-Q]] [dport P[-Q]]
             tcp flags F[,F] [/ MASK]  icmp [type NAME|N] [code N]  protocol N  ct state S[,S]  log [prefix X]
-  conn [-tuanlie] [state NAME]... [sport = :P] [dport = :P]
+  conn [-tuanliep] [state NAME]... [sport = :P] [dport = :P]
   stats [-z] [--watch [SEC]]
   capture [-i IF] [-w FILE|-] [-c N] [-s SNAPLEN] [EXPRESSION]
   monitor [route|neigh|link|conn|all]...

@@ -38,6 +38,14 @@ class ControlServer {
   CommandQueue& queue() { return queue_; }
   // CALL POINT: the daemon's reload (app/reload.*) plugs in here.
   void set_reload_hook(ReloadHook h) { ctx_.reload = std::move(h); }
+  // After a successful reload (SIGHUP or Config.Reload): the file's new
+  // text, the base `config show` renders the running state on.
+  void set_config_text(std::string text) {
+    std::lock_guard lk(ctx_.config_mu);
+    ctx_.config_text = std::move(text);
+  }
+  // The attached clients' sockets, for `conn -p` (set before start()).
+  void set_sessions(const session::SessionTable* t) { ctx_.sessions = t; }
   const std::string& socket_path() const { return cfg_.socket; }
 
  private:

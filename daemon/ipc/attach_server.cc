@@ -202,6 +202,7 @@ void AttachServer::accept_clients(Instant) {
     }
     c->event_fds.assign(geo_.max_channels, -1);
     c->sockets = &table_.attach(session::SegmentView{c->seg->base(), geo_}, *c);
+    c->sockets->set_peer({static_cast<int32_t>(c->pid), static_cast<uint32_t>(c->uid)});  // `stackctl conn -p`
     abi::Welcome w{};
     w.type = static_cast<uint8_t>(abi::AttachMsg::kWelcome);
     w.magic = abi::kMagic;

@@ -37,6 +37,30 @@ TEST(Grammar, ObjectPrefixesResolveInIproute2Order) {
   EXPECT_NE(bad({"bogus"}).find("unknown object"), std::string::npos);
 }
 
+TEST(Grammar, FamilyOptions) {
+  // `ip route` alone lists IPv4; `ip addr` / `ip neigh` alone both families.
+  EXPECT_EQ(ok({"route"}).route_list.family(), 4u);
+  EXPECT_EQ(ok({"-6", "route"}).route_list.family(), 6u);
+  EXPECT_EQ(ok({"addr"}).addr_list.family(), 0u);
+  EXPECT_EQ(ok({"-6", "addr"}).addr_list.family(), 6u);
+  EXPECT_EQ(ok({"-4", "neigh"}).neigh_list.family(), 4u);
+  EXPECT_EQ(ok({"-6", "neigh"}).neigh_list.family(), 6u);
+  // `default` is the family's default route.
+  EXPECT_EQ(ok({"route", "add", "default", "via", "10.0.0.1"}).route.dst(), "0.0.0.0/0");
+  auto d6 = ok({"-6", "route", "del", "default"});
+  EXPECT_EQ(d6.route_del.dst(), "::/0");
+  EXPECT_EQ(ok({"-6", "route", "add", "2001:db8:1::/48", "via", "2001:db8::1"}).route.dst(), "2001:db8:1::/48");
+}
+
+TEST(Grammar, ConnProcessAndExtendedAreSeparate) {
+  auto p = ok({"conn", "-tnp"});
+  EXPECT_TRUE(p.conn_proc);
+  EXPECT_FALSE(p.conn_ext);
+  auto e = ok({"conn", "-tne"});
+  EXPECT_TRUE(e.conn_ext);
+  EXPECT_FALSE(e.conn_proc);
+}
+
 TEST(Grammar, GlobalOptions) {
   auto inv = ok({"-j", "-s", "/tmp/x.sock", "route"});
   EXPECT_TRUE(inv.json);
