@@ -143,6 +143,21 @@ TxResult Ipv6Layer::output(buf::PacketBuf&& l4, const Ipv6TxParams& p, const Ipv
   h.traffic_class = p.traffic_class;
   h.payload_len = static_cast<uint16_t>(l4.size());
   const uint32_t total = static_cast<uint32_t>(wire::kIpv6HeaderLen) + l4.size();
+  if (filter_ != nullptr && filter_->active()) {  // before fragmentation
+    filter::PacketMeta m;
+    m.ip_version = 6;
+    m.src = h.src;
+    m.dst = h.dst;
+    m.oif = r.ifindex;
+    m.proto = h.next_header;
+    m.len = total;
+    filter::fill_l4(m, l4.bytes());
+    const filter::Verdict v = filter_->output(m, now);
+    if (!v.accepted()) {  // as IPv4: a reject fails the local sender at once
+      drops_.drop(v.reason);
+      return {v.reason, 0};
+    }
+  }
   if (total > r.mtu && !r.local) {
     if (p.dont_frag) return out_drop(Counter::Ip6FragFails, DropReason::kIp6PacketTooBig, r.mtu);
     return fragment_and_send(*iface, r, std::move(l4), h, now);

@@ -6,7 +6,8 @@
 # them; `route` alone lists IPv4 only. `stackctl -6 neigh` shows ND states
 # (REACHABLE/STALE/DELAY/PROBE for the peer, INCOMPLETE for a gateway
 # nobody answers for), static IPv6 neighbours are PERMANENT; Ip6*/Icmp6*
-# counters move.
+# counters move; firewall rules match IPv6 (ip6 saddr, icmpv6 type, meta
+# nfproto ipv6) at the IPv6 hooks, reject answering ICMPv6 unreachable.
 source "$(dirname "$0")/control_lib.sh"
 
 control_stackd tap
@@ -77,6 +78,38 @@ ctl -6 route del "$REMOTE_NET6::/64" || fail "route del (ghost)"
 ctl neigh add "$NET6::77" lladdr 02:00:00:00:00:77 dev "$SD_IF" || fail "neigh add v6"
 ctl -6 neigh | gq "^$NET6::77 dev $SD_IF lladdr 02:00:00:00:00:77 PERMANENT$" || fail "static v6 neigh: $(ctl -6 neigh)"
 ctl neigh del "$NET6::77" dev "$SD_IF" || fail "neigh del v6"
+
+# --- the firewall at the IPv6 hooks: an ip6 rule drops the peer's echo
+# requests (counted) and leaves IPv4 alone; a reject of UDP over IPv6
+# answers ICMPv6 port unreachable, so the peer's socket fails at once
+fw_packets() { ctl -j fw list | json_eval "next(r['packets'] for r in d['rules'] if r['handle']==$1)"; }
+h=$(ctl fw add input ip6 saddr "$PEER_ADDR6/128" icmpv6 type echo-request drop | awk '/^handle/ {print $2}')
+[[ -n $h ]] || fail "fw add (ip6) printed no handle"
+ping6_from "$PEER_ADDR6" && fail "an echo request passed the ip6 drop rule"
+[[ $(fw_packets "$h") -ge 1 ]] || fail "the ip6 rule did not count: $(ctl fw list -a)"
+ctl fw list -a | gq "ip6 saddr $PEER_ADDR6/128 icmpv6 type echo-request counter packets [1-9][0-9]* bytes [0-9]* drop # handle $h" ||
+  fail "fw list: $(ctl fw list -a)"
+peer ping -c1 -W1 -q "$SD_ADDR" >/dev/null || fail "an ip6 rule blocked IPv4"
+ctl fw delete handle "$h" || fail "fw delete (ip6)"
+retry 10 ping6_from "$PEER_ADDR6" || fail "no answer after the ip6 rule was deleted"
+udp6() {  # one datagram to the UDP echo service on port 7: "echoed" or "refused"
+  peer timeout 10 python3 -c "
+import socket, sys
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.connect(('$SD_ADDR6', 7)); s.send(b'ping'); s.settimeout(3)
+try:
+    print('echoed' if s.recv(100) == b'ping' else 'other')
+except ConnectionRefusedError:
+    print('refused')
+except socket.timeout:
+    print('timeout')"
+}
+[[ $(udp6) == echoed ]] || fail "UDP echo over IPv6 before the rule"
+h=$(ctl fw add input meta nfproto ipv6 udp dport 7 reject | awk '/^handle/ {print $2}')
+[[ $(udp6) == refused ]] || fail "reject of UDP over IPv6 did not refuse"
+[[ $(fw_packets "$h") -ge 1 ]] || fail "the reject rule did not count"
+ctl fw flush || fail "fw flush"
+[[ $(udp6) == echoed ]] || fail "UDP echo over IPv6 after the flush"
 
 # --- deleting the address
 ctl addr del "$SD_ADDR6/64" dev "$SD_IF" || fail "addr del v6"

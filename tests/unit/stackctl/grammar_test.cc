@@ -156,6 +156,9 @@ TEST(Grammar, RuleTextRoundTrips) {
            "icmp type echo-request code 0 log prefix ping continue",
            "protocol 47 drop",
            "ct state established,related accept",
+           "ip6 saddr fd00::/64 icmpv6 type echo-request drop",
+           "ip6 icmpv6 type nd-neighbor-solicit accept",
+           "ip6 daddr 2001:db8::/32 udp dport 7 reject",
        }) {
     std::vector<std::string> words;
     for (size_t b = 0, e; b < std::string(text).size(); b = e + 1) {
@@ -168,6 +171,24 @@ TEST(Grammar, RuleTextRoundTrips) {
     ASSERT_TRUE(r.has_value()) << text << ": " << err;
     EXPECT_EQ(rule_text(*r), text);
   }
+}
+
+TEST(Grammar, Ipv6RuleKeywords) {
+  std::string err;
+  auto r = parse_rule({"meta", "nfproto", "ipv6", "tcp", "dport", "22", "drop"}, &err);
+  ASSERT_TRUE(r) << err;
+  EXPECT_EQ(r->match().ip_version(), 6u);
+  EXPECT_EQ(rule_text(*r), "ip6 tcp dport 22 drop");
+  r = parse_rule({"meta", "nfproto", "ipv4", "accept"}, &err);
+  ASSERT_TRUE(r) << err;
+  EXPECT_EQ(r->match().ip_version(), 4u);
+  r = parse_rule({"icmpv6", "type", "echo-reply", "accept"}, &err);  // icmpv6 implies ip6
+  ASSERT_TRUE(r) << err;
+  EXPECT_EQ(r->match().protocol(), 58u);
+  EXPECT_EQ(r->match().icmp_type(), 129u);
+  EXPECT_EQ(r->match().ip_version(), 6u);
+  EXPECT_FALSE(parse_rule({"meta", "nfproto", "ipx", "accept"}, &err));
+  EXPECT_FALSE(parse_rule({"icmpv6", "type", "bogus-type", "accept"}, &err));
 }
 
 TEST(Grammar, ConnFlagsAndSsFilters) {
