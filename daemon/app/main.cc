@@ -140,6 +140,8 @@ int run_daemon(const Config& cfg, const std::string& config_path) {
       worker.add_source(&ctl->queue());
       for (int fd : ctl->queue().wait_fds()) wait_fds.push_back(fd);
       log::info("control: listening on {}", ctl->socket_path());
+      if (!ctl->metrics_listen().empty())
+        log::info("control: Prometheus metrics on http://{}/metrics", ctl->metrics_listen());
     }
   }
   // ---- end [control]

@@ -9,6 +9,7 @@ CTL_TCP_PORT=$(( 20000 + id % 20000 ))  # on the namespace's own loopback
 [[ -x $STACKCTL ]] || fail "stackctl not built at $STACKCTL"
 
 # control_stackd BACKEND [extra toml] : topology + config with [control] + start.
+# CTL_CONTROL_EXTRA: more keys inside [control].
 control_stackd() {
   setup_backend "$1"
   mkdir -p "$WORK/ctl"
@@ -19,6 +20,7 @@ socket = \"$CTL_SOCK\"
 group = \"users\"
 admin_group = \"adm\"
 tcp_port = $CTL_TCP_PORT
+${CTL_CONTROL_EXTRA:-}
 
 [[service]]
 kind = \"echo\"
