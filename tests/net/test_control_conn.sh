@@ -18,8 +18,9 @@ mode = \"0666\"
 # --- owners, as ss -p: a libstackclient program's connection shows its pid,
 # comm and uid; the built-in services' sockets show stackd.
 # The peer accepts and holds the connection without reading much: the
-# client stays blocked on its echo.
-peer timeout 30 python3 -c "
+# client stays blocked on its echo. (ip netns exec, not the peer function:
+# $! must be the server, not a subshell that would leave it running.)
+ip netns exec "$NS_PEER" timeout 30 python3 -c "
 import socket, time
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(('$PEER_ADDR', 7100)); s.listen(1); c, _ = s.accept(); time.sleep(30)" &
