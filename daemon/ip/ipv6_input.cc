@@ -234,15 +234,10 @@ void Ipv6Layer::upper_layer(buf::PacketBuf&& pkt, const wire::Ipv6Chain& chain,
 // rules (never about an error, not to multicast).
 bool Ipv6Layer::filter_input(const Ipv6RxMeta& meta, const buf::PacketBuf& payload, uint32_t hdr_len,
                              Instant now) {
-  filter::PacketMeta m;
-  m.ip_version = 6;
-  m.src = meta.src;
-  m.dst = meta.dst;
-  m.iif = meta.ifindex;
-  m.proto = meta.protocol;
-  m.len = hdr_len + payload.size();
-  filter::fill_l4(m, payload.bytes());
-  const filter::Verdict v = filter_->input(m, now);
+  const filter::Verdict v = filter_->input(
+      filter::packet_meta(6, meta.src, meta.dst, meta.ifindex, 0, meta.protocol, hdr_len + payload.size(),
+                          payload.bytes()),
+      now);
   if (v.accepted()) return true;
   drops_.drop(v.reason);
   if (v.kind != filter::Verdict::Kind::kDrop) icmp_.send_dest_unreachable(4, meta, now);

@@ -144,15 +144,8 @@ TxResult Ipv6Layer::output(buf::PacketBuf&& l4, const Ipv6TxParams& p, const Ipv
   h.payload_len = static_cast<uint16_t>(l4.size());
   const uint32_t total = static_cast<uint32_t>(wire::kIpv6HeaderLen) + l4.size();
   if (filter_ != nullptr && filter_->active()) {  // before fragmentation
-    filter::PacketMeta m;
-    m.ip_version = 6;
-    m.src = h.src;
-    m.dst = h.dst;
-    m.oif = r.ifindex;
-    m.proto = h.next_header;
-    m.len = total;
-    filter::fill_l4(m, l4.bytes());
-    const filter::Verdict v = filter_->output(m, now);
+    const filter::Verdict v =
+        filter_->output(filter::packet_meta(6, h.src, h.dst, 0, r.ifindex, h.next_header, total, l4.bytes()), now);
     if (!v.accepted()) {  // as IPv4: a reject fails the local sender at once
       drops_.drop(v.reason);
       return {v.reason, 0};

@@ -33,7 +33,9 @@ retry() {
 }
 
 # --- the link-local address is listed; the v4 listing has no IPv6
-ctl -6 addr | gq "^$SD_IF: inet6 fe80::[0-9a-f:]*/64$" || fail "-6 addr lacks the link-local address: $(ctl -6 addr)"
+# (DAD of the link-local address may still run: tentative for about a second)
+ctl -6 addr | gq "^$SD_IF: inet6 fe80::[0-9a-f:]*/64\( tentative\)\?$" || fail "-6 addr lacks the link-local address: $(ctl -6 addr)"
+retry 25 eval 'ctl -6 addr | gq "^$SD_IF: inet6 fe80::[0-9a-f:]*/64\$"' || fail "link-local still tentative: $(ctl -6 addr)"
 ctl -4 addr | gq "inet6" && fail "-4 addr listed IPv6"
 ctl link | gq "inet6 fe80::" || fail "link lacks inet6: $(ctl link)"
 

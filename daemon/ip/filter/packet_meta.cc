@@ -64,6 +64,20 @@ void fill_inner(PacketMeta& m, std::span<const uint8_t> q) {
 }
 }  // namespace
 
+PacketMeta packet_meta(uint8_t ip_version, const IpAddr& src, const IpAddr& dst, uint16_t iif, uint16_t oif,
+                       uint8_t proto, uint32_t len, std::span<const uint8_t> l4) {
+  PacketMeta m;
+  m.ip_version = ip_version;
+  m.src = src;
+  m.dst = dst;
+  m.iif = iif;
+  m.oif = oif;
+  m.proto = proto;
+  m.len = len;
+  fill_l4(m, l4);
+  return m;
+}
+
 bool is_icmp_error(const PacketMeta& m) {
   if (!m.has_icmp) return false;
   if (m.proto == wire::ip_proto::kIcmp) return is_icmp_error(m.icmp_type);

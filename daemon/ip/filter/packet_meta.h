@@ -51,4 +51,9 @@ bool is_icmp_error(const PacketMeta& m);
 // `proto` is set. Short headers leave has_ports/has_icmp false.
 void fill_l4(PacketMeta& m, std::span<const uint8_t> l4);
 
+// A hook's metadata in one call: the header fields the IP layer parsed or
+// built (iif on input, oif on output, 0 for the other), then fill_l4.
+PacketMeta packet_meta(uint8_t ip_version, const IpAddr& src, const IpAddr& dst, uint16_t iif, uint16_t oif,
+                       uint8_t proto, uint32_t len, std::span<const uint8_t> l4);
+
 }  // namespace stackd::ip::filter
