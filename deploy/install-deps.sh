@@ -21,8 +21,9 @@ pkgs=(
   # packaging tests: cpack's dpkg-shlibdeps, man page rendering,
   # systemd-analyze, the Kubernetes manifest check
   dpkg-dev man-db systemd python3-yaml gzip
-  # control-plane tests: a grpcio client, captures read by tshark, runuser/setpriv
-  python3-grpcio python3-protobuf tshark tcpdump
+  # control-plane tests: a grpcio client, captures read by tshark, runuser/setpriv,
+  # the Prometheus endpoint read by curl
+  python3-grpcio python3-protobuf tshark tcpdump curl
   # client-library tests: Linux-side peers
   socat
   # shim tests: unmodified programs under libstackshim.so, and their peers

@@ -6,6 +6,7 @@
 #include <cctype>
 #include <charconv>
 #include <cstdlib>
+#include <span>
 #include <utility>
 
 namespace stackctl {
@@ -222,7 +223,15 @@ constexpr std::array<std::pair<std::string_view, uint32_t>, 6> kIcmpTypes{{
     {"echo-reply", 0}, {"destination-unreachable", 3}, {"redirect", 5},
     {"echo-request", 8}, {"time-exceeded", 11}, {"parameter-problem", 12},
 }};
-constexpr std::array<std::pair<std::string_view, uint32_t>, 3> kProtos{{{"icmp", 1}, {"tcp", 6}, {"udp", 17}}};
+// nft's icmpv6 type names (RFC 4443, RFC 4861).
+constexpr std::array<std::pair<std::string_view, uint32_t>, 10> kIcmpv6Types{{
+    {"destination-unreachable", 1}, {"packet-too-big", 2}, {"time-exceeded", 3},
+    {"parameter-problem", 4}, {"echo-request", 128}, {"echo-reply", 129},
+    {"nd-router-solicit", 133}, {"nd-router-advert", 134}, {"nd-neighbor-solicit", 135},
+    {"nd-neighbor-advert", 136},
+}};
+constexpr std::array<std::pair<std::string_view, uint32_t>, 4> kProtos{
+    {{"icmp", 1}, {"tcp", 6}, {"udp", 17}, {"icmpv6", 58}}};
 
 std::vector<std::string> split(const std::string& s, char sep) {
   std::vector<std::string> out;
@@ -302,12 +311,23 @@ std::optional<pb::Rule> parse_rule(const Words& w, std::string* err) {
       (k[0] == 'i' ? m->mutable_iif() : m->mutable_oif())->assign(w[++i]);
     } else if (k == "ip" || k == "ip6") {
       m->set_ip_version(k == "ip" ? 4 : 6);
+    } else if (k == "meta" && i + 1 < w.size() && w[i + 1] == "nfproto") {
+      // nft: meta nfproto ipv4|ipv6
+      if (!need(i + 1, "nfproto")) return std::nullopt;
+      const std::string& f = w[i + 2];
+      if (f != "ipv4" && f != "ipv6") {
+        *err = fmt::format("meta nfproto \"{}\": expected ipv4 or ipv6", f);
+        return std::nullopt;
+      }
+      m->set_ip_version(f == "ipv4" ? 4 : 6);
+      i += 2;
     } else if (k == "saddr" || k == "daddr") {
       if (!need(i, k)) return std::nullopt;
       (k[0] == 's' ? m->mutable_src() : m->mutable_dst())->assign(w[++i]);
-    } else if (k == "tcp" || k == "udp" || k == "icmp") {
+    } else if (k == "tcp" || k == "udp" || k == "icmp" || k == "icmpv6") {
       for (auto [n, num] : kProtos)
         if (n == k && !set_proto(k, num)) return std::nullopt;
+      if (k == "icmpv6") m->set_ip_version(6);
     } else if (k == "protocol" || k == "l4proto") {
       uint64_t n;
       if (!need(i, k)) return std::nullopt;
@@ -320,7 +340,7 @@ std::optional<pb::Rule> parse_rule(const Words& w, std::string* err) {
         }
       if (!named) {
         if (!number(w[i], 255, &n)) {
-          *err = fmt::format("protocol \"{}\": expected tcp, udp, icmp or 0..255", w[i]);
+          *err = fmt::format("protocol \"{}\": expected tcp, udp, icmp, icmpv6 or 0..255", w[i]);
           return std::nullopt;
         }
         if (!set_proto(w[i], static_cast<uint32_t>(n))) return std::nullopt;
@@ -351,8 +371,8 @@ std::optional<pb::Rule> parse_rule(const Words& w, std::string* err) {
       m->set_tcp_flags_value(val);
       m->set_tcp_flags_mask(mask);
     } else if (k == "type" || k == "code") {
-      if (l4 != "icmp") {
-        *err = fmt::format("\"{}\" needs icmp before it (icmp type echo-request)", k);
+      if (l4 != "icmp" && l4 != "icmpv6") {
+        *err = fmt::format("\"{}\" needs icmp or icmpv6 before it (icmp type echo-request)", k);
         return std::nullopt;
       }
       if (!need(i, k)) return std::nullopt;
@@ -360,13 +380,14 @@ std::optional<pb::Rule> parse_rule(const Words& w, std::string* err) {
       uint64_t n = 0;
       bool named = false;
       if (k == "type")
-        for (auto [tn, num] : kIcmpTypes)
+        for (auto [tn, num] : l4 == "icmp" ? std::span(kIcmpTypes.data(), kIcmpTypes.size())
+                                           : std::span(kIcmpv6Types.data(), kIcmpv6Types.size()))
           if (tn == v) {
             n = num;
             named = true;
           }
       if (!named && !number(v, 255, &n)) {
-        *err = fmt::format("icmp {} \"{}\": expected a name or 0..255", k, v);
+        *err = fmt::format("{} {} \"{}\": expected a name or 0..255", l4, k, v);
         return std::nullopt;
       }
       if (k == "type") m->set_icmp_type(static_cast<uint32_t>(n));
@@ -446,7 +467,9 @@ std::string rule_text(const pb::Rule& r) {
   }
   if (m.has_icmp_type()) {
     std::string name = std::to_string(m.icmp_type());
-    for (auto [n, num] : kIcmpTypes)
+    const bool v6 = m.has_protocol() && m.protocol() == 58;
+    for (auto [n, num] : v6 ? std::span(kIcmpv6Types.data(), kIcmpv6Types.size())
+                            : std::span(kIcmpTypes.data(), kIcmpTypes.size()))
       if (num == m.icmp_type()) name = n;
     add("type " + name);
   }
@@ -555,7 +578,8 @@ bool parse_conn(Tail& t, Invocation* inv) {
           case 'a': q.set_all(true); break;
           case 'n': break;  // always numeric
           case 'i': inv->conn_info = true; break;
-          case 'e': case 'p': inv->conn_ext = true; break;
+          case 'e': inv->conn_ext = true; break;
+          case 'p': inv->conn_proc = true; break;
           default: return t.fail(fmt::format("conn: unknown flag -{} (-t -u -l -a -n -i -e -p)", c));
         }
       }
@@ -631,6 +655,18 @@ bool parse_capture(Tail& t, Invocation* inv) {
 
 }  // namespace
 
+// -4 / -6 as iproute2 takes them: list filters (`ip route` alone is IPv4,
+// `ip addr` and `ip neigh` alone show both), and `default` as 0.0.0.0/0 or ::/0.
+void apply_family(Invocation* inv) {
+  inv->addr_list.set_family(inv->family);
+  inv->neigh_list.set_family(inv->family);
+  inv->route_list.set_family(inv->family == 0 ? 4 : inv->family);
+  if (inv->route.dst() == "default") {
+    inv->route.set_dst(inv->family == 6 ? "::/0" : "0.0.0.0/0");
+    inv->route_del.set_dst(inv->route.dst());
+  }
+}
+
 std::optional<Invocation> parse(const Words& args, std::string* err) {
   Invocation inv;
   size_t i = 0;
@@ -644,6 +680,8 @@ std::optional<Invocation> parse(const Words& args, std::string* err) {
         return std::nullopt;
       }
       inv.socket = args[++i];
+    } else if (a == "-4" || a == "-6") {
+      inv.family = a == "-4" ? 4 : 6;
     } else if (a == "-h" || a == "--help") {
       inv.op = Op::kHelp;
       return inv;
@@ -703,20 +741,23 @@ std::optional<Invocation> parse(const Words& args, std::string* err) {
     inv.op = Op::kHelp;
   }
   if (!ok) return std::nullopt;
+  apply_family(&inv);
   return inv;
 }
 
 std::string usage() {
-  return R"(usage: stackctl [-j] [-s SOCKET] OBJECT [VERB] [ARGS]
+  return R"(usage: stackctl [-j] [-4|-6] [-s SOCKET] OBJECT [VERB] [ARGS]
   link [show [IF]] | link set [dev] IF [up|down] [mtu N]
-  addr [show [dev IF]] | addr add|del PREFIX dev IF
-  route [show] | route add|replace|del PREFIX [via GW] [dev IF] [metric N] [mtu N]
+  addr [show [dev IF]] | addr add|del PREFIX dev IF       (IPv4 or IPv6 prefix)
+  route [show] | route add|replace|del PREFIX|default [via GW] [dev IF] [metric N] [mtu N]
+     (route show lists IPv4 routes; -6 the IPv6 ones)
   neigh [show [dev IF]] | neigh add ADDR lladdr MAC dev IF | neigh del ADDR dev IF | neigh flush [dev IF] [all]
   fw [list [-a]] | fw add|insert [input|output] [position N|before H] MATCH... accept|drop|reject|continue
      fw delete handle H | fw policy input|output accept|drop | fw flush
-     MATCH: iif IF  oif IF  ip saddr P  ip daddr P  tcp|udp [sport P[-Q]] [dport P[-Q]]
-            tcp flags F[,F] [/ MASK]  icmp [type NAME|N] [code N]  protocol N  ct state S[,S]  log [prefix X]
-  conn [-tuanlie] [state NAME]... [sport = :P] [dport = :P]
+     MATCH: iif IF  oif IF  ip|ip6 saddr P  ip|ip6 daddr P  meta nfproto ipv4|ipv6
+            tcp|udp [sport P[-Q]] [dport P[-Q]]  tcp flags F[,F] [/ MASK]  icmp|icmpv6 [type NAME|N] [code N]
+            protocol N  ct state S[,S]  log [prefix X]   (no ip/ip6/nfproto: both families)
+  conn [-tuanliep] [state NAME]... [sport = :P] [dport = :P]
   stats [-z] [--watch [SEC]]
   capture [-i IF] [-w FILE|-] [-c N] [-s SNAPLEN] [EXPRESSION]
   monitor [route|neigh|link|conn|all]...

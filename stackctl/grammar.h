@@ -39,11 +39,13 @@ struct Invocation {
   Op op = Op::kHelp;
   bool json = false;
   std::string socket;  // empty: the default
+  uint32_t family = 0; // -4 / -6 (0: iproute2's default per object)
 
   pb::ListLinksRequest link_list;
   pb::SetLinkRequest link_set;
   pb::ListAddressesRequest addr_list;
   pb::Address addr;
+  pb::ListRoutesRequest route_list;  // `route show` is IPv4 unless -6, as `ip route`
   pb::Route route;
   pb::DeleteRouteRequest route_del;
   pb::ListNeighboursRequest neigh_list;
@@ -56,7 +58,8 @@ struct Invocation {
   bool fw_handles = false;  // fw list -a
   pb::ListConnectionsRequest conn;
   bool conn_info = false;   // -i: TCP_INFO line
-  bool conn_ext = false;    // -e / -p: index and owner
+  bool conn_ext = false;    // -e: uid and index
+  bool conn_proc = false;   // -p: owning process users:(("comm",pid=N))
   pb::ListCountersRequest stats;
   double watch_interval = 0;  // stats --watch [SEC]: deltas every SEC (0: once)
   pb::CaptureRequest capture;

@@ -116,7 +116,7 @@ int Client::run() {
     }
     case Op::kRouteList: {
       pb::ListRoutesResponse r;
-      auto s = pb::Routes::NewStub(ch_)->List(ctx().get(), {}, &r);
+      auto s = pb::Routes::NewStub(ch_)->List(ctx().get(), inv_.route_list, &r);
       return show(s, r, [](const auto& m) { return render(m); });
     }
     case Op::kRouteAdd:
@@ -178,7 +178,7 @@ int Client::run() {
     case Op::kConnList: {
       pb::ListConnectionsResponse r;
       auto s = pb::Connections::NewStub(ch_)->List(ctx().get(), inv_.conn, &r);
-      return show(s, r, [&](const auto& m) { return render(m, inv_.conn_info, inv_.conn_ext); });
+      return show(s, r, [&](const auto& m) { return render(m, inv_.conn_info, inv_.conn_ext, inv_.conn_proc); });
     }
     case Op::kStats: return stats();
     case Op::kCapture: return capture();
@@ -186,7 +186,7 @@ int Client::run() {
     case Op::kConfigShow: {
       pb::ConfigShowResponse r;
       auto s = pb::Config::NewStub(ch_)->Show(ctx().get(), {}, &r);
-      return show(s, r, [](const auto& m) { return m.text(); });
+      return show(s, r, [](const auto& m) { return render(m); });
     }
     case Op::kConfigCheck: return config_check();
     case Op::kDaemonReload: {

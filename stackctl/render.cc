@@ -6,11 +6,18 @@
 
 namespace stackctl {
 
+namespace {
+// `ip addr`: "inet" or "inet6" by the address's family.
+std::string_view inet(const std::string& prefix) {
+  return prefix.find(':') == std::string::npos ? "inet" : "inet6";
+}
+}  // namespace
+
 std::string render(const pb::Link& l) {
   const auto& s = l.stats();
   std::string o = fmt::format("{}: {}: <{}> mtu {}\n    link/ether {}\n", l.index(), l.name(),
                               l.up() ? "UP,LOWER_UP" : "DOWN", l.mtu(), l.mac());
-  for (const auto& a : l.addresses()) o += fmt::format("    inet {}\n", a);
+  for (const auto& a : l.addresses()) o += fmt::format("    {} {}\n", inet(a), a);
   o += fmt::format("    RX:  bytes {} packets {} dropped {} mcast {}\n", s.rx_bytes(), s.rx_packets(),
                    s.rx_dropped(), s.rx_multicast());
   o += fmt::format("    TX:  bytes {} packets {} dropped {}\n", s.tx_bytes(), s.tx_packets(), s.tx_dropped());
@@ -25,12 +32,13 @@ std::string render(const pb::ListLinksResponse& r) {
 
 std::string render(const pb::ListAddressesResponse& r) {
   std::string o;
-  for (const auto& a : r.addresses()) o += fmt::format("{}: inet {}\n", a.dev(), a.prefix());
+  for (const auto& a : r.addresses())
+    o += fmt::format("{}: {} {}{}\n", a.dev(), inet(a.prefix()), a.prefix(), a.flags().empty() ? "" : " " + a.flags());
   return o;
 }
 
 std::string render(const pb::Route& r) {
-  std::string o = r.dst() == "0.0.0.0/0" ? "default" : r.dst();
+  std::string o = r.dst() == "0.0.0.0/0" || r.dst() == "::/0" ? "default" : r.dst();
   if (!r.via().empty()) o += " via " + r.via();
   if (!r.dev().empty()) o += " dev " + r.dev();
   if (r.connected()) o += " proto kernel scope link";
@@ -79,13 +87,12 @@ std::string render(const pb::ListRulesResponse& r, bool handles) {
   return o;
 }
 
-std::string render(const pb::Connection& c, bool info, bool ext) {
+std::string render(const pb::Connection& c, bool info, bool ext, bool proc) {
   std::string o = fmt::format("{:<6}{:<11}{:>7} {:>7} {:<25} {:<25}", c.netid(), c.state(), c.recv_q(), c.send_q(),
                               c.local(), c.peer());
-  if (ext) {
-    o += fmt::format(" ino:{}", c.index());
-    if (c.pid() != 0) o += fmt::format(" users:((\"{}\",pid={}))", c.comm(), c.pid());
-  }
+  // ss -p: the owner (no fd: stackd does not know the client's descriptor numbers).
+  if (proc && c.pid() != 0) o += fmt::format(" users:((\"{}\",pid={}))", c.comm(), c.pid());
+  if (ext) o += fmt::format("{} ino:{}", c.pid() != 0 ? fmt::format(" uid:{}", c.uid()) : "", c.index());
   o += "\n";
   if (info && c.has_tcp_info()) {
     const auto& i = c.tcp_info();
@@ -102,10 +109,10 @@ std::string render(const pb::Connection& c, bool info, bool ext) {
   return o;
 }
 
-std::string render(const pb::ListConnectionsResponse& r, bool info, bool ext) {
+std::string render(const pb::ListConnectionsResponse& r, bool info, bool ext, bool proc) {
   std::string o = fmt::format("{:<6}{:<11}{:>7} {:>7} {:<25} {:<25}\n", "Netid", "State", "Recv-Q", "Send-Q",
                               "Local Address:Port", "Peer Address:Port");
-  for (const auto& c : r.connections()) o += render(c, info, ext);
+  for (const auto& c : r.connections()) o += render(c, info, ext, proc);
   return o;
 }
 
@@ -114,6 +121,20 @@ std::string render(const pb::ListCountersResponse& r) {
   for (const auto& c : r.counters()) o += fmt::format("{:<31} {:<15} {}\n", c.name(), c.value(), "0.0");
   if (r.drops_size() > 0) o += "#drops\n";
   for (const auto& c : r.drops()) o += fmt::format("{:<31} {}\n", c.name(), c.value());
+  return o;
+}
+
+std::string render(const pb::ConfigShowResponse& r) {
+  std::string o = r.text();
+  const auto& fw = r.firewall();
+  if (fw.rules_size() == 0 && fw.input_policy() == pb::VERDICT_ACCEPT && fw.output_policy() == pb::VERDICT_ACCEPT)
+    return o;
+  o += "\n# firewall (not part of the file; recreate with stackctl):\n";
+  auto policy = [](pb::Verdict v) { return v == pb::VERDICT_DROP ? "drop" : "accept"; };
+  o += fmt::format("#   stackctl fw policy input {}\n#   stackctl fw policy output {}\n", policy(fw.input_policy()),
+                   policy(fw.output_policy()));
+  for (const auto& x : fw.rules())
+    o += fmt::format("#   stackctl fw add {} {}\n", x.hook() == pb::HOOK_OUTPUT ? "output" : "input", rule_text(x));
   return o;
 }
 

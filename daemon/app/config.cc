@@ -5,6 +5,7 @@
 #include "app/config.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -39,6 +40,21 @@ std::string_view log_level_name(LogLevel l) {
     case LogLevel::kDebug: return "debug";
   }
   return "info";
+}
+
+std::optional<std::pair<IpAddr, uint16_t>> loopback_endpoint(std::string_view s) {
+  const auto colon = s.rfind(':');
+  if (colon == std::string_view::npos) return std::nullopt;
+  std::string_view host = s.substr(0, colon), port = s.substr(colon + 1);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  else if (host.find(':') != std::string_view::npos) return std::nullopt;  // IPv6 needs brackets
+  auto a = IpAddr::parse(host);
+  unsigned n = 0;
+  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), n);
+  if (!a || ec != std::errc{} || end != port.data() + port.size() || n == 0 || n > 65535) return std::nullopt;
+  const bool loopback = a->is_v4() ? a->v4().is_loopback() : a->v6().is_loopback();
+  if (!loopback) return std::nullopt;
+  return std::pair{*a, static_cast<uint16_t>(n)};
 }
 
 std::string format_addrs(const std::vector<IpPrefix>& addrs) {
@@ -354,8 +370,15 @@ class Parser {
         if (auto s = str(v, p, path)) c.admin_group = *s;
       } else if (key == "tcp_port") {
         if (auto n = integer(v, p, path, 0, 65535)) c.tcp_port = static_cast<uint16_t>(*n);
+      } else if (key == "metrics_listen") {
+        if (auto s = str(v, p, path)) {
+          if (loopback_endpoint(*s)) c.metrics_listen = *s;
+          else
+            error(p, path,
+                  fmt::format("expected a loopback address and port like \"127.0.0.1:9464\" or \"[::1]:9464\", got \"{}\"", *s));
+        }
       } else {
-        unknown(p, "control", key, {"enabled", "socket", "group", "admin_group", "tcp_port"});
+        unknown(p, "control", key, {"enabled", "socket", "group", "admin_group", "tcp_port", "metrics_listen"});
       }
     }
   }

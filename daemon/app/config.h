@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "ipc/attach_config.h"
@@ -33,6 +34,9 @@ struct ControlConfig {
   std::string group = "stackd";       // the socket's group (if it exists): read access
   std::string admin_group;            // may mutate besides root (empty: root only)
   uint16_t tcp_port = 0;              // loopback port for grpc.health.v1 only (0 = off)
+  // Prometheus text exposition on GET /metrics at this loopback address
+  // ("127.0.0.1:9464" or "[::1]:9464"); empty = off.
+  std::string metrics_listen;
   // The file has a [control] table: failing to serve it stops stackd.
   // Without one, the default socket is best effort (a warning).
   bool configured = false;
@@ -68,6 +72,9 @@ ConfigResult parse_config(std::string_view text, std::string_view file);
 
 // Read and parse the file at `path`.
 ConfigResult load_config(const std::string& path);
+
+// "127.0.0.1:9464" / "[::1]:9464": a loopback address and a port 1..65535.
+std::optional<std::pair<IpAddr, uint16_t>> loopback_endpoint(std::string_view s);
 
 // "10.0.0.2/24,10.0.1.2/24" ("none" when empty), for log lines.
 std::string format_addrs(const std::vector<IpPrefix>& addrs);

@@ -89,6 +89,7 @@ int run_daemon(const Config& cfg, const std::string& config_path) {
     sources.push_back(std::make_unique<NotifySource>(
         *notifier, beats, 0, [&worker](Instant t) { return worker.status(t); }, monotonic_now()));
   // [attach]: the client attach listener and the clients' sockets (daemon/ipc).
+  const session::SessionTable* sessions = nullptr;  // for the control plane's `conn -p`
   if (cfg.attach.enabled) {
     std::string ipc_err;
     auto ipc = ipc::AttachServer::create(stack, cfg.attach, &ipc_err);
@@ -96,6 +97,7 @@ int run_daemon(const Config& cfg, const std::string& config_path) {
       log::error("attach: {}", ipc_err);
       return 1;
     }
+    sessions = &ipc->table();
     sources.push_back(std::move(ipc));
   }
   for (auto& src : sources) {
@@ -111,6 +113,7 @@ int run_daemon(const Config& cfg, const std::string& config_path) {
     std::stringstream text;
     text << in.rdbuf();
     ctl = std::make_unique<control::ControlServer>(stack, cfg.control, config_path, text.str());
+    ctl->set_sessions(sessions);
     // Config.Reload runs the same reload as SIGHUP (app/reload.h), on the
     // worker's thread through the command queue.
     ctl->set_reload_hook([&worker, c = ctl.get()]() {
@@ -137,6 +140,8 @@ int run_daemon(const Config& cfg, const std::string& config_path) {
       worker.add_source(&ctl->queue());
       for (int fd : ctl->queue().wait_fds()) wait_fds.push_back(fd);
       log::info("control: listening on {}", ctl->socket_path());
+      if (!ctl->metrics_listen().empty())
+        log::info("control: Prometheus metrics on http://{}/metrics", ctl->metrics_listen());
     }
   }
   // ---- end [control]
@@ -156,7 +161,17 @@ int run_daemon(const Config& cfg, const std::string& config_path) {
                                  return set_device_ipv4_addresses(*devices[i].device, v4);
                              return std::string("no such interface");
                            }};
-  worker.set_reload([&reload_ctx](Instant now) { return reload(reload_ctx, now); });
+  worker.set_reload([&reload_ctx, &ctl, &config_path](Instant now) {
+    auto r = reload(reload_ctx, now);
+    if (r.ok && ctl) {
+      // `config show` renders the running state on the file as now loaded.
+      std::ifstream in(config_path);
+      std::stringstream text;
+      text << in.rdbuf();
+      ctl->set_config_text(text.str());
+    }
+    return r;
+  });
   log::info("stackd {} running: {} interface(s), {} route(s), {} service(s), busy-poll {} us",
             STACKD_VERSION, devices.size(), cfg.stack.routes.size(), cfg.stack.services.size(),
             cfg.daemon.busy_poll_us);

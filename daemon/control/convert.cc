@@ -5,6 +5,8 @@
 #include <array>
 #include <string_view>
 
+#include "ip/filter/filter.h"
+
 namespace stackd::control {
 
 using ip::filter::Action;
@@ -28,6 +30,31 @@ l2::Interface* iface_by_name(stack::Stack& s, const std::string& name) {
   return nullptr;
 }
 
+std::vector<pb::Address> addresses_of(const l2::Interface& i, uint32_t family) {
+  std::vector<pb::Address> out;
+  auto add = [&](const IpPrefix& p, std::string flags) {
+    pb::Address a;
+    a.set_dev(i.name);
+    a.set_prefix(p.to_string());
+    a.set_flags(std::move(flags));
+    out.push_back(std::move(a));
+  };
+  if (family != 6)
+    for (const auto& p : i.addrs)
+      if (p.addr.is_v4()) add(p, "");
+  if (family == 4) return out;
+  if (i.ipv6) {
+    for (const auto& a : i.addrs6)
+      add(IpPrefix{IpAddr(a.addr), a.len}, a.state == l2::Ipv6AddrState::kTentative   ? "tentative"
+                                           : a.state == l2::Ipv6AddrState::kDuplicate ? "dadfailed"
+                                                                                      : "");
+  } else {
+    for (const auto& p : i.addrs)  // configured, but IPv6 is off on this interface
+      if (p.addr.is_v6()) add(p, "");
+  }
+  return out;
+}
+
 pb::Link to_pb(const l2::Interface& i) {
   pb::Link l;
   l.set_index(i.index);
@@ -35,7 +62,7 @@ pb::Link to_pb(const l2::Interface& i) {
   l.set_mac(i.mac.to_string());
   l.set_mtu(i.mtu);
   l.set_up(i.up);
-  for (const auto& a : i.addrs) l.add_addresses(a.to_string());
+  for (const auto& a : addresses_of(i, 0)) l.add_addresses(a.prefix());
   auto* st = l.mutable_stats();
   st->set_rx_packets(i.stats.rx_packets);
   st->set_rx_bytes(i.stats.rx_bytes);
@@ -111,10 +138,11 @@ bool ss_state_matches(tcp::TcpState st, const std::string& f) {
 }
 
 namespace {
-// ss(8): "10.0.0.2:7", "*:*" for the wildcard address / no port.
+// ss(8): "10.0.0.2:7", "[2001:db8::2]:7", "*:*" for the wildcard address / no port.
 std::string endpoint(const IpAddr& a, uint16_t p) {
-  return fmt::format("{}:{}", a.is_unspecified() ? std::string("*") : a.to_string(),
-                     p == 0 ? std::string("*") : std::to_string(p));
+  const std::string port = p == 0 ? std::string("*") : std::to_string(p);
+  if (a.is_unspecified()) return "*:" + port;
+  return a.is_v4() ? fmt::format("{}:{}", a.to_string(), port) : fmt::format("[{}]:{}", a.to_string(), port);
 }
 }  // namespace
 
@@ -231,6 +259,20 @@ pb::Rule to_pb(const stack::Stack& s, const ip::filter::Rule& r, ip::filter::Hoo
   o.set_log_prefix(r.log_spec.prefix);
   o.set_comment(r.comment);
   return o;
+}
+
+void list_rules(stack::Stack& s, pb::ListRulesResponse* out) {
+  auto& fw = s.firewall();
+  for (ip::filter::Hook h : {ip::filter::Hook::kInput, ip::filter::Hook::kOutput}) {
+    for (const auto& ri : fw.list(h)) {
+      pb::Rule r = to_pb(s, ri.rule, h);
+      r.set_packets(ri.counters.packets);
+      r.set_bytes(ri.counters.bytes);
+      *out->add_rules() = std::move(r);
+    }
+  }
+  out->set_input_policy(to_pb(fw.ruleset().input.policy));
+  out->set_output_policy(to_pb(fw.ruleset().output.policy));
 }
 
 std::optional<ip::filter::Rule> from_pb(const stack::Stack& s, const pb::Rule& in, std::string* err) {

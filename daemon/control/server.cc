@@ -1,5 +1,7 @@
 #include "control/server.h"
 
+#include "control/metrics.h"
+
 #include <fmt/format.h>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
@@ -48,6 +50,19 @@ bool ControlServer::start(std::string* err) {
     return false;
   }
   listener_.start(server_.get(), &auth_);
+  if (!cfg_.metrics_listen.empty()) {
+    // GET /metrics: a snapshot copied on the worker (a few KiB), rendered here.
+    auto body = [this]() -> std::optional<std::string> {
+      auto snap = queue_.call([this](stack::Stack& s, Instant) { return take_metrics(s, ctx_.sessions); },
+                              ctx_.timeout);
+      if (!snap) return std::nullopt;
+      return render_metrics(*snap);
+    };
+    if (!metrics_.start(cfg_.metrics_listen, body, err)) {
+      stop();
+      return false;
+    }
+  }
   return true;
 }
 
@@ -56,6 +71,7 @@ void ControlServer::stop() {
   stopped_ = true;
   queue_.close();  // the worker has stopped or is about to: nothing waits for it
   listener_.stop();
+  metrics_.stop();
   // Streams (Watch, Capture) poll IsCancelled(); a deadline bounds the rest.
   server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   server_->Wait();

@@ -17,6 +17,7 @@
 #include "app/config.h"
 #include "control/capture.h"
 #include "control/command_queue.h"
+#include "control/metrics_http.h"
 #include "control/peer_auth.h"
 #include "control/service_common.h"
 
@@ -38,7 +39,17 @@ class ControlServer {
   CommandQueue& queue() { return queue_; }
   // CALL POINT: the daemon's reload (app/reload.*) plugs in here.
   void set_reload_hook(ReloadHook h) { ctx_.reload = std::move(h); }
+  // After a successful reload (SIGHUP or Config.Reload): the file's new
+  // text, the base `config show` renders the running state on.
+  void set_config_text(std::string text) {
+    std::lock_guard lk(ctx_.config_mu);
+    ctx_.config_text = std::move(text);
+  }
+  // The attached clients' sockets, for `conn -p` (set before start()).
+  void set_sessions(const session::SessionTable* t) { ctx_.sessions = t; }
   const std::string& socket_path() const { return cfg_.socket; }
+  // The metrics address when [control] metrics_listen is set ("" otherwise).
+  const std::string& metrics_listen() const { return cfg_.metrics_listen; }
 
  private:
   app::ControlConfig cfg_;
@@ -49,6 +60,7 @@ class ControlServer {
   std::vector<std::unique_ptr<grpc::Service>> services_;
   std::unique_ptr<grpc::Server> server_;
   UnixListener listener_;
+  MetricsHttp metrics_;  // [control] metrics_listen
   bool stopped_ = false;
 };
 

@@ -10,6 +10,7 @@
 #include <vector>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <memory>
 #include <string>
 #include <thread>
@@ -20,6 +21,10 @@
 #include "control/peer_auth.h"
 #include "stack/stack.h"
 #include "stackd/v1/stackd.grpc.pb.h"
+
+namespace stackd::session {
+class SessionTable;
+}
 
 namespace stackd::control {
 
@@ -75,8 +80,14 @@ struct ServiceContext {
   Authorizer* auth = nullptr;
   CaptureHub* capture = nullptr;
   std::string config_path;
-  std::string config_text;  // as loaded at start
+  // The file as last loaded (start, then each successful reload): the base
+  // of Config.Show. Written by the reload's thread, read by RPC threads.
+  std::string config_text;
+  std::mutex config_mu;
   ReloadHook reload;        // empty: not wired (Reload answers UNIMPLEMENTED)
+  // The clients' sockets (daemon/session), for the owners of connections;
+  // null without [attach]. Read on the worker's thread only.
+  const session::SessionTable* sessions = nullptr;
   std::chrono::milliseconds timeout{5000};
   std::chrono::milliseconds watch_interval{200};
   ChangeLog changes;  // worker-thread only

@@ -29,17 +29,7 @@ class FirewallService final : public pb::Firewall::Service {
   Status List(ServerContext* ctx, const pb::ListRulesRequest*, pb::ListRulesResponse* out) override {
     if (auto s = c_.auth->check(*ctx, Access::kRead, "fw list"); !s.ok()) return s;
     return on_worker(c_, [&](stack::Stack& s, Instant) {
-      auto& fw = s.firewall();
-      for (flt::Hook h : {flt::Hook::kInput, flt::Hook::kOutput}) {
-        for (const auto& ri : fw.list(h)) {
-          pb::Rule r = to_pb(s, ri.rule, h);
-          r.set_packets(ri.counters.packets);
-          r.set_bytes(ri.counters.bytes);
-          *out->add_rules() = std::move(r);
-        }
-      }
-      out->set_input_policy(to_pb(fw.ruleset().input.policy));
-      out->set_output_policy(to_pb(fw.ruleset().output.policy));
+      list_rules(s, out);
       return Status::OK;
     });
   }

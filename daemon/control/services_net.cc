@@ -6,6 +6,7 @@
 #include "control/service_common.h"
 #include "ip/fib.h"
 #include "ip/ipv4.h"
+#include "l2/ipv6_addr.h"
 #include "l2/link.h"
 
 namespace stackd::control {
@@ -78,11 +79,7 @@ class AddressesService final : public pb::Addresses::Service {
     return on_worker(c_, [&](stack::Stack& s, Instant) {
       for (const auto& i : s.interfaces()) {
         if (!i || (!req->dev().empty() && i->name != req->dev())) continue;
-        for (const auto& p : i->addrs) {
-          auto* a = out->add_addresses();
-          a->set_dev(i->name);
-          a->set_prefix(p.to_string());
-        }
+        for (auto& a : addresses_of(*i, req->family())) *out->add_addresses() = std::move(a);
       }
       return Status::OK;
     });
@@ -91,14 +88,25 @@ class AddressesService final : public pb::Addresses::Service {
   Status Create(ServerContext* ctx, const pb::Address* req, pb::Address* out) override {
     if (auto s = c_.auth->check(*ctx, Access::kMutate, "addr add"); !s.ok()) return s;
     auto p = IpPrefix::parse(req->prefix());
-    if (!p || !p->addr.is_v4()) return invalid(fmt::format("\"{}\" is not an IPv4 prefix (10.0.0.2/24)", req->prefix()));
-    return on_worker(c_, [&](stack::Stack& s, Instant) {
+    if (!p || p->addr.is_unspecified() || (p->addr.is_v6() && p->addr.v6().is_multicast()))
+      return invalid(fmt::format("\"{}\" is not a unicast prefix (10.0.0.2/24, 2001:db8::2/64)", req->prefix()));
+    return on_worker(c_, [&](stack::Stack& s, Instant now) {
       l2::Interface* i = iface_by_name(s, req->dev());
       if (i == nullptr) return not_found(fmt::format("no link \"{}\"", req->dev()));
-      for (const auto& a : i->addrs)
-        if (a.addr == p->addr) return Status(StatusCode::ALREADY_EXISTS, fmt::format("{} is already on {}", a.to_string(), i->name));
+      for (const auto& a : addresses_of(*i, 0))
+        if (IpPrefix::parse(a.prefix())->addr == p->addr)
+          return Status(StatusCode::ALREADY_EXISTS, fmt::format("{} is already on {}", a.prefix(), i->name));
+      if (p->addr.is_v6() && !i->ipv6)
+        return Status(StatusCode::FAILED_PRECONDITION, fmt::format("IPv6 is off on {} (ipv6 = false or mtu < 1280)", i->name));
       i->addrs.push_back(*p);
-      s.fib().add_connected(*p, i->index);
+      if (p->addr.is_v4() || !p->addr.v6().is_link_local()) s.fib().add_connected(*p, i->index);
+      if (p->addr.is_v6()) {
+        // TENTATIVE, joins its solicited-node group; RFC 4862 §5.4: duplicate
+        // address detection before use (started now if the link is up, else
+        // when it comes up).
+        l2::ipv6_setup_addresses(*i);
+        if (i->up) s.link().interface_up(*i, now);
+      }
       *out = *req;
       return Status::OK;
     });
@@ -111,6 +119,15 @@ class AddressesService final : public pb::Addresses::Service {
     return on_worker(c_, [&](stack::Stack& s, Instant) {
       l2::Interface* i = iface_by_name(s, req->dev());
       if (i == nullptr) return not_found(fmt::format("no link \"{}\"", req->dev()));
+      // Running IPv6 addresses (the derived link-local one is not in i->addrs).
+      size_t removed6 = 0;
+      if (p->addr.is_v6()) {
+        removed6 = std::erase_if(i->addrs6, [&](const l2::Ipv6IfAddr& a) { return IpAddr(a.addr) == p->addr; });
+        if (p->addr.v6().is_link_local()) {
+          std::erase_if(i->addrs, [&](const IpPrefix& a) { return a.addr == p->addr; });
+          if (removed6 > 0) return Status::OK;
+        }
+      }
       for (auto it = i->addrs.begin(); it != i->addrs.end(); ++it) {
         if (it->addr != p->addr) continue;
         const IpPrefix net = it->network();
@@ -122,6 +139,7 @@ class AddressesService final : public pb::Addresses::Service {
         if (!still && r != nullptr && r->connected && r->ifindex == i->index) s.fib().remove(net, r->metric);
         return Status::OK;
       }
+      if (removed6 > 0) return Status::OK;
       return not_found(fmt::format("{} is not on {}", req->prefix(), i->name));
     });
   }
@@ -134,10 +152,11 @@ class RoutesService final : public pb::Routes::Service {
  public:
   explicit RoutesService(ServiceContext& c) : c_(c) {}
 
-  Status List(ServerContext* ctx, const pb::ListRoutesRequest*, pb::ListRoutesResponse* out) override {
+  Status List(ServerContext* ctx, const pb::ListRoutesRequest* req, pb::ListRoutesResponse* out) override {
     if (auto s = c_.auth->check(*ctx, Access::kRead, "route list"); !s.ok()) return s;
     return on_worker(c_, [&](stack::Stack& s, Instant) {
-      for (const auto& r : s.fib().list()) *out->add_routes() = to_pb(s, r);
+      for (const auto& r : s.fib().list())
+        if (in_family(req->family(), r.dst.addr)) *out->add_routes() = to_pb(s, r);
       return Status::OK;
     });
   }
@@ -199,11 +218,14 @@ class RoutesService final : public pb::Routes::Service {
     if (auto s = c_.auth->check(*ctx, Access::kMutate, replace ? "route replace" : "route add"); !s.ok())
       return s;
     auto dst = parse_dst(req.dst());
-    if (!dst || !dst->addr.is_v4()) return invalid(fmt::format("\"{}\" is not an IPv4 prefix", req.dst()));
+    if (!dst) return invalid(fmt::format("\"{}\" is not a prefix", req.dst()));
     std::optional<IpAddr> via;
     if (!req.via().empty()) {
       via = IpAddr::parse(req.via());
-      if (!via || !via->is_v4()) return invalid(fmt::format("via \"{}\" is not an IPv4 address", req.via()));
+      if (!via || via->is_v4() != dst->addr.is_v4())
+        return invalid(fmt::format("via \"{}\" is not an IPv{} address", req.via(), dst->addr.is_v4() ? 4 : 6));
+      if (via->is_v6() && via->v6().is_link_local() && req.dev().empty())
+        return invalid(fmt::format("via {} is link-local: name the device (dev IF)", req.via()));
     }
     if (!via && req.dev().empty()) return invalid("a route needs `via GATEWAY` or `dev IF` (or both)");
     return on_worker(c_, [&](stack::Stack& s, Instant) {
@@ -242,7 +264,7 @@ class NeighboursService final : public pb::Neighbours::Service {
     return on_worker(c_, [&](stack::Stack& s, Instant) {
       const uint16_t only = req->dev().empty() ? 0 : ifindex_of(s, req->dev());
       s.link().neighbours().for_each([&](const l2::NeighInfo& n) {
-        if (only == 0 || n.ifindex == only) *out->add_neighbours() = to_pb(s, n);
+        if ((only == 0 || n.ifindex == only) && in_family(req->family(), n.addr)) *out->add_neighbours() = to_pb(s, n);
       });
       return Status::OK;
     });

@@ -8,7 +8,11 @@
 #include "app/config.h"
 #include "base/counters.h"
 #include "base/drop_reason.h"
+#include "ip/fib.h"
+#include "l2/link.h"
+#include "control/config_render.h"
 #include "control/convert.h"
+#include "control/owners.h"
 #include "control/service_common.h"
 #include "transport/tcp/tcp_layer.h"
 #include "transport/udp.h"
@@ -72,21 +76,31 @@ class ConnectionsService final : public pb::Connections::Service {
         return {StatusCode::INVALID_ARGUMENT, fmt::format("unknown state \"{}\"", f)};
     }
     const bool tcp = req->tcp() || !req->udp(), udp = req->udp() || !req->tcp();
-    return on_worker(c_, [&](stack::Stack& s, Instant) {
+    std::vector<Owner> owners;  // by connection, filled in after the worker's part
+    auto st = on_worker(c_, [&](stack::Stack& s, Instant) {
       if (tcp)
         s.tcp().for_each_tcb([&](const tcp::Tcb& t) {
           pb::Connection c = to_pb(t);
-          if (wanted(*req, t.state, c)) *out->add_connections() = std::move(c);
+          if (!wanted(*req, t.state, c)) return;
+          *out->add_connections() = std::move(c);
+          owners.push_back(owner_of(c_.sessions, t));
         });
-      if (udp)
+      if (udp) {
+        const auto by_client = udp_owners(c_.sessions);
         s.udp().for_each_socket([&](const transport::UdpSocket& u) {
           pb::Connection c = to_pb(u);
           // ss: an unconnected UDP socket is listed as a listener would be.
-          if (wanted(*req, u.connected() ? tcp::TcpState::kEstablished : tcp::TcpState::kListen, c))
-            *out->add_connections() = std::move(c);
+          if (!wanted(*req, u.connected() ? tcp::TcpState::kEstablished : tcp::TcpState::kListen, c)) return;
+          *out->add_connections() = std::move(c);
+          auto it = by_client.find(&u);
+          owners.push_back(it != by_client.end() ? it->second : Owner{Owner::Kind::kStackd, 0, 0});
         });
+      }
       return Status::OK;
     });
+    // /proc reads here, on the RPC thread, not on the worker.
+    for (size_t i = 0; i < owners.size() && st.ok(); ++i) fill_owner(owners[i], out->mutable_connections(static_cast<int>(i)));
+    return st;
   }
 
   Status Watch(ServerContext* ctx, const pb::WatchRequest* req, grpc::ServerWriter<pb::ConnectionEvent>* w) override {
@@ -150,8 +164,33 @@ class ConfigService final : public pb::Config::Service {
 
   Status Show(ServerContext* ctx, const pb::ConfigShowRequest*, pb::ConfigShowResponse* out) override {
     if (auto s = c_.auth->check(*ctx, Access::kRead, "config show"); !s.ok()) return s;
+    std::string file;
+    {
+      std::lock_guard lk(c_.config_mu);
+      file = c_.config_text;
+    }
+    RunningConfig run;
+    auto st = on_worker(c_, [&](stack::Stack& s, Instant) {
+      for (const auto& i : s.interfaces()) {
+        if (!i) continue;
+        auto& v = run.addresses[i->name];
+        for (const auto& p : i->addrs) v.push_back(p.to_string());
+      }
+      for (const auto& r : s.fib().list())
+        if (!r.connected) run.routes.push_back(to_pb(s, r));
+      s.link().neighbours().for_each([&](const l2::NeighInfo& n) {
+        if (n.state == l2::NeighState::kPermanent) run.neighbours.push_back(to_pb(s, n));
+      });
+      list_rules(s, out->mutable_firewall());
+      return Status::OK;
+    });
+    if (!st.ok()) return st;
+    std::string err;
+    auto text = running_config_text(file, c_.config_path, run, &err);
+    if (!text) return {StatusCode::INTERNAL, fmt::format("{}: {}", c_.config_path, err)};
     out->set_path(c_.config_path);
-    out->set_text(c_.config_text);
+    out->set_text(*text);
+    out->set_file_text(file);
     return Status::OK;
   }
 

@@ -91,6 +91,11 @@ class Ipv6Layer final : public l2::Ipv6Handler {
   buf::HeapPool& heap_pool() { return heap_pool_; }
   l2::L2Output& link() { return l2_; }
   const stack::IpConfig& config() const { return cfg_; }
+  // The firewall (ip/filter/filter.h), shared with IPv4: input hook after
+  // the extension headers and reassembly, before the upper layer (also for
+  // Neighbor Discovery); output hook before fragmentation (ND that l2
+  // sends itself does not pass it). Null: none.
+  void set_filter(filter::Filter* f) { filter_ = f; }
 
   static constexpr size_t kLoopbackQueueMax = 256;
 
@@ -116,6 +121,8 @@ class Ipv6Layer final : public l2::Ipv6Handler {
                      Instant now);
   // RFC 7112: did the chain stop short inside a first fragment?
   static bool first_fragment_cut(uint8_t next_header, std::span<const uint8_t> payload);
+  // False when the firewall's input hook did not accept (dropped or rejected).
+  bool filter_input(const Ipv6RxMeta& meta, const buf::PacketBuf& payload, uint32_t hdr_len, Instant now);
   // ipv6_output.cc
   TxResult fragment_and_send(l2::Interface& iface, const Ipv6Route& r, buf::PacketBuf&& l4,
                              const wire::Ipv6Repr& hdr, Instant now);
@@ -132,6 +139,7 @@ class Ipv6Layer final : public l2::Ipv6Handler {
   buf::HeapPool& heap_pool_;
   std::vector<l2::Interface*> ifaces_{nullptr};
   std::array<Ipv6ProtocolHandler*, 256> protos_{};
+  filter::Filter* filter_ = nullptr;
   Reassembler reasm_;
   Pmtu6Cache pmtu_;
   Icmpv6 icmp_;

@@ -223,8 +223,25 @@ void Ipv6Layer::upper_layer(buf::PacketBuf&& pkt, const wire::Ipv6Chain& chain,
   }
   meta.protocol = proto;
   pkt.pull_front(off);
+  if (filter_ != nullptr && filter_->active() && !filter_input(meta, pkt, off, now)) return;
   counters_.inc(Counter::Ip6InDelivers);
   h->input(meta, std::move(pkt), now);
+}
+
+// The firewall's input hook: the upper-layer protocol and payload as the
+// chain walk found them. Reject answers ICMPv6 port unreachable (RFC 4443
+// §3.1 code 4) for every protocol; Icmpv6::send_error keeps the §2.4(e)
+// rules (never about an error, not to multicast).
+bool Ipv6Layer::filter_input(const Ipv6RxMeta& meta, const buf::PacketBuf& payload, uint32_t hdr_len,
+                             Instant now) {
+  const filter::Verdict v = filter_->input(
+      filter::packet_meta(6, meta.src, meta.dst, meta.ifindex, 0, meta.protocol, hdr_len + payload.size(),
+                          payload.bytes()),
+      now);
+  if (v.accepted()) return true;
+  drops_.drop(v.reason);
+  if (v.kind != filter::Verdict::Kind::kDrop) icmp_.send_dest_unreachable(4, meta, now);
+  return false;
 }
 
 }  // namespace stackd::ip

@@ -143,6 +143,14 @@ TxResult Ipv6Layer::output(buf::PacketBuf&& l4, const Ipv6TxParams& p, const Ipv
   h.traffic_class = p.traffic_class;
   h.payload_len = static_cast<uint16_t>(l4.size());
   const uint32_t total = static_cast<uint32_t>(wire::kIpv6HeaderLen) + l4.size();
+  if (filter_ != nullptr && filter_->active()) {  // before fragmentation
+    const filter::Verdict v =
+        filter_->output(filter::packet_meta(6, h.src, h.dst, 0, r.ifindex, h.next_header, total, l4.bytes()), now);
+    if (!v.accepted()) {  // as IPv4: a reject fails the local sender at once
+      drops_.drop(v.reason);
+      return {v.reason, 0};
+    }
+  }
   if (total > r.mtu && !r.local) {
     if (p.dont_frag) return out_drop(Counter::Ip6FragFails, DropReason::kIp6PacketTooBig, r.mtu);
     return fragment_and_send(*iface, r, std::move(l4), h, now);

@@ -266,6 +266,7 @@ void AttachServer::accept_clients(Instant) {
     c->sock_tags.resize(geo_.max_sockets);
     for (uint32_t i = 0; i < geo_.max_sockets; ++i) c->sock_tags[i] = Tag{c.get(), i};
     c->sockets = &table_.attach(session::SegmentView{c->seg->base(), geo_}, *c);
+    c->sockets->set_peer({static_cast<int32_t>(c->pid), static_cast<uint32_t>(c->uid)});  // `stackctl conn -p`
     abi::Welcome w{};
     w.type = static_cast<uint8_t>(abi::AttachMsg::kWelcome);
     w.magic = abi::kMagic;

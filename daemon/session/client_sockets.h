@@ -97,6 +97,20 @@ class ClientSockets {
   void reclaim(Instant now);
 
   uint32_t id() const { return id_; }
+  // The process that attached (SO_PEERCRED, read by daemon/ipc at attach):
+  // the control plane shows it as `ss -p` shows a socket's owner.
+  struct Peer {
+    int32_t pid = 0;
+    uint32_t uid = 0;
+  };
+  void set_peer(Peer p) { peer_ = p; }
+  const Peer& peer() const { return peer_; }
+  // Each UDP socket this client holds (for that listing).
+  template <class F>
+  void for_each_udp(F f) const {
+    for (uint32_t s : udp_slots_)
+      if (slots_[s].udp) f(*slots_[s].udp);
+  }
   size_t sockets_open() const { return open_; }
   size_t segment_bytes() const { return seg_.geo.segment_bytes; }
 
@@ -140,6 +154,7 @@ class ClientSockets {
   SegmentView seg_;
   Wakeups& wakeups_;
   uint32_t id_;
+  Peer peer_;
   std::vector<Slot> slots_;
   std::vector<uint32_t> free_;
   std::vector<uint32_t> udp_slots_;

@@ -42,6 +42,16 @@ class SessionTable {
   // keep feeding it, then close (FIN).
   void adopt_orphan(tcp::TcpSocket&& sock, std::vector<uint8_t> rest, Instant now);
 
+  // Who holds a connection (the control plane's `ss -p`): the client bound
+  // to TCB `tcb`, null for a built-in service's connection or an orphan.
+  const ClientSockets* owner_of_tcb(uint32_t tcb) const {
+    return tcb < routes_.size() && tcp_.tcb(tcb).owner == kOwnerTag ? routes_[tcb].client : nullptr;
+  }
+  template <class F>
+  void for_each_client(F f) const {
+    for (const auto& c : clients_) f(static_cast<const ClientSockets&>(*c));
+  }
+
   tcp::TcpLayer& tcp() { return tcp_; }
   transport::UdpLayer& udp() { return udp_; }
 

@@ -62,6 +62,7 @@ struct Stack::Impl {
     udp.attach_ipv6(ip6);
     tcp.attach_ipv6(ip6);
     ip.set_filter(&firewall);
+    ip6.set_filter(&firewall);  // the same rules at the IPv6 hooks (`ip6`, `meta nfproto ipv6`)
     link.set_router_hook([this](l2::Interface& iface, const l2::Ndp::RouterInfo& ra, Instant now) {
       router_advert(iface, ra, now);
     });

@@ -71,7 +71,7 @@ class Stack {
   // (null: none, the default). The tap must outlive its installation.
   void set_tap(FrameTap* tap);
 
-  // The firewall of the IPv4 hooks (rules come from the control plane).
+  // The firewall of the IPv4 and IPv6 hooks (rules come from the control plane).
   ip::filter::Filter& firewall();
 
   // The layers, for the daemon's session/IPC side (sockets for clients) and

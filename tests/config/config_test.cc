@@ -219,6 +219,17 @@ tcp_port = 9901
   EXPECT_EQ(res.config.control.admin_group, "adm");
   EXPECT_EQ(res.config.control.tcp_port, 9901);
   EXPECT_TRUE(res.config.control.configured);
+  EXPECT_EQ(res.config.control.metrics_listen, "");
+  auto m = parse_config(std::string(kIface) + "[control]\nmetrics_listen = \"127.0.0.1:9464\"\n", "x.toml");
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(m.config.control.metrics_listen, "127.0.0.1:9464");
+  EXPECT_TRUE(parse_config(std::string(kIface) + "[control]\nmetrics_listen = \"[::1]:80\"\n", "x.toml").ok());
+  for (const char* bad : {"10.0.0.2:9464", "127.0.0.1", "127.0.0.1:0", "127.0.0.1:70000", "::1:9464", "[2001:db8::1]:1"}) {
+    auto r = parse_config(std::string(kIface) + "[control]\nmetrics_listen = \"" + bad + "\"\n", "x.toml");
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_NE(r.errors[0].to_string().find("control.metrics_listen: expected a loopback address"), std::string::npos)
+        << r.errors[0].to_string();
+  }
   EXPECT_EQ(errors_of(R"([control]
 socket = "relative.sock"
 tcp_port = 70000
@@ -229,7 +240,7 @@ port = 1
                 "stackd.toml:2:1: control.socket: expected an absolute path of at most 107 bytes, got \"relative.sock\"",
                 "stackd.toml:3:1: control.tcp_port: expected an integer in 0..65535, got 70000",
                 "stackd.toml:4:1: control.port: unknown key (expected one of: enabled, socket, group, admin_group, "
-                "tcp_port)"}));
+                "tcp_port, metrics_listen)"}));
 }
 
 TEST(Config, MtuOutOfRangeNamesFileLineKeyAndRange) {

@@ -8,7 +8,8 @@ CTL_SOCK="$WORK/ctl/control.sock"
 CTL_TCP_PORT=$(( 20000 + id % 20000 ))  # on the namespace's own loopback
 [[ -x $STACKCTL ]] || fail "stackctl not built at $STACKCTL"
 
-# control_stackd BACKEND : topology + config with [control] + start.
+# control_stackd BACKEND [extra toml] : topology + config with [control] + start.
+# CTL_CONTROL_EXTRA: more keys inside [control].
 control_stackd() {
   setup_backend "$1"
   mkdir -p "$WORK/ctl"
@@ -19,12 +20,13 @@ socket = \"$CTL_SOCK\"
 group = \"users\"
 admin_group = \"adm\"
 tcp_port = $CTL_TCP_PORT
+${CTL_CONTROL_EXTRA:-}
 
 [[service]]
 kind = \"echo\"
 proto = \"tcp\"
 port = 7
-"
+${2:-}"
   start_stackd
   [[ -S $CTL_SOCK ]] || fail "no control socket at $CTL_SOCK"
 }

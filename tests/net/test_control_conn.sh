@@ -8,7 +8,47 @@
 source "$(dirname "$0")/control_lib.sh"
 here=$(dirname "$0")
 
-control_stackd tap
+ATTACH_SOCK="$WORK/attach.sock"
+control_stackd tap "
+[attach]
+socket = \"$ATTACH_SOCK\"
+mode = \"0666\"
+"
+
+# --- owners, as ss -p: a libstackclient program's connection shows its pid,
+# comm and uid; the built-in services' sockets show stackd.
+# The peer accepts and holds the connection without reading much: the
+# client stays blocked on its echo. (ip netns exec, not the peer function:
+# $! must be the server, not a subshell that would leave it running.)
+ip netns exec "$NS_PEER" timeout 30 python3 -c "
+import socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('$PEER_ADDR', 7100)); s.listen(1); c, _ = s.accept(); time.sleep(30)" &
+srv=$!
+for _ in $(seq 1 50); do
+  ip netns exec "$NS_PEER" ss -tln | gq ":7100 " && break
+  sleep 0.1
+done
+STACKD_SOCKET="$ATTACH_SOCK" timeout 30 "$STACKD_BUILD_DIR/libclient/stk_echo_client" "$PEER_ADDR" 7100 200000 \
+  >/dev/null 2>&1 &
+tmo=$!
+cpid=""
+for _ in $(seq 1 50); do
+  cpid=$(pgrep -P "$tmo" stk_echo_client || true)
+  [[ -n $cpid ]] && ctl conn -tnp | gq "users:((\"stk_echo_client\",pid=$cpid))" && break
+  sleep 0.1
+done
+ctl conn -tnp >"$WORK/conn_p.txt"
+grep -q "^tcp .* $PEER_ADDR:7100 .*users:((\"stk_echo_client\",pid=$cpid))" "$WORK/conn_p.txt" ||
+  fail "conn -p lacks the client's pid $cpid: $(cat "$WORK/conn_p.txt")"
+[[ $(ctl -j conn -t dport = :7100 | json_eval "[(c['pid'], c['comm'], c['uid']) for c in d['connections']]") == \
+   "[($cpid, 'stk_echo_client', $(id -u))]" ]] || fail "conn -j owner: $(ctl -j conn -t dport = :7100)"
+ctl conn -tnep dport = :7100 | gq "uid:$(id -u) ino:[0-9]" || fail "conn -e: $(ctl conn -tnep)"
+ctl conn -tnlp | gq "LISTEN .* \*:7 .*users:((\"stackd\",pid=$STACKD_PID))" || fail "built-in listener owner: $(ctl conn -tnlp)"
+ctl conn -unlp | gq "UNCONN .* \*:9 .*users:((\"stackd\",pid=$STACKD_PID))" || fail "built-in UDP owner: $(ctl conn -unlp)"
+ctl conn -tn | gq "users:" && fail "conn without -p printed owners"
+kill "$tmo" "$srv" 2>/dev/null || true
+wait "$tmo" "$srv" 2>/dev/null || true
 
 # --- a live connection
 peer timeout 30 python3 "$here/control_hold.py" "$SD_ADDR" 7 4 >"$WORK/hold.txt" &

@@ -94,6 +94,7 @@ cp "$WORK/stackd.toml" "$WORK/stackd.toml.orig"
 printf '\n[[route]]\nto = "10.55.0.0/16"\nvia = "%s"\n' "$PEER_ADDR" >>"$WORK/stackd.toml"
 ctl daemon reload >"$WORK/reload.out" 2>&1 || fail "daemon reload: $(cat "$WORK/reload.out")"
 ctl route | gq "10.55.0.0/16 via $PEER_ADDR" || fail "route of the reloaded file not installed"
+ctl -j config show | json_eval "d['file_text']" | gq "10.55.0.0/16" || fail "config show: file_text is not the reloaded file"
 printf '\n[[route]]\nto = "10.56.0.0/33"\nvia = "%s"\n' "$PEER_ADDR" >>"$WORK/stackd.toml"
 ctl daemon reload 2>"$WORK/reload.err" && fail "reload of an invalid file succeeded"
 gq "stackd.toml:[0-9]" "$WORK/reload.err" || fail "reload error without file:line: $(cat "$WORK/reload.err")"
@@ -101,6 +102,29 @@ ctl route | gq "10.55.0.0/16 via $PEER_ADDR" || fail "a failed reload changed th
 cp "$WORK/stackd.toml.orig" "$WORK/stackd.toml"
 ctl daemon reload >/dev/null 2>&1 || fail "reload back to the first file"
 ctl route | gq "10.55.0.0/16" && fail "route of the reverted file still installed"
+
+# --- config show: the running state (after the reloads and these API
+# edits) as a config file that loads, not the file as loaded at start
+ctl route add 10.77.0.0/16 via "$PEER_ADDR" metric 3 || fail "route add (show)"
+ctl neigh add "$NET.9" lladdr 02:00:00:00:00:09 dev "$SD_IF" || fail "neigh add (show)"
+ctl addr add "$NET.8/24" dev "$SD_IF" || fail "addr add (show)"
+ctl fw add input tcp dport 2222 drop >/dev/null || fail "fw add (show)"
+ctl config show >"$WORK/shown.toml" || fail "config show"
+python3 -c "
+import sys, tomllib
+d = tomllib.load(open('$WORK/shown.toml', 'rb'))
+routes = [(r['to'], r.get('via'), r.get('dev'), r.get('metric', 0)) for r in d.get('route', [])]
+want = ('10.77.0.0/16', '$PEER_ADDR', '$SD_IF', 3)
+assert want in routes, routes
+assert not [r for r in routes if r[0] == '10.55.0.0/16'], 'a route reverted by reload is shown: %s' % routes
+assert [n for n in d['neighbour'] if n['address'] == '$NET.9' and n['mac'] == '02:00:00:00:00:09'], d['neighbour']
+assert '$NET.8/24' in d['interface'][0]['addresses'], d['interface'][0]
+assert d['control']['admin_group'] == 'adm', d['control']
+" || fail "config show is not the running state: $(cat "$WORK/shown.toml")"
+grep -q "^#   stackctl fw add input tcp dport 2222 drop$" "$WORK/shown.toml" || fail "config show lacks the rule set"
+ctl config check "$WORK/shown.toml" | gq "config OK" || fail "the shown config does not load"
+ctl route del 10.77.0.0/16 || fail "route del (show)"
+ctl config show | gq "10.77.0.0" && fail "config show kept a deleted route"
 
 # --- a gRPC client that is not stackctl
 PYTHONPATH="$STACKD_BUILD_DIR/proto/python" timeout 20 ip netns exec "$NS_SD" /usr/bin/python3 "$here/control_client.py" "$CTL_SOCK" \

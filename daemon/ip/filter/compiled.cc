@@ -53,7 +53,7 @@ bool LinearChain::try_rule(size_t i, const PacketMeta& m, CtState ct, const Eval
         const bool rst = m.has_ports && (m.tcp_flags & wire::tcp_flag::kRst) != 0;
         *v = {rst ? Verdict::Kind::kDrop : Verdict::Kind::kRejectTcpRst, DropReason::kFwReject,
               r.handle};
-      } else if (m.proto == wire::ip_proto::kIcmp && m.has_icmp && is_icmp_error(m.icmp_type)) {
+      } else if (is_icmp_error(m)) {
         *v = {Verdict::Kind::kDrop, DropReason::kFwReject, r.handle};
       } else {
         *v = {Verdict::Kind::kRejectIcmp, DropReason::kFwReject, r.handle};

@@ -16,8 +16,14 @@ uint64_t mix(uint64_t x) {  // splitmix64 finalizer
   return x ^ (x >> 31);
 }
 // RFC 792 query types and their replies.
-bool icmp_request(uint8_t t) { return t == 8 || t == 13; }
-bool icmp_reply(uint8_t t) { return t == 0 || t == 14; }
+// Queries that open a flow and their replies: echo and timestamp (RFC 792),
+// ICMPv6 echo (RFC 4443 §4.1, §4.2).
+bool icmp_request(uint8_t proto, uint8_t t) {
+  return proto == wire::ip_proto::kIcmpv6 ? t == 128 : t == 8 || t == 13;
+}
+bool icmp_reply(uint8_t proto, uint8_t t) {
+  return proto == wire::ip_proto::kIcmpv6 ? t == 129 : t == 0 || t == 14;
+}
 }  // namespace
 
 Conntrack::Conntrack(const CtConfig& cfg) : cfg_(cfg) {
@@ -155,6 +161,7 @@ CtResult Conntrack::track(const PacketMeta& m, Instant now) {
       return track_simple(make_key(m.src, m.dst, m.sport, m.dport, m.proto), cfg_.udp,
                           cfg_.udp_stream, now);
     case wire::ip_proto::kIcmp:
+    case wire::ip_proto::kIcmpv6:
       return track_icmp(m, now);
     default:
       return track_simple(make_key(m.src, m.dst, 0, 0, m.proto), cfg_.generic, cfg_.generic, now);
@@ -182,8 +189,8 @@ CtResult Conntrack::track_simple(const Key& k, Duration unreplied, Duration repl
 
 CtResult Conntrack::track_icmp(const PacketMeta& m, Instant now) {
   if (!m.has_icmp) return {CtState::kInvalid};
-  if (is_icmp_error(m.icmp_type)) {
-    // RFC 792: the error quotes the datagram it is about; related if that
+  if (is_icmp_error(m)) {
+    // RFC 792, RFC 4443 §2.4(c): the error quotes the datagram it is about; related if that
     // datagram belongs to a flow we track (in either direction).
     if (!m.has_inner) return {CtState::kInvalid};
     bool reply = false;
@@ -193,13 +200,13 @@ CtResult Conntrack::track_icmp(const PacketMeta& m, Instant now) {
     return {CtState::kRelated, DropReason::kCount, i, false};
   }
   const Key k = make_key(m.src, m.dst, m.icmp_id, m.icmp_id, m.proto);
-  if (icmp_request(m.icmp_type)) {
+  if (icmp_request(m.proto, m.icmp_type)) {
     bool reply = false;
     const uint32_t i = lookup(k, &reply);
     if (i != kNil && reply && entries_[i].expires > now) return {CtState::kInvalid};
     return track_simple(k, cfg_.icmp, cfg_.icmp, now);
   }
-  if (icmp_reply(m.icmp_type)) {
+  if (icmp_reply(m.proto, m.icmp_type)) {
     bool reply = false;
     const uint32_t i = lookup(k, &reply);
     if (i == kNil || !reply || entries_[i].expires <= now) return {CtState::kInvalid};

@@ -36,11 +36,19 @@ std::optional<std::string> validate(const Rule& r) {
     return "tcp flags match needs protocol tcp";
   if ((m.tcp_flags_value & ~m.tcp_flags_mask) != 0)
     return "tcp flags value has bits outside the mask";
-  if ((m.icmp_type >= 0 || m.icmp_code >= 0) && m.proto != wire::ip_proto::kIcmp)
-    return "icmp match needs protocol icmp";
+  if ((m.icmp_type >= 0 || m.icmp_code >= 0) && m.proto != wire::ip_proto::kIcmp &&
+      m.proto != wire::ip_proto::kIcmpv6)
+    return "icmp match needs protocol icmp or icmpv6";
+  if (m.ip_version == 4 && m.proto == wire::ip_proto::kIcmpv6) return "icmpv6 needs ip version 6";
+  if (m.ip_version == 6 && m.proto == wire::ip_proto::kIcmp) return "icmp (v4) needs ip version 4";
   if (m.icmp_type > 255 || m.icmp_code > 255) return "icmp type/code out of range";
-  for (const auto& p : {m.src, m.dst})
+  for (const auto& p : {m.src, m.dst}) {
     if (p && p->len > p->addr.max_prefix()) return "prefix length too long";
+    if (p && m.ip_version != 0 && (m.ip_version == 4) != p->addr.is_v4())
+      return "prefix family differs from the rule's ip version";
+  }
+  if (m.src && m.dst && m.src->addr.is_v4() != m.dst->addr.is_v4())
+    return "saddr and daddr are of different families";
   if (m.ct_states >= (1u << 5)) return "unknown ct state";
   if (r.log && (r.log_spec.rate_per_sec == 0 || r.log_spec.burst == 0))
     return "log rate and burst must be positive";

@@ -37,6 +37,30 @@ TEST(Grammar, ObjectPrefixesResolveInIproute2Order) {
   EXPECT_NE(bad({"bogus"}).find("unknown object"), std::string::npos);
 }
 
+TEST(Grammar, FamilyOptions) {
+  // `ip route` alone lists IPv4; `ip addr` / `ip neigh` alone both families.
+  EXPECT_EQ(ok({"route"}).route_list.family(), 4u);
+  EXPECT_EQ(ok({"-6", "route"}).route_list.family(), 6u);
+  EXPECT_EQ(ok({"addr"}).addr_list.family(), 0u);
+  EXPECT_EQ(ok({"-6", "addr"}).addr_list.family(), 6u);
+  EXPECT_EQ(ok({"-4", "neigh"}).neigh_list.family(), 4u);
+  EXPECT_EQ(ok({"-6", "neigh"}).neigh_list.family(), 6u);
+  // `default` is the family's default route.
+  EXPECT_EQ(ok({"route", "add", "default", "via", "10.0.0.1"}).route.dst(), "0.0.0.0/0");
+  auto d6 = ok({"-6", "route", "del", "default"});
+  EXPECT_EQ(d6.route_del.dst(), "::/0");
+  EXPECT_EQ(ok({"-6", "route", "add", "2001:db8:1::/48", "via", "2001:db8::1"}).route.dst(), "2001:db8:1::/48");
+}
+
+TEST(Grammar, ConnProcessAndExtendedAreSeparate) {
+  auto p = ok({"conn", "-tnp"});
+  EXPECT_TRUE(p.conn_proc);
+  EXPECT_FALSE(p.conn_ext);
+  auto e = ok({"conn", "-tne"});
+  EXPECT_TRUE(e.conn_ext);
+  EXPECT_FALSE(e.conn_proc);
+}
+
 TEST(Grammar, GlobalOptions) {
   auto inv = ok({"-j", "-s", "/tmp/x.sock", "route"});
   EXPECT_TRUE(inv.json);
@@ -132,6 +156,9 @@ TEST(Grammar, RuleTextRoundTrips) {
            "icmp type echo-request code 0 log prefix ping continue",
            "protocol 47 drop",
            "ct state established,related accept",
+           "ip6 saddr fd00::/64 icmpv6 type echo-request drop",
+           "ip6 icmpv6 type nd-neighbor-solicit accept",
+           "ip6 daddr 2001:db8::/32 udp dport 7 reject",
        }) {
     std::vector<std::string> words;
     for (size_t b = 0, e; b < std::string(text).size(); b = e + 1) {
@@ -144,6 +171,24 @@ TEST(Grammar, RuleTextRoundTrips) {
     ASSERT_TRUE(r.has_value()) << text << ": " << err;
     EXPECT_EQ(rule_text(*r), text);
   }
+}
+
+TEST(Grammar, Ipv6RuleKeywords) {
+  std::string err;
+  auto r = parse_rule({"meta", "nfproto", "ipv6", "tcp", "dport", "22", "drop"}, &err);
+  ASSERT_TRUE(r) << err;
+  EXPECT_EQ(r->match().ip_version(), 6u);
+  EXPECT_EQ(rule_text(*r), "ip6 tcp dport 22 drop");
+  r = parse_rule({"meta", "nfproto", "ipv4", "accept"}, &err);
+  ASSERT_TRUE(r) << err;
+  EXPECT_EQ(r->match().ip_version(), 4u);
+  r = parse_rule({"icmpv6", "type", "echo-reply", "accept"}, &err);  // icmpv6 implies ip6
+  ASSERT_TRUE(r) << err;
+  EXPECT_EQ(r->match().protocol(), 58u);
+  EXPECT_EQ(r->match().icmp_type(), 129u);
+  EXPECT_EQ(r->match().ip_version(), 6u);
+  EXPECT_FALSE(parse_rule({"meta", "nfproto", "ipx", "accept"}, &err));
+  EXPECT_FALSE(parse_rule({"icmpv6", "type", "bogus-type", "accept"}, &err));
 }
 
 TEST(Grammar, ConnFlagsAndSsFilters) {
