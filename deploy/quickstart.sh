@@ -182,6 +182,37 @@ STACKD_SOCKET="$work/stackd.sock" build/release/libclient/stk_echo_client $PEER_
   || echo "native client failed"
 wait $echo_server 2>/dev/null || true
 
+say "Unmodified programs on stackd through stackrun (LD_PRELOAD=libstackshim.so)"
+mkdir -p "$work/www"
+head -c 2000000 /dev/urandom >"$work/www/blob"
+echo "hello from a Linux web server" >"$work/www/index.txt"
+ip netns exec "$NS_PEER" python3 -m http.server --bind $PEER_ADDR --directory "$work/www" 8080 \
+  >"$work/peer_http.log" 2>&1 &
+peer_http=$!
+for _ in $(seq 1 50); do
+  ip netns exec "$NS_PEER" ss -ltn 2>/dev/null | grep -q ":8080 " && break
+  sleep 0.1
+done
+echo "\$ stackrun curl http://$PEER_ADDR:8080/index.txt     (curl's socket lives in stackd)"
+STACKD_SOCKET="$work/stackd.sock" build/release/preload/stackrun -- \
+  curl -sS --max-time 10 http://$PEER_ADDR:8080/index.txt || echo "curl under stackrun failed"
+STACKD_SOCKET="$work/stackd.sock" STACKD_QUIET=1 build/release/preload/stackrun -- \
+  curl -sS --max-time 20 -o "$work/blob.got" http://$PEER_ADDR:8080/blob \
+  && cmp -s "$work/www/blob" "$work/blob.got" && echo "2 MB fetched under stackrun, identical: True"
+kill $peer_http 2>/dev/null; wait $peer_http 2>/dev/null || true
+
+echo "\$ stackrun python3 -m http.server 8081    (a server under the shim; the Linux peer's curl asks it)"
+STACKD_SOCKET="$work/stackd.sock" STACKD_QUIET=1 build/release/preload/stackrun -- \
+  python3 -m http.server --directory "$work/www" 8081 >"$work/shim_http.log" 2>&1 &
+shim_http=$!
+for _ in $(seq 1 50); do
+  ip netns exec "$NS_PEER" curl -s --max-time 1 -o /dev/null http://$SD_ADDR:8081/ 2>/dev/null && break
+  sleep 0.2
+done
+ip netns exec "$NS_PEER" curl -sS --max-time 10 http://$SD_ADDR:8081/index.txt || echo "the peer's curl failed"
+ctl conn -tlnp | grep -E 'State|:8081' || true   # the listener and its owner (ss -p)
+kill $shim_http 2>/dev/null; wait $shim_http 2>/dev/null || true
+
 say "stackd's counters (SIGUSR1)"
 kill -USR1 $pid; sleep 0.5
 
@@ -196,6 +227,7 @@ Try next:
   build/release/stackctl/stackctl -s $work/control.sock conn -tni   # ss-like connections (-j: JSON)
   build/release/stackctl/stackctl -s $work/control.sock fw add input tcp dport 7 drop
   STACKD_SOCKET=$work/stackd.sock build/release/libclient/stk_echo_client $PEER_ADDR PORT BYTES
+  STACKD_SOCKET=$work/stackd.sock build/release/preload/stackrun -- curl http://$PEER_ADDR:PORT/   # any program
 EOT
 if ((interactive)); then
   echo "Press Ctrl-C to stop stackd and remove the namespaces."
