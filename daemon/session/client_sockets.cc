@@ -233,6 +233,10 @@ int ClientSockets::op_connect(Slot& s, uint32_t slot, const Endpoint& ep, Instan
     if (r == 0) s.udp_peer = ep;
     return r;
   }
+  // The rx ring first: the SYN offers the window the client's ring has.
+  if (!s.rx_zc)
+    s.rx_zc = s.tcp->attach_recv_storage(rx_bytes(slot).span_at(0, seg_.geo.ring_bytes),
+                                          buf::ByteRingIndex{s.rx_tail, s.rx_head});
   const int r = s.tcp->connect(ep.addr.v4(), ep.port, now);
   attach_rings(slot, s);
   sync(slot, now);
