@@ -374,15 +374,22 @@ bool ClientSockets::tcp_tx(uint32_t slot, Slot& s, Instant now, bool* moved) {
   abi::SocketShm& sh = shm(slot);
   tcp::TcpSocket& t = *s.tcp;
   const uint32_t acked = t.send_ring().head() + s.tx_delta;
-  if (acked != s.tx_tail) {
+  const bool freed = acked != s.tx_tail;
+  if (freed) {
     s.tx_tail = acked;
     sh.tx.tail.store(acked, std::memory_order_release);
-    *moved = true;
   }
   const uint32_t head = sh.tx.head.load(std::memory_order_seq_cst);  // after kick = 0
   const uint32_t used = abi::ring_used(head, s.tx_tail, seg_.geo.ring_bytes);
   const uint32_t queued = s.tx_committed - s.tx_tail;
   if (used == UINT32_MAX || used < queued) return false;
+  // Space comes back an ACK (two segments) at a time. A writer waiting for
+  // space is woken only once the free space is at least half of what is
+  // queued, as Linux sk_stream_write_space does (sk_stream_min_wspace), so
+  // it comes back to a sizeable gap rather than after every ACK (each wake
+  // costs it a futex wake and us a kick). The tail itself is published at
+  // once: a client that looks sees the space.
+  if (freed && seg_.geo.ring_bytes - used >= used / 2) *moved = true;
   uint32_t fresh = used - queued;
   if (fresh > 0 && !t.has_error()) {
     const int64_t r = t.commit_send(fresh, now);

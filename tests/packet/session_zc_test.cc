@@ -29,8 +29,9 @@ namespace {
 using namespace testsupport;
 using namespace wire::tcp_flag;
 
-struct NullWakeups : Wakeups {
-  void wake(std::atomic<uint32_t>*) override {}
+struct CountingWakeups : Wakeups {
+  int wakes = 0;
+  void wake(std::atomic<uint32_t>*) override { ++wakes; }
   void signal_channel(uint32_t) override {}
 };
 
@@ -189,7 +190,7 @@ class SessionZeroCopy : public ::testing::Test {
 
   StackHarness h_;
   std::unique_ptr<SessionTable> table_;
-  NullWakeups wakeups_;
+  CountingWakeups wakeups_;
   abi::Geometry geo_;
   uint8_t* mem_ = nullptr;
   ClientSockets* client_ = nullptr;
@@ -222,6 +223,28 @@ TEST_F(SessionZeroCopy, TcpSendsOutOfTheTxRingAndTheAckGivesTheClientItsSpaceBac
   pump();
   EXPECT_EQ(sh().tx.tail.load(), 3000u);
   EXPECT_FALSE(broken());
+}
+
+TEST_F(SessionZeroCopy, AWriterWaitingForSpaceIsWokenOnceHalfTheQueuedBytesAreFree) {
+  connect();
+  client_send(pattern(kRing, 8));  // the ring full
+  auto segs = pump();
+  ASSERT_EQ(segs.size(), 10u);  // IW10: 14600 bytes out
+  sh().waiters.store(1);        // the writer sleeps on seq for space
+  const uint32_t seq = sh().seq.load();
+  const int wakes = wakeups_.wakes;
+  // 1460 free, 14924 queued: the tail moves (a look sees it), no wake-up.
+  peer_send(kAck, kPeerIss + 1, iss_ + 1 + 1460);
+  pump();
+  EXPECT_EQ(sh().tx.tail.load(), 1460u);
+  EXPECT_EQ(sh().seq.load(), seq);
+  EXPECT_EQ(wakeups_.wakes, wakes);
+  // 5840 free, 10544 queued: at least half, as Linux sk_stream_write_space.
+  peer_send(kAck, kPeerIss + 1, iss_ + 1 + 5840);
+  pump();
+  EXPECT_EQ(sh().tx.tail.load(), 5840u);
+  EXPECT_NE(sh().seq.load(), seq);
+  EXPECT_EQ(wakeups_.wakes, wakes + 1);
 }
 
 TEST_F(SessionZeroCopy, PayloadLandsInTheRxRingOutOfOrderToo) {
