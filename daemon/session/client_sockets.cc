@@ -4,6 +4,7 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -456,12 +457,14 @@ uint32_t ClientSockets::tcp_flags(const Slot& s) const {
   if (t.hup()) f |= abi::flag::kHup;
   if (held > 0) f |= abi::flag::kRxBlocked;
   // Zero copy: the peer learns of the space the client frees only from our
-  // ACKs. While the window it was offered is under half the ring and the
-  // client has bytes to read, ask for a kick after reading, so a sender
-  // that stopped on the window hears of the space (TcpLayer::after_read).
+  // ACKs. While the window it was offered is under half of what we could
+  // offer (the ring, or less with the window scale agreed) and the client
+  // has bytes to read, ask for a kick after reading, so a sender that
+  // stopped on the window hears of the space (TcpLayer::after_read).
   if (s.rx_zc && tcp::is_synchronized(st) && !tcb.fin_received && !t.recv_ring().empty()) {
     const uint32_t offered = tcb.rcv_adv.after(tcb.rcv.nxt) ? (tcb.rcv_adv - tcb.rcv.nxt).v : 0;
-    if (offered < t.recv_ring().capacity() / 2) f |= abi::flag::kRxBlocked;
+    const uint64_t most = std::min<uint64_t>(t.recv_ring().capacity(), uint64_t{0xffff} << tcb.rcv_wscale);
+    if (offered < most / 2) f |= abi::flag::kRxBlocked;
   }
   if (s.wr_shut) f |= abi::flag::kWriteShut;
   return f;

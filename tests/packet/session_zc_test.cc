@@ -11,6 +11,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -35,7 +36,6 @@ struct CountingWakeups : Wakeups {
   void signal_channel(uint32_t) override {}
 };
 
-constexpr uint32_t kRing = 16384;  // under 64 KiB: the window field could offer more
 constexpr uint16_t kPeerPort = 5000;
 constexpr uint32_t kPeerIss = 0xfffff000u;  // the peer's data crosses 2^32
 
@@ -46,7 +46,8 @@ struct Seg {
 
 class SessionZeroCopy : public ::testing::Test {
  protected:
-  SessionZeroCopy() {
+  // 16 KiB: under 64 KiB, so a window field could offer more than the ring.
+  explicit SessionZeroCopy(uint32_t ring = 16384) : kRing(ring) {
     h_.start();
     h_.take_tx();
     table_ = std::make_unique<SessionTable>(h_.stack().tcp(), h_.stack().udp());
@@ -171,7 +172,7 @@ class SessionZeroCopy : public ::testing::Test {
     auto ack = pump();
     ASSERT_EQ(ack.size(), 1u);
     EXPECT_EQ(ack[0].h.ack, kPeerIss + 1);
-    EXPECT_EQ(ack[0].h.window, kRing) << "the window is the client's ring";
+    EXPECT_EQ(ack[0].h.window, std::min<uint32_t>(kRing, 65535)) << "the window is the client's ring";
     EXPECT_NE(sh().flags.load() & abi::flag::kConnected, 0u);
   }
   // The client's side of its rings.
@@ -188,6 +189,7 @@ class SessionZeroCopy : public ::testing::Test {
   }
   bool broken() { return (sh().flags.load() & abi::flag::kBroken) != 0; }
 
+  const uint32_t kRing;
   StackHarness h_;
   std::unique_ptr<SessionTable> table_;
   CountingWakeups wakeups_;
@@ -245,6 +247,42 @@ TEST_F(SessionZeroCopy, AWriterWaitingForSpaceIsWokenOnceHalfTheQueuedBytesAreFr
   EXPECT_EQ(sh().tx.tail.load(), 5840u);
   EXPECT_NE(sh().seq.load(), seq);
   EXPECT_EQ(wakeups_.wakes, wakes + 1);
+}
+
+TEST_F(SessionZeroCopy, AKickAfterReadingIsAskedForOnlyWhileTheOfferedWindowIsLow) {
+  connect();
+  auto rx_blocked = [&] { return (sh().flags.load() & abi::flag::kRxBlocked) != 0; };
+  peer_send(kAck | kPsh, kPeerIss + 1, iss_ + 1, pattern(1000, 1));
+  pump();
+  EXPECT_FALSE(rx_blocked()) << "15384 of 16384 still offered";
+  uint32_t seq = kPeerIss + 1001;
+  for (int i = 0; i < 7; ++i, seq += 1460) peer_send(kAck, seq, iss_ + 1, pattern(1460, 2));
+  pump();
+  ASSERT_EQ(sh().rx.head.load(), 1000u + 7 * 1460);
+  EXPECT_TRUE(rx_blocked()) << "under half the ring offered";
+  // The client reads it all and kicks: the window update, the flag cleared.
+  sh().rx.tail.store(sh().rx.head.load());
+  kick();
+  auto upd = pump();
+  ASSERT_EQ(upd.size(), 1u);
+  EXPECT_EQ(upd[0].h.window, kRing);
+  EXPECT_FALSE(rx_blocked());
+}
+
+// A ring larger than the window field can offer (no window scaling): half
+// the ring is never offered, so "under half of what we could offer" must
+// mean the field's limit, or every read would cost a kick.
+class SessionZeroCopyBigRing : public SessionZeroCopy {
+ protected:
+  SessionZeroCopyBigRing() : SessionZeroCopy(131072) {}
+};
+
+TEST_F(SessionZeroCopyBigRing, NoKickAskedForWhileTheWholeFieldIsOffered) {
+  connect();
+  peer_send(kAck | kPsh, kPeerIss + 1, iss_ + 1, pattern(64, 1));
+  pump();
+  EXPECT_EQ(sh().rx.head.load(), 64u);
+  EXPECT_EQ(sh().flags.load() & abi::flag::kRxBlocked, 0u);
 }
 
 TEST_F(SessionZeroCopy, PayloadLandsInTheRxRingOutOfOrderToo) {
