@@ -5,8 +5,8 @@
 
 namespace stackd::buf {
 
-ByteRing::ByteRing(std::span<uint8_t> storage, ByteRingIndex index)
-    : storage_(storage), idx_(index) {
+ByteRing::ByteRing(std::span<uint8_t> storage, ByteRingIndex index, uint32_t origin)
+    : storage_(storage), origin_(origin), idx_(index) {
   size_t n = storage.size();
   valid_ = n != 0 && n <= (size_t{1} << 31) && (n & (n - 1)) == 0;
   if (!valid_) storage_ = {};
@@ -22,7 +22,7 @@ template <typename T>
 RingSpans<T> ByteRing::spans_at(uint32_t at, uint32_t len) const {
   RingSpans<T> out;
   if (len == 0) return out;
-  uint32_t pos = at & mask_;
+  uint32_t pos = (at - origin_) & mask_;
   uint32_t first = std::min(len, capacity() - pos);
   out.first = std::span<T>(storage_.data() + pos, first);
   if (first < len) out.second = std::span<T>(storage_.data(), len - first);

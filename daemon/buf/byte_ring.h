@@ -19,6 +19,11 @@
 // The daemon trusts nothing in shared memory: every length is clamped to
 // what the ring can hold, so a scribbled head/tail cannot make it touch
 // memory outside `storage`.
+//
+// `origin` is the offset whose byte sits at storage[0] (default 0): TCP's
+// send ring numbers its bytes by sequence number while storage supplied by
+// a client (daemon/session) is laid out by the client's own ring index, so
+// the two numberings differ by a constant.
 #pragma once
 
 #include <cstdint>
@@ -50,7 +55,7 @@ class ByteRing {
   explicit ByteRing(std::span<uint8_t> storage, uint32_t start = 0)
       : ByteRing(storage, ByteRingIndex{start, start}) {}
   // Attach to existing state (e.g. offsets read from a shared segment).
-  ByteRing(std::span<uint8_t> storage, ByteRingIndex index);
+  ByteRing(std::span<uint8_t> storage, ByteRingIndex index, uint32_t origin = 0);
 
   bool is_valid() const { return valid_; }
   // The storage the ring was given (empty when not valid), e.g. to give it
@@ -66,6 +71,7 @@ class ByteRing {
   const ByteRingIndex& index() const { return idx_; }
   uint32_t head() const { return idx_.head; }
   uint32_t tail() const { return idx_.tail; }
+  uint32_t origin() const { return origin_; }
 
   // --- producer ---
   // Copy as much of `src` as fits at the tail and commit it. Returns bytes written.
@@ -103,6 +109,7 @@ class ByteRing {
   std::span<uint8_t> storage_;
   uint32_t mask_ = 0;
   bool valid_ = false;
+  uint32_t origin_ = 0;
   ByteRingIndex idx_;
 };
 

@@ -4,6 +4,7 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -279,7 +280,12 @@ int ClientSockets::op_connect(Slot& s, uint32_t slot, const Endpoint& given, Ins
     if (r == 0) s.udp_peer = ep;
     return r;
   }
+  // The rx ring first: the SYN offers the window the client's ring has.
+  if (!s.rx_zc)
+    s.rx_zc = s.tcp->attach_recv_storage(rx_bytes(slot).span_at(0, seg_.geo.ring_bytes),
+                                          buf::ByteRingIndex{s.rx_tail, s.rx_head});
   const int r = s.tcp->connect(ep.addr, ep.port, now);
+  attach_rings(slot, s);
   sync(slot, now);
   return r;
 }
@@ -310,34 +316,29 @@ void ClientSockets::close_slot(uint32_t slot, Instant now) {
     tcp::TcpSocket t = std::move(*s.tcp);
     s.tcp.reset();
     table_.unbind_tcb(t.index());
-    // Unread data (in our ring or still in TCP's) means RST, as Linux
-    // closes a socket with unread data (RFC 2525 §2.17); so does SO_LINGER 0.
+    // Unread data (in the client's ring or still in TCP's own) means RST,
+    // as Linux closes a socket with unread data (RFC 2525 §2.17); so does
+    // SO_LINGER 0.
     const uint32_t rtail = sh.rx.tail.load(std::memory_order_acquire);
     const uint32_t unread = abi::ring_used(s.rx_head, rtail, seg_.geo.ring_bytes);
+    const uint32_t held = s.rx_zc ? 0 : t.rx_available();
     if (s.listening) {
       t.close(now);
-    } else if (unread != 0 || t.rx_available() > 0 || (s.linger_on && s.linger_secs == 0)) {
+    } else if (unread != 0 || held > 0 || (s.linger_on && s.linger_secs == 0)) {
       t.abort(now);
     } else {
-      // Queued send bytes still go out, then FIN.
-      const uint32_t head = sh.tx.head.load(std::memory_order_acquire);
-      uint32_t used = abi::ring_used(head, s.tx_tail, seg_.geo.ring_bytes);
-      if (used == UINT32_MAX) used = 0;
-      auto txb = tx_bytes(slot);
-      while (used > 0 && !t.has_error()) {
-        auto sp = txb.span_at(s.tx_tail, used);
-        const int64_t r = t.send(sp, now);
-        if (r <= 0) break;
-        s.tx_tail += static_cast<uint32_t>(r);
-        used -= static_cast<uint32_t>(r);
+      // All read: TCP's ring is empty too. The bytes the client queued go
+      // to TCP, then FIN after them; TcpLayer::close copies what it still
+      // has to send out of the segment, which goes away with the client.
+      if (s.rx_zc) t.consume_recv(rtail - s.rx_tail, now);
+      if (s.tx_zc && !t.has_error()) {
+        const uint32_t acked = t.send_ring().head() + s.tx_delta;
+        const uint32_t head = sh.tx.head.load(std::memory_order_acquire);
+        const uint32_t used = abi::ring_used(head, acked, seg_.geo.ring_bytes);
+        const uint32_t queued = s.tx_committed - acked;
+        if (used != UINT32_MAX && used > queued) t.commit_send(used - queued, now);
       }
-      if (used > 0 && !t.has_error()) {
-        std::vector<uint8_t> rest(used);
-        txb.copy_out(s.tx_tail, rest.data(), used);
-        table_.adopt_orphan(std::move(t), std::move(rest), now);
-      } else {
-        t.close(now);
-      }
+      t.close(now);
     }
   } else if (s.kind == Slot::Kind::kUdp) {
     s.udp.reset();
@@ -394,67 +395,137 @@ void ClientSockets::mark_broken(uint32_t slot, Slot& s, Instant now) {
           true);
 }
 
-void ClientSockets::sync_tcp(uint32_t slot, Slot& s, Instant now) {
+// TCP's rings become the client's: the tx ring once the connection has
+// its ISS (connect, accept), the rx ring once TCP's own receive ring is
+// empty (bytes that came before accept() are copied over first). From then
+// on nothing is copied: TCP cuts segments out of the tx ring and writes
+// payload into the rx ring, with offsets only this side moves.
+void ClientSockets::attach_rings(uint32_t slot, Slot& s) {
+  tcp::TcpSocket& t = *s.tcp;
+  const auto st = t.state();
+  if (st == tcp::TcpState::kClosed || st == tcp::TcpState::kListen) return;
+  const uint32_t cap = seg_.geo.ring_bytes;
+  if (!s.tx_zc) {
+    const uint32_t ring_tail = t.send_ring().tail();
+    s.tx_zc = t.attach_send_storage(tx_bytes(slot).span_at(0, cap), s.tx_committed);
+    if (s.tx_zc) s.tx_delta = s.tx_committed - ring_tail;
+  }
+  if (!s.rx_zc)
+    s.rx_zc = t.attach_recv_storage(rx_bytes(slot).span_at(0, cap), buf::ByteRingIndex{s.rx_tail, s.rx_head});
+}
+
+// Client -> TCP. The acknowledged end becomes the client's tail (its space
+// back); bytes it committed past what TCP holds are handed over by length.
+// The head is read once and must lie within the ring ahead of what TCP
+// already holds: anything else is a scribbled index.
+bool ClientSockets::tcp_tx(uint32_t slot, Slot& s, Instant now, bool* moved) {
+  if (!s.tx_zc) return true;  // no ISS yet: nothing can be sent
   abi::SocketShm& sh = shm(slot);
   tcp::TcpSocket& t = *s.tcp;
-  const uint32_t cap = seg_.geo.ring_bytes;
-  bool moved = false;
-  if (s.listening) {
-    accept_into(slot, s, now);
-    return;
+  const uint32_t acked = t.send_ring().head() + s.tx_delta;
+  const bool freed = acked != s.tx_tail;
+  if (freed) {
+    s.tx_tail = acked;
+    sh.tx.tail.store(acked, std::memory_order_release);
   }
-  // Client -> TCP: the tx ring's bytes into the TCP send ring (one copy).
   const uint32_t head = sh.tx.head.load(std::memory_order_seq_cst);  // after kick = 0
-  uint32_t used = abi::ring_used(head, s.tx_tail, cap);
-  if (used == UINT32_MAX) return mark_broken(slot, s, now);
-  if (used > 0 && !t.has_error()) {
-    auto txb = tx_bytes(slot);
-    while (used > 0) {
-      const int64_t r = t.send(txb.span_at(s.tx_tail, used), now);
-      if (r <= 0) break;
-      s.tx_tail += static_cast<uint32_t>(r);
-      used -= static_cast<uint32_t>(r);
-      moved = true;
+  const uint32_t used = abi::ring_used(head, s.tx_tail, seg_.geo.ring_bytes);
+  const uint32_t queued = s.tx_committed - s.tx_tail;
+  if (used == UINT32_MAX || used < queued) return false;
+  // Space comes back an ACK (two segments) at a time. A writer waiting for
+  // space is woken only once the free space is at least half of what is
+  // queued, as Linux sk_stream_write_space does (sk_stream_min_wspace), so
+  // it comes back to a sizeable gap rather than after every ACK (each wake
+  // costs it a futex wake and us a kick). The tail itself is published at
+  // once: a client that looks sees the space.
+  if (freed && seg_.geo.ring_bytes - used >= used / 2) *moved = true;
+  uint32_t fresh = used - queued;
+  if (fresh > 0 && !t.has_error()) {
+    const int64_t r = t.commit_send(fresh, now);
+    if (r > 0) {
+      s.tx_committed += static_cast<uint32_t>(r);
+      fresh -= static_cast<uint32_t>(r);
     }
-    if (moved) sh.tx.tail.store(s.tx_tail, std::memory_order_release);
   }
-  if (used == 0 && s.shut_wr_pending && !t.has_error()) {
+  if (fresh == 0 && s.shut_wr_pending && !t.has_error()) {
     t.shutdown_wr(now);
     s.shut_wr_pending = false;
   }
-  // TCP -> client: the TCP receive ring's bytes into the rx ring (one copy).
+  return true;
+}
+
+// TCP -> client. The client's tail must lie between where it was and our
+// head; what it read is released to TCP (which may open the window). The
+// head we publish is TCP's receive ring's tail (rcv.nxt in the client's
+// numbering), kept here and never read back.
+bool ClientSockets::tcp_rx(uint32_t slot, Slot& s, Instant now, bool* moved) {
+  abi::SocketShm& sh = shm(slot);
+  tcp::TcpSocket& t = *s.tcp;
   const uint32_t tail = sh.rx.tail.load(std::memory_order_acquire);
-  const uint32_t rused = abi::ring_used(s.rx_head, tail, cap);
-  if (rused == UINT32_MAX) return mark_broken(slot, s, now);
-  uint32_t space = cap - rused;
-  if (space > 0 && t.rx_available() > 0) {
+  const uint32_t read = tail - s.rx_tail;
+  if (read > s.rx_head - s.rx_tail) return false;
+  s.rx_tail = tail;
+  uint32_t head = s.rx_head;
+  if (s.rx_zc) {
+    if (read > 0) t.consume_recv(read, now);
+    head = t.recv_ring().tail();
+  } else {
+    // Bytes TCP received into its own ring (before accept): one copy.
+    uint32_t space = seg_.geo.ring_bytes - (head - s.rx_tail);
     auto rxb = rx_bytes(slot);
-    bool got = false;
     while (space > 0 && t.rx_available() > 0) {
-      const int64_t r = t.recv(rxb.span_at(s.rx_head, space), now);
+      const int64_t r = t.recv(rxb.span_at(head, space), now);
       if (r <= 0) break;
-      s.rx_head += static_cast<uint32_t>(r);
+      head += static_cast<uint32_t>(r);
       space -= static_cast<uint32_t>(r);
-      got = true;
-    }
-    if (got) {
-      sh.rx.head.store(s.rx_head, std::memory_order_release);
-      moved = true;
     }
   }
-  const auto st = t.state();
+  if (head != s.rx_head) {
+    s.rx_head = head;
+    sh.rx.head.store(head, std::memory_order_release);
+    *moved = true;
+  }
+  if (!s.rx_zc) attach_rings(slot, s);
+  return true;
+}
+
+uint32_t ClientSockets::tcp_flags(const Slot& s) const {
+  const tcp::TcpSocket& t = *s.tcp;
   const tcp::Tcb& tcb = table_.tcp().tcb(t.index());
+  const auto st = t.state();
+  // Bytes TCP holds that are not in the client's ring yet (copy mode only).
+  const uint32_t held = s.rx_zc ? 0 : t.rx_available();
   uint32_t f = 0;
   if (tcp::is_synchronized(st)) f |= abi::flag::kConnected;
   if (st == tcp::TcpState::kSynSent || st == tcp::TcpState::kSynReceived) f |= abi::flag::kConnecting;
   if (t.has_error()) f |= abi::flag::kError;
-  if (t.rx_available() == 0 && (tcb.fin_received || (st == tcp::TcpState::kClosed && tcb.remote_port != 0)))
+  if (held == 0 && (tcb.fin_received || (st == tcp::TcpState::kClosed && tcb.remote_port != 0)))
     f |= abi::flag::kReadEof;
   if (s.rd_shut) f |= abi::flag::kReadEof;
   if (t.hup()) f |= abi::flag::kHup;
-  if (t.rx_available() > 0) f |= abi::flag::kRxBlocked;
+  if (held > 0) f |= abi::flag::kRxBlocked;
+  // Zero copy: the peer learns of the space the client frees only from our
+  // ACKs. While the window it was offered is under half of what we could
+  // offer (the ring, or less with the window scale agreed) and the client
+  // has bytes to read, ask for a kick after reading, so a sender that
+  // stopped on the window hears of the space (TcpLayer::after_read).
+  if (s.rx_zc && tcp::is_synchronized(st) && !tcb.fin_received && !t.recv_ring().empty()) {
+    const uint32_t offered = tcb.rcv_adv.after(tcb.rcv.nxt) ? (tcb.rcv_adv - tcb.rcv.nxt).v : 0;
+    const uint64_t most = std::min<uint64_t>(t.recv_ring().capacity(), uint64_t{0xffff} << tcb.rcv_wscale);
+    if (offered < most / 2) f |= abi::flag::kRxBlocked;
+  }
   if (s.wr_shut) f |= abi::flag::kWriteShut;
-  publish(slot, s, f, moved);
+  return f;
+}
+
+void ClientSockets::sync_tcp(uint32_t slot, Slot& s, Instant now) {
+  if (s.listening) {
+    accept_into(slot, s, now);
+    return;
+  }
+  bool moved = false;
+  if (!tcp_tx(slot, s, now, &moved) || !tcp_rx(slot, s, now, &moved)) return mark_broken(slot, s, now);
+  publish(slot, s, tcp_flags(s), moved);
 }
 
 void ClientSockets::accept_into(uint32_t slot, Slot& s, Instant now) {
@@ -492,6 +563,7 @@ void ClientSockets::accept_into(uint32_t slot, Slot& s, Instant now) {
     table_.bind_tcb(c->index(), this, ni);
     const tcp::Tcb& tcb = table_.tcp().tcb(c->index());
     n.tcp.emplace(std::move(*c));
+    attach_rings(ni, n);
     abi::RecordHeader rec{};
     rec.sock = ni;
     rec.gen = n.gen;

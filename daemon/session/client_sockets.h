@@ -1,7 +1,7 @@
 // One client's sockets: the slots of its segment bound to TcpSocket /
-// UdpSocket endpoints, the requests of its channels, and the copies between
-// its shared rings and the transport (one copy each way this round:
-// TcpSocket keeps its own send/receive rings).
+// UdpSocket endpoints, the requests of its channels, and the data path
+// between its shared rings and the transport (TCP: no copy, the rings'
+// storage is TCP's send/receive ring storage; UDP: a copy per datagram).
 //
 //   ClientSockets c(layers, seg, wakeups, client_id);
 //   c.serve_channels(now);      // doorbell: copy requests out, answer them
@@ -47,7 +47,15 @@ struct Slot {
   std::optional<tcp::TcpSocket> tcp;
   std::unique_ptr<transport::UdpSocket> udp;
   uint32_t rx_head = 0;  // our producer index of the rx ring (never read back)
-  uint32_t tx_tail = 0;  // our consumer index of the tx ring
+  uint32_t rx_tail = 0;  // the client's consumer index as last validated (TCP)
+  uint32_t tx_tail = 0;  // our consumer index of the tx ring (TCP: the acknowledged end)
+  // TCP sends straight out of the tx ring and receives straight into the rx
+  // ring (TcpSocket::attach_*_storage). tx_committed: the end of the bytes
+  // handed to TCP (client numbering); tx_delta: client index minus TCP's
+  // ring offset (a sequence number).
+  uint32_t tx_committed = 0;
+  uint32_t tx_delta = 0;
+  bool tx_zc = false, rx_zc = false;
   uint32_t flags = 0;    // as last published
   uint32_t seq = 0;
   bool listening = false;
@@ -143,6 +151,10 @@ class ClientSockets {
   void close_slot(uint32_t slot, Instant now);
 
   void sync_tcp(uint32_t slot, Slot& s, Instant now);
+  void attach_rings(uint32_t slot, Slot& s);
+  bool tcp_tx(uint32_t slot, Slot& s, Instant now, bool* moved);  // false: broken
+  bool tcp_rx(uint32_t slot, Slot& s, Instant now, bool* moved);
+  uint32_t tcp_flags(const Slot& s) const;
   void sync_udp(uint32_t slot, Slot& s, Instant now);
   void accept_into(uint32_t slot, Slot& s, Instant now);
   void publish(uint32_t slot, Slot& s, uint32_t flags, bool moved);

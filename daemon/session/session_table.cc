@@ -7,10 +7,9 @@ namespace stackd::session {
 SessionTable::SessionTable(tcp::TcpLayer& tcp, transport::UdpLayer& udp) : tcp_(tcp), udp_(udp) {}
 
 SessionTable::~SessionTable() {
-  // At shutdown: close as at a client's exit, then let go of the orphans.
+  // At shutdown: close as at a client's exit.
   for (auto& c : clients_) c->reclaim(tcp_.last_now());
   clients_.clear();
-  for (auto& o : orphans_) o.sock.close(tcp_.last_now());
 }
 
 ClientSockets& SessionTable::attach(SegmentView seg, Wakeups& wakeups) {
@@ -34,28 +33,6 @@ void SessionTable::unbind_tcb(uint32_t tcb) {
   if (tcb < routes_.size()) routes_[tcb] = Route{};
 }
 
-void SessionTable::adopt_orphan(tcp::TcpSocket&& sock, std::vector<uint8_t> rest, Instant now) {
-  Orphan o{std::move(sock), std::move(rest), 0};
-  if (feed_orphan(o, now)) return;
-  const uint32_t tcb = o.sock.index();
-  orphans_.push_back(std::move(o));
-  bind_tcb(tcb, nullptr, static_cast<uint32_t>(orphans_.size() - 1));
-}
-
-bool SessionTable::feed_orphan(Orphan& o, Instant now) {
-  while (o.off < o.rest.size() && !o.sock.has_error()) {
-    const int64_t r = o.sock.send(std::span(o.rest).subspan(o.off), now);
-    if (r <= 0) break;
-    o.off += static_cast<size_t>(r);
-  }
-  const bool done = o.off >= o.rest.size() || o.sock.has_error() ||
-                    o.sock.state() == tcp::TcpState::kClosed;
-  if (!done) return false;
-  unbind_tcb(o.sock.index());
-  o.sock.close(now);
-  return true;
-}
-
 size_t SessionTable::poll(Instant now) {
   size_t n = 0;
   std::vector<uint32_t> ev;
@@ -65,17 +42,6 @@ size_t SessionTable::poll(Instant now) {
     const Route r = routes_[tcb];
     if (r.client != nullptr) {
       r.client->sync(r.slot, now);
-      ++n;
-    } else if (r.slot < orphans_.size() && orphans_[r.slot].sock.index() == tcb) {
-      if (feed_orphan(orphans_[r.slot], now)) {
-        // Keep indices stable for the other orphans' routes: swap-remove and re-route.
-        const uint32_t i = r.slot;
-        if (i + 1 != orphans_.size()) {
-          orphans_[i] = std::move(orphans_.back());
-          routes_[orphans_[i].sock.index()].slot = i;
-        }
-        orphans_.pop_back();
-      }
       ++n;
     }
   }
@@ -94,6 +60,14 @@ Instant SessionTable::poll_at() const {
 size_t SessionTable::sockets() const {
   size_t n = 0;
   for (const auto& c : clients_) n += c->sockets_open();
+  return n;
+}
+
+size_t SessionTable::orphans() const {
+  size_t n = 0;
+  tcp_.for_each_tcb([&](const tcp::Tcb& t) {
+    if (t.owner == kOwnerTag && t.user_closed && !t.snd_ring.empty()) ++n;
+  });
   return n;
 }
 

@@ -1,8 +1,8 @@
-// Every client's sockets on one dataplane worker, and what outlives a
-// client: connections still flushing data after close() ("orphans", as
-// Linux keeps a closed socket's send queue going). Routes the TCP layer's
+// Every client's sockets on one dataplane worker. Routes the TCP layer's
 // events (connections whose Tcb::owner is kOwnerTag) to the socket that
-// holds them.
+// holds them. A connection a client closed belongs to TCP alone (it took
+// every queued byte at close, TcpLayer::close), and lives on there as
+// Linux keeps a closed socket's send queue going ("orphans", counted).
 //
 //   SessionTable table(stack.tcp(), stack.udp());
 //   stack.set_tcp_event_sink([&](uint32_t tcb) { table.tcp_event(tcb); });
@@ -38,9 +38,6 @@ class SessionTable {
   // Routing of TCP events to (client, slot).
   void bind_tcb(uint32_t tcb, ClientSockets* c, uint32_t slot);
   void unbind_tcb(uint32_t tcb);
-  // A closed socket whose send data did not fit the TCP send ring yet:
-  // keep feeding it, then close (FIN).
-  void adopt_orphan(tcp::TcpSocket&& sock, std::vector<uint8_t> rest, Instant now);
 
   // Who holds a connection (the control plane's `ss -p`): the client bound
   // to TCB `tcb`, null for a built-in service's connection or an orphan.
@@ -58,27 +55,20 @@ class SessionTable {
   // Gauges for the counter report.
   size_t clients() const { return clients_.size(); }
   size_t sockets() const;
-  size_t orphans() const { return orphans_.size(); }
+  size_t orphans() const;  // connections clients closed, still sending
   size_t segment_bytes() const;
 
  private:
   struct Route {
-    ClientSockets* client = nullptr;  // nullptr: an orphan (slot = its index)
+    ClientSockets* client = nullptr;
     uint32_t slot = 0;
   };
-  struct Orphan {
-    tcp::TcpSocket sock;
-    std::vector<uint8_t> rest;
-    size_t off = 0;
-  };
-  bool feed_orphan(Orphan& o, Instant now);  // true when done (closed)
 
   tcp::TcpLayer& tcp_;
   transport::UdpLayer& udp_;
   std::vector<std::unique_ptr<ClientSockets>> clients_;
   std::vector<Route> routes_;  // by TCB index
   std::vector<uint32_t> pending_;
-  std::vector<Orphan> orphans_;
   uint32_t next_id_ = 1;
 };
 

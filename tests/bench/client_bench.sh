@@ -3,7 +3,7 @@
 # note): 64-byte request/response RTT through the native API to a Linux echo
 # peer vs the same program on kernel sockets (blocking and busy-poll), and
 # one-connection throughput to a Linux sink with the copying API, the
-# zero-copy API and kernel sockets. Median of RUNS runs each.
+# zero-copy API and kernel sockets. Median [min..max] of RUNS runs each.
 #   STACKD_BUILD_DIR=build/release CLIENT_RING_KIB=1024 bash tests/bench/client_bench.sh [RUNS]
 # stackd runs on the tap back-end with its peer in a namespace; the kernel
 # client runs in its own namespace joined to the same peer by a veth pair.
@@ -34,6 +34,8 @@ peer python3 "$here/tcp_echo_server.py" 5000 &
 wait_peer_port 5000
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+# "median [min..max]" of the values on stdin (the spread over the runs).
+spread() { sort -n | awk '{a[NR]=$1} END {printf "%s [%s..%s]", a[int((NR+1)/2)], a[1], a[NR]}'; }
 field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p"; }
 
 rtt() {  # rtt NAME CMD...: median p50 and p99 over the runs
@@ -44,16 +46,21 @@ rtt() {  # rtt NAME CMD...: median p50 and p99 over the runs
     p50s+="$(echo "$out" | field p50_us)"$'\n'
     p99s+="$(echo "$out" | field p99_us)"$'\n'
   done
-  printf '%-28s p50 %6s us   p99 %6s us\n' "$name" "$(echo -n "$p50s" | median)" "$(echo -n "$p99s" | median)"
+  printf '%-28s p50 %s us   p99 %s us\n' "$name" "$(echo -n "$p50s" | spread)" "$(echo -n "$p99s" | spread)"
 }
 
+# BENCH_ONLY=rtt or tput runs one half.
+only=${BENCH_ONLY:-}
 n=20000
+if [[ $only != tput ]]; then
 rtt "stackd native, blocking" "$B" rtt stk "$PEER_ADDR" 5000 $n
 rtt "stackd native, busy-poll" env STACKD_BUSY_POLL_US=1000000 "$B" rtt stk "$PEER_ADDR" 5000 $n
 rtt "kernel sockets" ip netns exec "$NS_K" "$B" rtt kernel "$KNET.1" 5000 $n
 # The device path alone (no client library): a Linux client to stackd's
 # built-in TCP echo service over the same tap.
 rtt "Linux -> stackd echo service" ip netns exec "$NS_PEER" "$B" rtt kernel "$SD_ADDR" 7 $n
+fi
+[[ $only == rtt ]] && exit 0
 
 bytes=${STACKD_BENCH_BYTES:-500000000}
 tput() {  # tput NAME API ADDR [netns]: median MB/s
@@ -68,7 +75,7 @@ tput() {  # tput NAME API ADDR [netns]: median MB/s
     v+="$(echo "$out" | field MB_s)"$'\n'
     wait $sink
   done
-  printf '%-28s %6s MB/s\n' "$name" "$(echo -n "$v" | median)"
+  printf '%-28s %s MB/s\n' "$name" "$(echo -n "$v" | spread)"
 }
 tput "stackd copying API" stk "$PEER_ADDR"
 tput "stackd zero-copy API" zc "$PEER_ADDR"

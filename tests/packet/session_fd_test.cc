@@ -140,7 +140,16 @@ TEST_F(SessionFdTest, EndOfStreamWaitsForTheBytesTheRingCouldNotTake) {
   for (const auto& f : pump())
     if (auto t = tcp_of(f); t && t->flags == (wire::tcp_flag::kSyn | wire::tcp_flag::kAck)) isn = t->seq;
   ASSERT_NE(isn, 0u) << "no SYN,ACK";
+  // The peer completes the handshake and sends 10000 bytes and its FIN
+  // before the session has accepted: TCP keeps them in its own ring (the
+  // client's 4 KiB rx ring is attached once that ring is drained, zero copy).
+  const Bytes data = pattern(10000);
   peer_segment(wire::tcp_flag::kAck, 1001, isn + 1);
+  for (uint32_t off = 0; off < data.size(); off += 1000) {
+    const bool last = off + 1000 >= data.size();
+    peer_segment(wire::tcp_flag::kAck | wire::tcp_flag::kPsh | (last ? wire::tcp_flag::kFin : 0), 1001 + off,
+                 isn + 1, std::span(data).subspan(off, 1000));
+  }
   pump();
   abi::SocketShm& ls = sock(l.sock);
   ASSERT_EQ(ls.rx.head.load() - ls.rx.tail.load(), abi::record_size(0)) << "no accept record";
@@ -149,22 +158,16 @@ TEST_F(SessionFdTest, EndOfStreamWaitsForTheBytesTheRingCouldNotTake) {
   ls.rx.tail.store(ls.rx.tail.load() + abi::record_size(0));
   ASSERT_TRUE(client_->attach_fd(rec.sock, rec.gen, now()));
   abi::SocketShm& cs = sock(rec.sock);
-  // Our FIN first (SHUT_WR), then 10000 bytes and the peer's FIN: the
-  // connection is finished (kHup) while TCP holds what the 4 KiB ring
-  // could not take.
+  // Our FIN (SHUT_WR), ACKed by the peer: the connection is finished (kHup)
+  // while TCP holds what the 4 KiB ring could not take.
   ASSERT_EQ(call(abi::Op::kShutdown, rec.sock, rec.gen, SHUT_WR).result, 0);
   pump();
-  const Bytes data = pattern(10000);
-  for (uint32_t off = 0; off < data.size(); off += 1000) {
-    const bool last = off + 1000 >= data.size();
-    peer_segment(wire::tcp_flag::kAck | wire::tcp_flag::kPsh | (last ? wire::tcp_flag::kFin : 0), 1001 + off,
-                 isn + 2, std::span(data).subspan(off, 1000));
-  }
+  peer_segment(wire::tcp_flag::kAck, 1001 + 10000 + 1, isn + 2);
   pump();
   ASSERT_EQ(cs.rx.head.load() - cs.rx.tail.load(), geo_.ring_bytes);
   ASSERT_NE(cs.flags.load() & abi::flag::kHup, 0u);
   EXPECT_FALSE(b_.shut) << "end of stream signalled with bytes still to come";
-  EXPECT_EQ(b_.edges, 1);
+  EXPECT_GE(b_.edges, 1) << "bytes in the ring without an edge";
   // The program reads the ring empty, finds nothing (EAGAIN), settles (the
   // count back to 0) and kicks: each time the rest comes, with an edge.
   uint32_t got = 0;

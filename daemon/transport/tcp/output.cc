@@ -20,7 +20,7 @@ namespace {
 // RFC 9293 §3.8.6.2.2 / RFC 7323 §2.4). Sets rcv.wnd and rcv_adv.
 uint16_t window_field(const TcpLayer& L, Tcb& t, bool syn) {
   // The buffer a detached ring would get (buffers.cc) counts as free.
-  const uint32_t cap = L.rcv_capacity();
+  const uint32_t cap = L.rcv_capacity(t);
   const uint32_t free = L.rcv_space(t);
   SeqNum edge = t.rcv.nxt + free;
   const uint32_t thresh = std::min<uint32_t>(cap / 2, t.eff_mss);

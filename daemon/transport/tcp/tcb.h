@@ -167,6 +167,11 @@ struct Tcb {
   // but keeps its offsets, so a ring attached later starts where it ended.
   buf::ByteRing snd_ring{std::span<uint8_t>{}};
   buf::ByteRing rcv_ring{std::span<uint8_t>{}};
+  // Ring storage supplied by the owner instead (a client's shared-memory
+  // rings, daemon/session): never the pool's, never given back to it; the
+  // bytes are untrusted payload, the offsets stay ours (buffers.cc).
+  bool snd_external = false;
+  bool rcv_external = false;
   bool fin_queued = false;  // the user closed the send side: FIN after the ring's data
   SeqNum fin_seq;           // sequence number of our FIN once sent (valid if fin_sent)
   bool fin_sent = false;

@@ -217,10 +217,15 @@ bool TcpLayer::add_flow(Tcb& t) {
 
 // No storage yet (buffers.cc lends it on first use); the offsets start at
 // the first data octets: ISS+1 to send, IRS+1 (or 0 before it is known).
+// An owner's empty receive storage stays (its offsets are the owner's, only
+// relative positions matter there), so the SYN offers the window it has.
 void TcpLayer::setup_buffers(Tcb& t) {
+  const bool keep_rcv = t.rcv_external && t.rcv_ring.empty() && t.rx_ranges.empty();
+  const buf::ByteRing rcv = t.rcv_ring;
   release_buffers(t);
   t.snd_ring = buf::ByteRing(std::span<uint8_t>{}, t.iss.raw() + 1);
-  t.rcv_ring = buf::ByteRing(std::span<uint8_t>{}, t.rcv.nxt.raw());
+  t.rcv_ring = keep_rcv ? rcv : buf::ByteRing(std::span<uint8_t>{}, t.rcv.nxt.raw());
+  t.rcv_external = keep_rcv;
 }
 
 void TcpLayer::init_cc(Tcb& t, Instant now) {

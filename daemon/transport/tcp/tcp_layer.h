@@ -156,6 +156,12 @@ class TcpLayer final : public ip::Ipv4ProtocolHandler, public ip::Ipv6ProtocolHa
   int64_t accept(uint32_t listener);  // child index or -EAGAIN
   int64_t send(uint32_t i, std::span<const uint8_t> data, Instant now);
   int64_t recv(uint32_t i, std::span<uint8_t> out, Instant now);
+  // External rings (attach_send_storage / attach_recv_storage): `n` more
+  // bytes were written into the send ring's storage (bytes taken, or
+  // -errno as send()); `n` bytes of the receive ring were read by the owner
+  // (bytes released; both clamped to what the ring holds).
+  int64_t commit_send(uint32_t i, uint32_t n, Instant now);
+  uint32_t consume_recv(uint32_t i, uint32_t n, Instant now);
   int shutdown_wr(uint32_t i, Instant now);
   int close(uint32_t i, Instant now);  // the handle is invalid afterwards
   void abort(uint32_t i, Instant now);  // RST (linger 0); the handle is invalid afterwards
@@ -273,7 +279,17 @@ class TcpLayer final : public ip::Ipv4ProtocolHandler, public ip::Ipv6ProtocolHa
   void release_buffers(Tcb& t);       // give back both (the TCB is going away)
   uint32_t snd_space(const Tcb& t) const;  // bytes send() could queue now
   uint32_t rcv_space(const Tcb& t) const;  // free receive buffer (window to offer)
-  uint32_t rcv_capacity() const { return cfg_.rcv_buf; }
+  uint32_t rcv_capacity(const Tcb& t) const;  // the receive ring's size (or the one it would get)
+  // buffers.cc: ring storage supplied by the owner (Tcb::snd_external).
+  // The send ring's next byte (its tail) is storage byte `at` (the owner's
+  // numbering, masked); false while bytes of ours are queued.
+  bool attach_send_storage(Tcb& t, std::span<uint8_t> storage, uint32_t at);
+  // The receive ring becomes `storage` with the owner's (validated) indices;
+  // false while TCP's own ring holds unread bytes or islands.
+  bool attach_recv_storage(Tcb& t, std::span<uint8_t> storage, buf::ByteRingIndex at);
+  // Copy what external rings still hold into pool storage (the owner is
+  // letting go); false when the pool is exhausted.
+  bool internalize_rings(Tcb& t);
   const BufferPool& buffer_pool() const { return buffers_; }
   void init_cc(Tcb& t, Instant now);
   uint32_t new_iss(const Tcb& t, Instant now) const;
@@ -294,6 +310,9 @@ class TcpLayer final : public ip::Ipv4ProtocolHandler, public ip::Ipv6ProtocolHa
   // Would a listener on (addr, port) clash with one already listening
   // (Linux inet_csk_bind_conflict, without SO_REUSEADDR)?
   bool port_conflicts(const IpAddr& addr, uint16_t port, bool v6only);
+  void release_buffers_of(buf::ByteRing& r);  // pool storage back, offsets kept
+  int send_allowed(Tcb& t);                   // 0 or send()'s -errno
+  void after_read(Tcb& t, Instant now);  // recv()'s window update
 
   ip::Ipv4Layer& ip_;
   ip::Ipv6Layer* ip6_ = nullptr;

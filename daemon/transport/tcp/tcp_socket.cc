@@ -78,21 +78,25 @@ int TcpLayer::connect(uint32_t i, const IpAddr& addr, uint16_t port, Instant now
   return -EINPROGRESS;
 }
 
-int64_t TcpLayer::send(uint32_t i, std::span<const uint8_t> data, Instant now) {
-  last_now_ = now;
-  Tcb& t = *pool_[i];
+int TcpLayer::send_allowed(Tcb& t) {
   if (t.error != 0) return -std::exchange(t.error, 0);
   if (t.fin_queued) return -EPIPE;
   switch (t.state) {
     case TcpState::kEstablished:
     case TcpState::kCloseWait:
-      break;
+      return 0;
     case TcpState::kSynSent:
     case TcpState::kSynReceived:
       return -EAGAIN;
     default:
       return t.state == TcpState::kClosed && t.remote_port != 0 ? -EPIPE : -ENOTCONN;
   }
+}
+
+int64_t TcpLayer::send(uint32_t i, std::span<const uint8_t> data, Instant now) {
+  last_now_ = now;
+  Tcb& t = *pool_[i];
+  if (const int e = send_allowed(t)) return e;
   if (data.empty()) return 0;
   // The send ring is borrowed at the first byte (buffers.cc).
   if (!attach_snd_ring(t)) return -ENOBUFS;
@@ -100,6 +104,20 @@ int64_t TcpLayer::send(uint32_t i, std::span<const uint8_t> data, Instant now) {
   if (n == 0) return -EAGAIN;
   output(t, now);
   return n;
+}
+
+// The owner wrote the bytes into the ring's storage itself: only the
+// offset moves (clamped to the free space, whatever the owner claims).
+int64_t TcpLayer::commit_send(uint32_t i, uint32_t n, Instant now) {
+  last_now_ = now;
+  Tcb& t = *pool_[i];
+  if (const int e = send_allowed(t)) return e;
+  if (n == 0) return 0;
+  if (!t.snd_external) return -EINVAL;
+  const uint32_t c = t.snd_ring.commit(n);
+  if (c == 0) return -EAGAIN;
+  output(t, now);
+  return c;
 }
 
 int64_t TcpLayer::recv(uint32_t i, std::span<uint8_t> out, Instant now) {
@@ -113,15 +131,27 @@ int64_t TcpLayer::recv(uint32_t i, std::span<uint8_t> out, Instant now) {
     if (t.state == TcpState::kClosed) return 0;
     return -EAGAIN;
   }
-  // A window update when reading opened the window by 2 segments or half
-  // the buffer (Linux __tcp_cleanup_rbuf), so a sender stalled on a small
-  // or zero window learns of it without waiting for its persist timer.
-  if (is_synchronized(t.state) && !t.fin_received) {
-    const SeqNum edge = t.rcv.nxt + rcv_space(t);
-    const uint32_t grow = edge.after(t.rcv_adv) ? (edge - t.rcv_adv).v : 0;
-    if (grow >= std::min<uint32_t>(2u * t.eff_mss, rcv_capacity() / 2)) send_ack(t, now);
-  }
+  after_read(t, now);
   return n;
+}
+
+uint32_t TcpLayer::consume_recv(uint32_t i, uint32_t n, Instant now) {
+  last_now_ = now;
+  Tcb& t = *pool_[i];
+  n = t.rcv_ring.consume(n);
+  release_idle_buffers(t);
+  if (n != 0) after_read(t, now);
+  return n;
+}
+
+// A window update when reading opened the window by 2 segments or half
+// the buffer (Linux __tcp_cleanup_rbuf), so a sender stalled on a small
+// or zero window learns of it without waiting for its persist timer.
+void TcpLayer::after_read(Tcb& t, Instant now) {
+  if (!is_synchronized(t.state) || t.fin_received) return;
+  const SeqNum edge = t.rcv.nxt + rcv_space(t);
+  const uint32_t grow = edge.after(t.rcv_adv) ? (edge - t.rcv_adv).v : 0;
+  if (grow >= std::min<uint32_t>(2u * t.eff_mss, rcv_capacity(t) / 2)) send_ack(t, now);
 }
 
 // RFC 9293 §3.10.4 CLOSE of the sending side: FIN after the queued data.
@@ -173,6 +203,13 @@ int TcpLayer::close(uint32_t i, Instant now) {
   // RFC 9293 §3.10.4 / RFC 2525 §2.17, Linux tcp_close: closing with
   // unread data aborts the connection with a reset.
   if (!t.rcv_ring.empty()) {
+    abort(i, now);
+    return 0;
+  }
+  // The owner's ring storage goes away with it: what TCP still has to send
+  // (or holds out of order) moves into pool storage. Out of memory: a reset,
+  // as Linux aborts an orphan it cannot keep (TCPAbortOnMemory).
+  if (!internalize_rings(t)) {
     abort(i, now);
     return 0;
   }

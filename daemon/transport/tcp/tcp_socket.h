@@ -57,6 +57,33 @@ class TcpSocket {
   // Bytes read, 0 at end of stream, -EAGAIN when nothing is there yet.
   int64_t recv(std::span<uint8_t> out, Instant now) { return tcp_->recv(i_, out, now); }
   int shutdown_wr(Instant now) { return tcp_->shutdown_wr(i_, now); }
+
+  // Zero copy with ring storage the owner supplies (the session hands over
+  // a client's shared-memory rings; tcp README "Memory"). TCP sends
+  // straight out of `storage` and keeps unacknowledged bytes there until
+  // ACKed; received bytes go straight into the receive storage, out of
+  // order too. The storage's contents are untrusted payload; the offsets
+  // are TCP's, moved only by these calls with lengths TCP clamps.
+  //   attach_send_storage: the next committed byte is storage byte `at`
+  //     (masked); false while bytes of TCP's own are queued.
+  //   commit_send(n): n more bytes were written there (bytes taken or -errno).
+  //   attach_recv_storage: the ring's indices in the storage's numbering
+  //     ({read position, write position}); false while TCP's own ring
+  //     holds unread bytes or islands (recv() them first).
+  //   consume_recv(n): n bytes were read; may send a window update.
+  // close() copies what TCP still needs into its own memory first.
+  bool attach_send_storage(std::span<uint8_t> storage, uint32_t at) {
+    return tcp_->attach_send_storage(t(), storage, at);
+  }
+  bool attach_recv_storage(std::span<uint8_t> storage, buf::ByteRingIndex at) {
+    return tcp_->attach_recv_storage(t(), storage, at);
+  }
+  int64_t commit_send(uint32_t n, Instant now) { return tcp_->commit_send(i_, n, now); }
+  uint32_t consume_recv(uint32_t n, Instant now) { return tcp_->consume_recv(i_, n, now); }
+  const buf::ByteRing& send_ring() const { return t().snd_ring; }
+  const buf::ByteRing& recv_ring() const { return t().rcv_ring; }
+  bool send_external() const { return t().snd_external; }
+  bool recv_external() const { return t().rcv_external; }
   void close(Instant now);  // FIN (or RST with unread data); the socket becomes invalid
   void abort(Instant now);  // SO_LINGER 0: RST; the socket becomes invalid
 

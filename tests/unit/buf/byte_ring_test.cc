@@ -193,5 +193,31 @@ TEST(ByteRing, ScribbledOffsetsStayInBounds) {
   EXPECT_TRUE(ok.empty());
 }
 
+TEST(ByteRing, OriginMapsOffsetsOntoAnotherNumbering) {
+  // Storage laid out by someone else's index (a client writes byte k of its
+  // ring at storage[k & mask]); the ring numbers the same bytes from
+  // 0xfffffffe (as TCP numbers them by sequence number): origin is the
+  // offset whose byte is storage[0].
+  std::vector<uint8_t> s(8);
+  const uint32_t client_at = 5, seq_at = 0xfffffffeu;
+  const uint32_t origin = seq_at - client_at;
+  for (uint32_t k = 0; k < 6; ++k) s[(client_at + k) & 7] = static_cast<uint8_t>(0xa0 + k);
+  ByteRing r(s, ByteRingIndex{.head = seq_at, .tail = seq_at}, origin);
+  EXPECT_EQ(r.origin(), origin);
+  EXPECT_EQ(r.commit(6), 6u);  // the bytes are already there: zero copy
+  std::vector<uint8_t> out(6);
+  EXPECT_EQ(r.peek(0, out), 6u);  // across the storage end and the 2^32 wrap
+  EXPECT_EQ(out, (std::vector<uint8_t>{0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5}));
+  std::vector<uint8_t> one(1);
+  EXPECT_EQ(r.peek(3, one), 1u);
+  EXPECT_EQ(one[0], 0xa3);
+  // Writes land where the other numbering expects them.
+  r.consume(6);
+  auto in = iota_bytes(2, 0x10);
+  r.write(in);
+  EXPECT_EQ(s[(client_at + 6) & 7], 0x10);
+  EXPECT_EQ(s[(client_at + 7) & 7], 0x11);
+}
+
 }  // namespace
 }  // namespace stackd::buf
