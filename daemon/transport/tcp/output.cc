@@ -89,6 +89,11 @@ bool TcpLayer::send_segment(Tcb& t, SeqNum seq, uint32_t len, uint8_t flags, Ins
       t.delack_pending = false;
       disarm(t, kTimerDelayedAck);
     }
+  } else if (syn) {
+    // A SYN without ACK (active open) offers its receive window too, unscaled
+    // (RFC 9293 §3.1 "Window"; RFC 7323 §2.2), as Linux's SYN does; rcv.nxt is
+    // not known yet, so no advertised edge is recorded.
+    h.window = static_cast<uint16_t>(std::min<uint32_t>(rcv_space(t), 0xffff));
   }
   h.payload_len = len;
   const uint32_t total = static_cast<uint32_t>(h.header_len()) + len;

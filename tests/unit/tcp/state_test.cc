@@ -23,6 +23,8 @@ TEST_F(Tcp, ActiveOpenThreeWayHandshake) {
   ASSERT_EQ(s.bind(Ipv4Addr::any(), kLocalPort), 0);
   EXPECT_EQ(s.connect(A("10.0.0.1"), kRemotePort, now()), -EINPROGRESS);
   expect_emit({.flags = kSyn, .seq = L, .mss = 1460});
+  // The SYN offers the receive buffer as its (unscaled) window, as Linux's.
+  EXPECT_GE(last.window, 4 * 1460u) << "SYN window";
   EXPECT_EQ(s.state(), TcpState::kSynSent);
   send({.flags = kSyn | kAck, .seq = R, .ack = L + 1, .mss = 1000});
   expect_emit({.flags = kAck, .seq = L + 1, .ack = R + 1});
