@@ -10,6 +10,7 @@
 #include <algorithm>
 
 #include "base/byteorder.h"
+#include "ip/filter/filter.h"
 #include "ipv6_fixture.h"
 #include "transport/tcp/tcp_socket.h"
 #include "wire/ethernet.h"
@@ -205,6 +206,40 @@ TEST_F(Tcp6, NoListenerGetsRstOverIpv6NotIcmp) {
   EXPECT_EQ(g[0].h.flags, kRst);
   EXPECT_EQ(g[0].h.seq, 777u);
   send(frame6(seg(40002, 4444, 5000, 0, kRst)));
+  EXPECT_TRUE(run().empty());
+}
+
+// The firewall's `reject` of TCP over IPv6 answers with a reset, as over
+// IPv4 and as Linux `reject with tcp reset` (RFC 9293 §3.10.7.1 form), not
+// ICMPv6 port unreachable; the listener behind the rule never sees it.
+TEST_F(Tcp6, FirewallRejectAnswersTcpWithRstOverIpv6) {
+  ready();
+  ip::filter::Rule r;
+  r.match.proto = ipp::kTcp;
+  r.match.dport = ip::filter::PortRange{7, 7};
+  r.action = ip::filter::Action::kReject;
+  ASSERT_TRUE(stack().firewall().append(ip::filter::Hook::kInput, r).ok());
+  const uint64_t in_segs = counter(Counter::TcpInSegs);
+  send(frame6(seg(40003, 7, 5000, 0, kSyn, 1440)));
+  auto tx = run();
+  auto g = tcp6_in(tx);
+  ASSERT_EQ(g.size(), 1u);
+  ASSERT_EQ(tx.size(), 1u);  // no ICMPv6 besides it
+  EXPECT_EQ(g[0].h.flags, kRst | kAck);
+  EXPECT_EQ(g[0].h.src_port, 7);
+  EXPECT_EQ(g[0].h.dst_port, 40003);
+  EXPECT_EQ(g[0].h.seq, 0u);
+  EXPECT_EQ(g[0].h.ack, 5001u);
+  EXPECT_EQ(counter(Counter::TcpPassiveOpens), 0u);  // the echo listener never saw it
+  EXPECT_EQ(counter(Counter::TcpInSegs), in_segs);
+  EXPECT_EQ(dropped(DropReason::kFwReject), 1u);
+  // An ACK: <SEQ=SEG.ACK><CTL=RST>; a RST: nothing.
+  send(frame6(seg(40003, 7, 5000, 777, kAck)));
+  g = tcp6_in(run());
+  ASSERT_EQ(g.size(), 1u);
+  EXPECT_EQ(g[0].h.flags, kRst);
+  EXPECT_EQ(g[0].h.seq, 777u);
+  send(frame6(seg(40003, 7, 5000, 0, kRst)));
   EXPECT_TRUE(run().empty());
 }
 
