@@ -7,6 +7,9 @@
 #include "ipv6_fixture.h"
 #include "support/checker.h"
 #include "transport/udp.h"
+#include "wire/ethernet.h"
+#include "wire/icmpv4.h"
+#include "wire/ipv4.h"
 #include "wire/udp.h"
 
 namespace stackd::testsupport {
@@ -126,6 +129,26 @@ TEST_F(Udp6, WildcardV6SocketIsDualStackUnlessV6Only) {
   EXPECT_TRUE(expect_frame(tx[0], Ipv4(Src(kStackIp), Dst(kPeerIp), Proto(1))));
   EXPECT_FALSE(v6only.recv());
   EXPECT_EQ(v6only.send_to(IpAddr(kPeerIp), 40000, pattern(8), now()), -EAFNOSUPPORT);
+
+  // An AF_INET6 socket connected to an IPv4 peer binds :: and hears the
+  // ICMP port unreachable its datagram draws (Linux: ECONNREFUSED).
+  transport::UdpSocket c(stack().udp(), transport::UdpSocket::Options{.v6 = true});
+  ASSERT_EQ(c.connect(IpAddr(kPeerIp), 53), 0);
+  EXPECT_TRUE(c.local_addr() == IpAddr(Ipv6Addr::any()));
+  ASSERT_EQ(c.send(pattern(12), now()), 12);
+  tx = run();
+  ASSERT_EQ(tx.size(), 1u);
+  const Bytes ours(tx[0].begin() + 14, tx[0].end());
+  wire::Icmpv4Repr du{wire::Icmpv4DestUnreachable{wire::icmpv4_unreach::kPort, 0, ours}};
+  Bytes icmp(du.buffer_len());
+  du.emit(icmp);
+  wire::Ipv4Repr ip;
+  ip.src = kPeerIp;
+  ip.dst = kStackIp;
+  ip.protocol = 1;
+  send(eth_frame(kPeerMac, kStackMac, wire::EtherType::kIpv4, ipv4_packet(ip, icmp)));
+  EXPECT_TRUE(run().empty());
+  EXPECT_EQ(c.take_error(), ECONNREFUSED);
 }
 
 // Linux's bind conflicts between the families (no SO_REUSEADDR).
