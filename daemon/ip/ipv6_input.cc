@@ -229,9 +229,11 @@ void Ipv6Layer::upper_layer(buf::PacketBuf&& pkt, const wire::Ipv6Chain& chain,
 }
 
 // The firewall's input hook: the upper-layer protocol and payload as the
-// chain walk found them. Reject answers ICMPv6 port unreachable (RFC 4443
-// §3.1 code 4) for every protocol; Icmpv6::send_error keeps the §2.4(e)
-// rules (never about an error, not to multicast).
+// chain walk found them. Reject answers a TCP segment with a reset (the
+// TCP handler's send_reset, as IPv4's TcpRejectHandler) and everything
+// else, or TCP when no handler does it, with ICMPv6 port unreachable
+// (RFC 4443 §3.1 code 4); Icmpv6::send_error keeps the §2.4(e) rules
+// (never about an error, not to multicast).
 bool Ipv6Layer::filter_input(const Ipv6RxMeta& meta, const buf::PacketBuf& payload, uint32_t hdr_len,
                              Instant now) {
   const filter::Verdict v = filter_->input(
@@ -240,7 +242,12 @@ bool Ipv6Layer::filter_input(const Ipv6RxMeta& meta, const buf::PacketBuf& paylo
       now);
   if (v.accepted()) return true;
   drops_.drop(v.reason);
-  if (v.kind != filter::Verdict::Kind::kDrop) icmp_.send_dest_unreachable(4, meta, now);
+  if (v.kind == filter::Verdict::Kind::kDrop) return false;
+  Ipv6ProtocolHandler* h = protos_[meta.protocol];
+  if (v.kind == filter::Verdict::Kind::kRejectTcpRst && h != nullptr &&
+      h->send_reset(meta, payload.bytes(), now))
+    return false;
+  icmp_.send_dest_unreachable(4, meta, now);
   return false;
 }
 

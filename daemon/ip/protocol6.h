@@ -45,6 +45,14 @@ class Ipv6ProtocolHandler {
   virtual ~Ipv6ProtocolHandler() = default;
   virtual void input(const Ipv6RxMeta& meta, buf::PacketBuf&& payload, Instant now) = 0;
   virtual void error(const Icmp6ErrorIn& err, Instant now) = 0;
+  // The firewall rejected `segment` (this protocol's bytes, header first,
+  // valid only during the call) with a reset (TCP: RFC 9293 §3.10.7.1, as
+  // for a closed port). False: not done, IPv6 answers ICMPv6 port
+  // unreachable instead.
+  virtual bool send_reset(const Ipv6RxMeta& /*meta*/, std::span<const uint8_t> /*segment*/,
+                          Instant /*now*/) {
+    return false;
+  }
   // True when the handler checks a Packet Too Big against its own state
   // (TCP: the quoted sequence number in a connection's window, RFC 8201
   // §5.2) and updates the path MTU cache itself; ICMPv6 then leaves the

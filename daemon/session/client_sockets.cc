@@ -213,7 +213,7 @@ int ClientSockets::op_socket(int32_t type, int32_t domain, abi::Response& out) {
     s.tcp.emplace(std::move(t));
   } else {
     s.kind = Slot::Kind::kUdp;
-    s.udp = std::make_unique<transport::UdpSocket>(table_.udp());
+    s.udp = std::make_unique<transport::UdpSocket>(table_.udp(), transport::UdpSocket::Options{.v6 = s.v6});
     udp_slots_.push_back(*i);
     publish(*i, s, abi::flag::kConnected, true);
   }

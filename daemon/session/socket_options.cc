@@ -137,8 +137,8 @@ int ClientSockets::set_ipv6_option(Slot& s, int32_t name, int32_t v) {
     case IPV6_V6ONLY: {
       if (tcp) {
         if (const int e = s.tcp->set_v6only(v != 0)) return e;
-      } else if (s.udp->bound()) {
-        return -EINVAL;
+      } else if (const int e = s.udp->set_v6only(v != 0)) {
+        return e;  // after bind (Linux)
       }
       s.v6only = v != 0;
       return 0;

@@ -39,6 +39,12 @@ int UdpSocket::connect(const IpAddr& addr, uint16_t port) {
   return 0;
 }
 
+int UdpSocket::set_v6only(bool on) {
+  if (bound_) return -EINVAL;  // Linux: IPV6_V6ONLY only before bind
+  v6only_ = on;
+  return 0;
+}
+
 int UdpSocket::send_to(const IpAddr& dst, uint16_t port, std::span<const uint8_t> data,
                        Instant now) {
   return udp_.send(*this, Ipv4Addr::any(), dst, port, buf::PacketBuf{}, data, now);
@@ -98,7 +104,8 @@ UdpLayer::UdpLayer(ip::Ipv4Layer& ip, Counters& counters, DropStats& drops)
 UdpLayer::~UdpLayer() = default;
 
 int UdpLayer::autobind(UdpSocket& s, IpFamily family) {
-  return bind(s, family == IpFamily::kV6 ? IpAddr(Ipv6Addr::any()) : IpAddr(Ipv4Addr::any()), 0);
+  // An AF_INET6 socket binds :: even for an IPv4 (v4-mapped) peer, as Linux.
+  return bind(s, family == IpFamily::kV6 || s.opt_.v6 ? IpAddr(Ipv6Addr::any()) : IpAddr(Ipv4Addr::any()), 0);
 }
 
 int UdpLayer::bind(UdpSocket& s, const IpAddr& addr, uint16_t port) {
@@ -118,10 +125,10 @@ int UdpLayer::bind(UdpSocket& s, const IpAddr& addr, uint16_t port) {
     for (uint32_t i = 0; i < range && port == 0; ++i) {
       uint16_t p = next_ephemeral_;
       next_ephemeral_ = p == kEphemeralHigh ? kEphemeralLow : static_cast<uint16_t>(p + 1);
-      if (!table_.conflicts(addr, p)) port = p;
+      if (!port_conflicts(addr, p, s.v6only_)) port = p;
     }
     if (port == 0) return -EADDRINUSE;
-  } else if (table_.conflicts(addr, port)) {
+  } else if (port_conflicts(addr, port, s.v6only_)) {
     return -EADDRINUSE;
   }
   table_.insert(addr, port, &s);
@@ -129,6 +136,21 @@ int UdpLayer::bind(UdpSocket& s, const IpAddr& addr, uint16_t port) {
   s.local_addr_ = addr;
   s.local_port_ = port;
   return 0;
+}
+
+// Linux without SO_REUSEADDR (inet_csk_bind_conflict with
+// ipv6_rcv_saddr_equal): within a family as EndpointTable::conflicts; an
+// IPv4 address also clashes with a dual-stack ::, and a dual-stack :: with
+// any IPv4 binding of the port. A v6only :: and IPv4 bindings coexist.
+bool UdpLayer::port_conflicts(const IpAddr& addr, uint16_t port, bool v6only) const {
+  if (table_.conflicts(addr, port)) return true;
+  if (addr.is_v4()) return dual_stack(port) != nullptr;
+  return addr.is_unspecified() && !v6only && table_.conflicts(IpAddr(Ipv4Addr::any()), port);
+}
+
+UdpSocket* UdpLayer::dual_stack(uint16_t port) const {
+  UdpSocket** sp = table_.find_exact(IpAddr(Ipv6Addr::any()), port);
+  return sp != nullptr && !(*sp)->v6only_ ? *sp : nullptr;
 }
 
 void UdpLayer::unbind(UdpSocket& s) {
@@ -155,10 +177,13 @@ int UdpLayer::send(UdpSocket& s, const IpAddr& src, const IpAddr& dst, uint16_t 
   if (len > (dst.is_v6() ? kUdp6MaxPayload : kUdpMaxPayload)) return -EMSGSIZE;
   if (!s.bound_)
     if (int r = autobind(s, dst.family()); r != 0) return r;
-  // A socket bound to one family sends to that family (no v4-mapped yet).
-  if (s.local_addr_.family() != dst.family()) return -EAFNOSUPPORT;
+  // A socket bound to one family sends to that family, but a dual-stack
+  // one on :: also to IPv4 (a v4-mapped destination, as Linux).
+  const bool dual = dst.is_v4() && s.local_addr_.is_v6() && s.local_addr_.is_unspecified() &&
+                    !s.v6only_;
+  if (s.local_addr_.family() != dst.family() && !dual) return -EAFNOSUPPORT;
   if (dst.is_v6()) return send6(s, src, dst.v6(), port, std::move(pb), bytes, now);
-  Ipv4Addr src_hint = s.local_addr_.v4();
+  Ipv4Addr src_hint = dual ? Ipv4Addr{} : s.local_addr_.v4();
   if (src.is_v4() && ip_.is_local(src.v4())) src_hint = src.v4();
   if (src_hint.is_broadcast() || src_hint.is_multicast()) src_hint = {};
   auto route = ip_.route(dst.v4(), src_hint);
@@ -205,6 +230,7 @@ void UdpLayer::input(const ip::Ipv4RxMeta& meta, buf::PacketBuf&& pkt, Instant n
   }
   UdpSocket* s = nullptr;
   if (UdpSocket** sp = table_.lookup(AddrKey{0, meta.dst.v, 4}, u->dst_port)) s = *sp;
+  if (s == nullptr) s = dual_stack(u->dst_port);  // :: without IPV6_V6ONLY hears IPv4 too
   if (s != nullptr && s->connected_ &&
       (s->remote_port_ != u->src_port || !(s->remote_addr_ == src)))
     s = nullptr;  // a connected socket hears only its peer
@@ -231,8 +257,9 @@ void UdpLayer::error(const ip::IcmpErrorIn& e, Instant) {
   if (e.l4.size() < wire::kUdpHeaderLen) return;
   const uint16_t sport = load_be16(e.l4.data()), dport = load_be16(e.l4.data() + 2);
   UdpSocket** sp = table_.lookup(AddrKey{0, e.src.v, 4}, sport);
-  if (sp == nullptr) return;
-  UdpSocket& s = **sp;
+  UdpSocket* so = sp != nullptr ? *sp : dual_stack(sport);
+  if (so == nullptr) return;
+  UdpSocket& s = *so;
   // Linux __udp4_lib_err without IP_RECVERR: only hard errors, and only
   // on a socket connected to the quoted destination.
   if (!s.connected_ || s.remote_port_ != dport || !(s.remote_addr_ == IpAddr(e.dst))) return;

@@ -52,6 +52,7 @@ class UdpSocket {
   struct Options {
     uint32_t rcv_datagrams = 256;     // receive queue bound, datagrams
     uint32_t rcv_bytes = 212992;      // ... and payload bytes (Linux rmem_default)
+    bool v6 = false;                  // an AF_INET6 socket: an implicit bind takes ::
   };
   explicit UdpSocket(UdpLayer& udp) : UdpSocket(udp, Options{}) {}
   UdpSocket(UdpLayer& udp, Options opt);
@@ -66,6 +67,12 @@ class UdpSocket {
   // Fix the peer: only its datagrams are received, send() goes to it, and
   // ICMP errors about it are reported (take_error). Binds if unbound.
   int connect(const IpAddr& addr, uint16_t port);
+  // IPV6_V6ONLY (before bind, else -EINVAL, as Linux). Off (the Linux
+  // default): a socket bound to :: is dual-stack, it also receives IPv4
+  // datagrams (source an IPv4 address; the session shows it v4-mapped)
+  // and sends to IPv4 destinations.
+  int set_v6only(bool on);
+  bool v6only() const { return v6only_; }
 
   // Bytes sent or -errno: -EMSGSIZE (> 65507), -EINVAL (port 0),
   // -ENETUNREACH (no route), -ENOBUFS (no buffer), -EDESTADDRREQ (send()
@@ -105,6 +112,7 @@ class UdpSocket {
   size_t mask_ = 0;                // ring_.size() - 1 (a power of two)
   size_t head_ = 0, count_ = 0, bytes_ = 0;
   bool bound_ = false, connected_ = false;
+  bool v6only_ = false;
   IpAddr local_addr_ = Ipv4Addr::any();
   uint16_t local_port_ = 0;
   IpAddr remote_addr_;
@@ -147,12 +155,16 @@ class UdpLayer final : public ip::Ipv4ProtocolHandler, public ip::Ipv6ProtocolHa
                                         uint32_t len, buf::FramePool& pool);
   // Bind an unbound socket to the wildcard of `family` (implicit bind on send).
   int autobind(UdpSocket& s, IpFamily family);
+  // Linux's bind conflicts between the families (as TcpLayer::port_conflicts).
+  bool port_conflicts(const IpAddr& addr, uint16_t port, bool v6only) const;
+  // A dual-stack socket on :: for an IPv4 datagram to `port`, or nullptr.
+  UdpSocket* dual_stack(uint16_t port) const;
 
   ip::Ipv4Layer& ip_;
   ip::Ipv6Layer* ip6_ = nullptr;
   Counters& counters_;
   DropStats& drops_;
-  EndpointTable<UdpSocket*> table_;
+  mutable EndpointTable<UdpSocket*> table_;
   uint16_t next_ephemeral_ = kEphemeralLow;
 };
 

@@ -33,7 +33,8 @@ int UdpServices::start(std::span<const stack::ServiceConfig> cfg) {
   for (const auto& c : cfg) {
     if (c.proto != stack::ServiceProto::kUdp) continue;
     // Without an address: every address of the stack, i.e. one socket on
-    // 0.0.0.0 and, with IPv6, one on :: (no dual-stack sockets yet).
+    // 0.0.0.0 and, with IPv6, one IPV6_V6ONLY socket on :: (a dual-stack
+    // :: would clash with the 0.0.0.0 one, as on Linux).
     std::vector<IpAddr> addrs;
     if (c.addr) {
       addrs.push_back(*c.addr);
@@ -43,7 +44,7 @@ int UdpServices::start(std::span<const stack::ServiceConfig> cfg) {
     }
     for (const IpAddr& a : addrs) {
       auto svc = std::make_unique<UdpService>(udp_, c.kind);
-      if (int r = svc->open(a, c.port); r != 0) {
+      if (int r = svc->open(a, c.port, !c.addr && a.is_v6()); r != 0) {
         if (first_error == 0) first_error = r;
         continue;
       }

@@ -20,7 +20,11 @@ class UdpService {
  public:
   UdpService(UdpLayer& udp, stack::ServiceKind kind) : kind_(kind), sock_(udp) {}
   // Bind to (addr or the wildcard, port): 0 or -errno.
-  int open(const IpAddr& addr, uint16_t port) { return sock_.bind(addr, port); }
+  // `v6only`: IPV6_V6ONLY on a :: socket (beside one on 0.0.0.0).
+  int open(const IpAddr& addr, uint16_t port, bool v6only = false) {
+    if (int r = sock_.set_v6only(v6only); r != 0) return r;
+    return sock_.bind(addr, port);
+  }
   // Serve what is queued. Returns the number of datagrams handled.
   size_t poll(Instant now);
 

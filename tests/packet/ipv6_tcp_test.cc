@@ -10,6 +10,7 @@
 #include <algorithm>
 
 #include "base/byteorder.h"
+#include "ip/filter/filter.h"
 #include "ipv6_fixture.h"
 #include "transport/tcp/tcp_socket.h"
 #include "wire/ethernet.h"
@@ -121,6 +122,28 @@ class Tcp6 : public Ipv6Test {
     EXPECT_EQ(g.size(), 1u);
     return g.empty() ? Got{} : g[0];
   }
+  // RFC 9293 §3.10.7.1, what a closed port answers: a SYN gets
+  // <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>, an ACK <SEQ=SEG.ACK><CTL=RST>,
+  // a RST nothing; over IPv6 and nothing else (no ICMPv6).
+  void expect_closed_port_answers(uint16_t sport, uint16_t dport) {
+    send(frame6(seg(sport, dport, 5000, 0, kSyn, 1440)));
+    auto tx = run();
+    auto g = tcp6_in(tx);
+    ASSERT_EQ(g.size(), 1u);
+    ASSERT_EQ(tx.size(), 1u);
+    EXPECT_EQ(g[0].h.flags, kRst | kAck);
+    EXPECT_EQ(g[0].h.src_port, dport);
+    EXPECT_EQ(g[0].h.dst_port, sport);
+    EXPECT_EQ(g[0].h.seq, 0u);
+    EXPECT_EQ(g[0].h.ack, 5001u);
+    send(frame6(seg(sport, dport, 5000, 777, kAck)));
+    g = tcp6_in(run());
+    ASSERT_EQ(g.size(), 1u);
+    EXPECT_EQ(g[0].h.flags, kRst);
+    EXPECT_EQ(g[0].h.seq, 777u);
+    send(frame6(seg(sport, dport, 5000, 0, kRst)));
+    EXPECT_TRUE(run().empty());
+  }
   // The handshake; returns the stack's ISS.
   uint32_t connect(uint16_t sport) {
     Got sa = syn(sport);
@@ -188,24 +211,27 @@ TEST_F(Tcp6, MssFollowsTheLinkMtuNeverBelow1220) {
 
 TEST_F(Tcp6, NoListenerGetsRstOverIpv6NotIcmp) {
   ready();
-  send(frame6(seg(40002, 4444, 5000, 0, kSyn, 1440)));
-  auto tx = run();
-  auto g = tcp6_in(tx);
-  ASSERT_EQ(g.size(), 1u);
-  ASSERT_EQ(tx.size(), 1u);  // no ICMPv6 besides it
-  EXPECT_EQ(g[0].h.flags, kRst | kAck);
-  EXPECT_EQ(g[0].h.seq, 0u);
-  EXPECT_EQ(g[0].h.ack, 5001u);
-  EXPECT_EQ(counter(Counter::TcpOutRsts), 1u);
-  EXPECT_EQ(dropped(DropReason::kTcpNoSocket), 1u);
-  // An ACK gets <SEQ=SEG.ACK><CTL=RST>; a RST gets nothing.
-  send(frame6(seg(40002, 4444, 5000, 777, kAck)));
-  g = tcp6_in(run());
-  ASSERT_EQ(g.size(), 1u);
-  EXPECT_EQ(g[0].h.flags, kRst);
-  EXPECT_EQ(g[0].h.seq, 777u);
-  send(frame6(seg(40002, 4444, 5000, 0, kRst)));
-  EXPECT_TRUE(run().empty());
+  expect_closed_port_answers(40002, 4444);
+  EXPECT_EQ(counter(Counter::TcpOutRsts), 2u);
+  EXPECT_EQ(dropped(DropReason::kTcpNoSocket), 3u);  // the SYN, the ACK, the RST
+}
+
+// The firewall's `reject` of TCP over IPv6 answers with a reset, as over
+// IPv4 and as Linux `reject with tcp reset` (RFC 9293 §3.10.7.1 form), not
+// ICMPv6 port unreachable; the listener behind the rule never sees it.
+TEST_F(Tcp6, FirewallRejectAnswersTcpWithRstOverIpv6) {
+  ready();
+  ip::filter::Rule r;
+  r.match.proto = ipp::kTcp;
+  r.match.dport = ip::filter::PortRange{7, 7};
+  r.action = ip::filter::Action::kReject;
+  ASSERT_TRUE(stack().firewall().append(ip::filter::Hook::kInput, r).ok());
+  const uint64_t in_segs = counter(Counter::TcpInSegs);
+  expect_closed_port_answers(40003, 7);
+  EXPECT_EQ(counter(Counter::TcpPassiveOpens), 0u);  // the echo listener never saw them
+  EXPECT_EQ(counter(Counter::TcpInSegs), in_segs);
+  EXPECT_EQ(counter(Counter::TcpOutRsts), 2u);
+  EXPECT_EQ(dropped(DropReason::kFwReject), 3u);
 }
 
 class Tcp6Ptb : public Tcp6 {

@@ -5,6 +5,11 @@
 #include <algorithm>
 
 #include "ipv6_fixture.h"
+#include "support/checker.h"
+#include "transport/udp.h"
+#include "wire/ethernet.h"
+#include "wire/icmpv4.h"
+#include "wire/ipv4.h"
 #include "wire/udp.h"
 
 namespace stackd::testsupport {
@@ -92,6 +97,73 @@ TEST_F(Udp6, PacketTooBigLowersThePathMtuNeverBelow1280) {
   ASSERT_EQ(frames.size(), 2u);
   for (const auto& f : frames) EXPECT_LE(f.size() - 14, 1280u);
   EXPECT_EQ(frames[0].size() - 14, 1280u);  // 40 + 8 + 1232 (a multiple of 8)
+}
+
+// Dual-stack UDP as Linux: a socket on :: without IPV6_V6ONLY also hears
+// IPv4 (the source stays an IPv4 address; the session shows it v4-mapped)
+// and sends to IPv4; with IPV6_V6ONLY an IPv4 datagram finds no socket.
+TEST_F(Udp6, WildcardV6SocketIsDualStackUnlessV6Only) {
+  transport::UdpSocket dual(stack().udp());
+  ASSERT_EQ(dual.bind(IpAddr(Ipv6Addr::any()), 5000), 0);
+  send(eth_ipv4_udp(kPeerMac, kStackMac, kPeerIp, kStackIp, 40000, 5000, pattern(20)));
+  EXPECT_TRUE(run().empty());
+  auto d = dual.recv();
+  ASSERT_TRUE(d);
+  EXPECT_TRUE(d->src == IpAddr(kPeerIp));
+  EXPECT_EQ(d->src_port, 40000);
+  EXPECT_EQ(d->payload.size(), 20u);
+  // An answer to the IPv4 peer goes out as IPv4, from our IPv4 address.
+  ASSERT_EQ(dual.send_to(IpAddr(kPeerIp), 40000, pattern(8), now()), 8);
+  auto tx = run();
+  ASSERT_EQ(tx.size(), 1u);
+  EXPECT_TRUE(expect_frame(tx[0], Ipv4(Src(kStackIp), Dst(kPeerIp), Proto(17)),
+                           Udp(SrcPort(5000), DstPort(40000), Payload(pattern(8)))));
+
+  transport::UdpSocket v6only(stack().udp());
+  ASSERT_EQ(v6only.set_v6only(true), 0);
+  ASSERT_EQ(v6only.bind(IpAddr(Ipv6Addr::any()), 5001), 0);
+  EXPECT_EQ(v6only.set_v6only(false), -EINVAL);  // only before bind
+  send(eth_ipv4_udp(kPeerMac, kStackMac, kPeerIp, kStackIp, 40000, 5001, pattern(20)));
+  tx = run();
+  ASSERT_EQ(tx.size(), 1u);  // ICMP port unreachable: nobody hears IPv4 on 5001
+  EXPECT_TRUE(expect_frame(tx[0], Ipv4(Src(kStackIp), Dst(kPeerIp), Proto(1))));
+  EXPECT_FALSE(v6only.recv());
+  EXPECT_EQ(v6only.send_to(IpAddr(kPeerIp), 40000, pattern(8), now()), -EAFNOSUPPORT);
+
+  // An AF_INET6 socket connected to an IPv4 peer binds :: and hears the
+  // ICMP port unreachable its datagram draws (Linux: ECONNREFUSED).
+  transport::UdpSocket c(stack().udp(), transport::UdpSocket::Options{.v6 = true});
+  ASSERT_EQ(c.connect(IpAddr(kPeerIp), 53), 0);
+  EXPECT_TRUE(c.local_addr() == IpAddr(Ipv6Addr::any()));
+  ASSERT_EQ(c.send(pattern(12), now()), 12);
+  tx = run();
+  ASSERT_EQ(tx.size(), 1u);
+  const Bytes ours(tx[0].begin() + 14, tx[0].end());
+  wire::Icmpv4Repr du{wire::Icmpv4DestUnreachable{wire::icmpv4_unreach::kPort, 0, ours}};
+  Bytes icmp(du.buffer_len());
+  du.emit(icmp);
+  wire::Ipv4Repr ip;
+  ip.src = kPeerIp;
+  ip.dst = kStackIp;
+  ip.protocol = 1;
+  send(eth_frame(kPeerMac, kStackMac, wire::EtherType::kIpv4, ipv4_packet(ip, icmp)));
+  EXPECT_TRUE(run().empty());
+  EXPECT_EQ(c.take_error(), ECONNREFUSED);
+}
+
+// Linux's bind conflicts between the families (no SO_REUSEADDR).
+TEST_F(Udp6, BindConflictsBetweenFamiliesFollowLinux) {
+  auto& udp = stack().udp();
+  transport::UdpSocket v4any(udp), dual(udp), v6only(udp), v4addr(udp), dual2(udp);
+  ASSERT_EQ(v4any.bind(IpAddr(Ipv4Addr::any()), 6000), 0);
+  EXPECT_EQ(dual.bind(IpAddr(Ipv6Addr::any()), 6000), -EADDRINUSE);  // :: covers 0.0.0.0
+  ASSERT_EQ(v6only.set_v6only(true), 0);
+  EXPECT_EQ(v6only.bind(IpAddr(Ipv6Addr::any()), 6000), 0);          // coexists with IPv4
+  ASSERT_EQ(dual2.bind(IpAddr(Ipv6Addr::any()), 6001), 0);
+  EXPECT_EQ(v4addr.bind(IpAddr(kStackIp), 6001), -EADDRINUSE);       // the dual :: holds it
+  EXPECT_EQ(v4addr.bind(IpAddr(kStackIp), 6002), 0);
+  transport::UdpSocket dual3(udp);
+  EXPECT_EQ(dual3.bind(IpAddr(Ipv6Addr::any()), 6002), -EADDRINUSE);  // an IPv4 address holds it
 }
 
 }  // namespace

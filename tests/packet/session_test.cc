@@ -286,6 +286,41 @@ TEST_F(SessionTest, Inet6SocketsOptionsNamesAndDualStackBind) {
   EXPECT_EQ(op(abi::Op::kSocket, 0, 0, SOCK_STREAM, AF_UNIX).result, -EAFNOSUPPORT);
 }
 
+// UDP AF_INET6 sockets are dual-stack unless IPV6_V6ONLY (which reaches
+// the UDP socket): Linux's bind conflicts with AF_INET sockets, and an
+// implicit bind (connect to a v4-mapped peer) takes ::, not 0.0.0.0.
+TEST_F(SessionTest, Inet6UdpDualStackUnlessV6Only) {
+  auto v4 = op(abi::Op::kSocket, 0, 0, SOCK_DGRAM, AF_INET);
+  EXPECT_EQ(bind_to(v4.sock, v4.gen, "0.0.0.0", 9000).result, 0);
+  auto dual = op(abi::Op::kSocket, 0, 0, SOCK_DGRAM, AF_INET6);
+  EXPECT_EQ(bind_to(dual.sock, dual.gen, "::", 9000).result, -EADDRINUSE);
+  auto only = op(abi::Op::kSocket, 0, 0, SOCK_DGRAM, AF_INET6);
+  EXPECT_EQ(setopt(only.sock, only.gen, IPPROTO_IPV6, IPV6_V6ONLY, 1).result, 0);
+  EXPECT_EQ(bind_to(only.sock, only.gen, "::", 9000).result, 0);
+  EXPECT_EQ(setopt(only.sock, only.gen, IPPROTO_IPV6, IPV6_V6ONLY, 0).result, -EINVAL);
+  op(abi::Op::kClose, v4.sock, v4.gen);
+  // The dual-stack socket now takes [::]:9001 and IPv4's 0.0.0.0:9001 with it.
+  EXPECT_EQ(bind_to(dual.sock, dual.gen, "::", 9001).result, 0);
+  auto v4b = op(abi::Op::kSocket, 0, 0, SOCK_DGRAM, AF_INET);
+  EXPECT_EQ(bind_to(v4b.sock, v4b.gen, "0.0.0.0", 9001).result, -EADDRINUSE);
+  op(abi::Op::kClose, v4b.sock, v4b.gen);
+  op(abi::Op::kClose, only.sock, only.gen);
+  // Unbound, connected to ::ffff:10.0.0.1: bound to :: (it can still reach IPv6).
+  auto c = op(abi::Op::kSocket, 0, 0, SOCK_DGRAM, AF_INET6);
+  abi::Request r{};
+  r.op = static_cast<uint32_t>(abi::Op::kConnect);
+  r.sock = c.sock;
+  r.gen = c.gen;
+  abi::WireAddr w = wire_from_endpoint(*IpAddr::parse("::ffff:10.0.0.1"), 9);
+  std::memcpy(r.data, &w, sizeof(w));
+  EXPECT_EQ(call(r).result, 0);
+  int v6_bound = 0;
+  table_.udp().for_each_socket([&](const transport::UdpSocket& u) {
+    if (u.connected() && u.local_addr() == IpAddr(Ipv6Addr::any())) ++v6_bound;
+  });
+  EXPECT_EQ(v6_bound, 1);
+}
+
 TEST(SessionAddr, V6ViewMapsIpv4AndBack) {
   const IpAddr v4(Ipv4Addr::from_octets(10, 0, 0, 1));
   EXPECT_TRUE(v6_view(v4) == IpAddr(*Ipv6Addr::parse("::ffff:10.0.0.1")));

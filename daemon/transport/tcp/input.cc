@@ -370,9 +370,15 @@ void TcpLayer::segment_arrives(Tcb& t, const Segment& s, Instant now) {
     case TcpState::kFinWait1:
     case TcpState::kFinWait2:
       if (!text.empty() && t.rd_shut) {
-        // Data for a socket whose user has closed it: Linux answers with a
-        // reset (tcp_rcv_state_process, "receive after close").
-        send_rst(t, now);
+        // New data for a connection its user has closed (an orphan: nobody
+        // will ever read it). RFC 1122 §4.2.2.13 / RFC 9293 §3.10.4: the
+        // connection is aborted with a reset, as Linux tcp_rcv_state_process
+        // does (TCPAbortOnData), the reset answering this segment
+        // (<SEQ=SEG.ACK><CTL=RST>). A half-closed socket (shutdown_wr) has
+        // no rd_shut and keeps receiving. Duplicates were trimmed or
+        // dropped by the first step, so `text` is new data.
+        counters_.inc(Counter::TcpExtTCPAbortOnData);
+        send_rst_for(s, now);
         connection_reset(t, ECONNRESET);
         return;
       }

@@ -147,6 +147,25 @@ void TcpLayer::send_rst(Tcb& t, Instant now) {
 // RFC 9293 §3.10.7.1: the reset for a segment without a connection:
 //   ACK off: <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>
 //   ACK on:  <SEQ=SEG.ACK><CTL=RST>
+// The firewall's `reject` of a TCP segment (ip/filter/): answered as a
+// closed port answers it (§3.10.7.1, send_rst_for below), whether or not a
+// connection or listener exists, as Linux `reject with tcp reset`; never a
+// reset for a reset (the filter already drops those).
+bool TcpLayer::reject_with_reset(const IpAddr& src, const IpAddr& dst, uint16_t ifindex,
+                                 std::span<const uint8_t> bytes, Instant now) {
+  auto s = parse_segment(src, dst, ifindex, bytes, /*count=*/false);
+  if (s && !s->rst()) send_rst_for(*s, now);
+  return true;  // a segment too bad to parse gets no answer at all
+}
+
+void TcpLayer::send_reset(const ip::Ipv4RxMeta& meta, std::span<const uint8_t> segment, Instant now) {
+  reject_with_reset(IpAddr(meta.src), IpAddr(meta.dst), meta.ifindex, segment, now);
+}
+
+bool TcpLayer::send_reset(const ip::Ipv6RxMeta& meta, std::span<const uint8_t> segment, Instant now) {
+  return reject_with_reset(IpAddr(meta.src), IpAddr(meta.dst), meta.ifindex, segment, now);
+}
+
 void TcpLayer::send_rst_for(const Segment& s, Instant now) {
   wire::TcpRepr h;
   h.src_port = s.h.dst_port;

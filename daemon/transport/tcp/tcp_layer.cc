@@ -30,6 +30,7 @@ TcpLayer::TcpLayer(ip::Ipv4Layer& ip, Counters& counters, DropStats& drops, TcpC
       wheel_(TimerWheel::Config{Instant::from_nanos(0), Duration::millis(1),
                                 cfg_.max_connections * 2 + 64}) {
   ip_.register_protocol(wire::ip_proto::kTcp, *this);
+  ip_.set_tcp_reject_handler(this);  // firewall `reject` of TCP: a reset (output.cc)
 }
 
 TcpLayer::~TcpLayer() {
@@ -63,26 +64,36 @@ void TcpLayer::input(const ip::Ipv4RxMeta& meta, buf::PacketBuf&& pkt, Instant n
   demux(IpAddr(meta.src), IpAddr(meta.dst), meta.ifindex, pkt, now);
 }
 
-void TcpLayer::demux(const IpAddr& src, const IpAddr& dst, uint16_t ifindex, buf::PacketBuf& pkt,
-                     Instant now) {
-  last_now_ = now;
-  Segment s;
-  auto r = wire::TcpRepr::parse(pkt.bytes(), src, dst);
+std::optional<Segment> TcpLayer::parse_segment(const IpAddr& src, const IpAddr& dst, uint16_t ifindex,
+                                               std::span<const uint8_t> bytes, bool count) {
+  auto r = wire::TcpRepr::parse(bytes, src, dst);
   if (!r) {
-    if (r.error() == DropReason::kTcpBadChecksum) counters_.inc(Counter::TcpInCsumErrors);
-    counters_.inc(Counter::TcpInErrs);
-    drops_.drop(r.error());
-    return;
+    if (count) {
+      if (r.error() == DropReason::kTcpBadChecksum) counters_.inc(Counter::TcpInCsumErrors);
+      counters_.inc(Counter::TcpInErrs);
+      drops_.drop(r.error());
+    }
+    return std::nullopt;
   }
-  counters_.inc(Counter::TcpInSegs);
+  if (count) counters_.inc(Counter::TcpInSegs);
+  Segment s;
   s.h = *r;
   s.seq = SeqNum(s.h.seq);
   s.ack = SeqNum(s.h.ack);
-  s.payload = pkt.bytes().subspan(s.h.header_len(), s.h.payload_len);
+  s.payload = bytes.subspan(s.h.header_len(), s.h.payload_len);
   s.len = s.h.payload_len + (s.syn() ? 1 : 0) + (s.fin() ? 1 : 0);
   s.src = src;
   s.dst = dst;
   s.ifindex = ifindex;
+  return s;
+}
+
+void TcpLayer::demux(const IpAddr& src, const IpAddr& dst, uint16_t ifindex, buf::PacketBuf& pkt,
+                     Instant now) {
+  last_now_ = now;
+  auto parsed = parse_segment(src, dst, ifindex, pkt.bytes());
+  if (!parsed) return;
+  const Segment& s = *parsed;
 
   if (uint32_t* i = flows_.find(flow_key(dst, s.h.dst_port, src, s.h.src_port))) {
     Tcb& t = *pool_[*i];

@@ -118,7 +118,9 @@ class TcpLayer;
 void negotiate(TcpLayer& L, Tcb& t, const Segment& s);
 uint8_t rcv_wscale_offer(const TcpConfig& c);
 
-class TcpLayer final : public ip::Ipv4ProtocolHandler, public ip::Ipv6ProtocolHandler {
+class TcpLayer final : public ip::Ipv4ProtocolHandler,
+                       public ip::Ipv6ProtocolHandler,
+                       public ip::TcpRejectHandler {
  public:
   TcpLayer(ip::Ipv4Layer& ip, Counters& counters, DropStats& drops, TcpConfig cfg = {});
   ~TcpLayer() override;
@@ -137,6 +139,10 @@ class TcpLayer final : public ip::Ipv4ProtocolHandler, public ip::Ipv6ProtocolHa
   // A Packet Too Big lowers the path MTU only once its quoted sequence
   // number is found in a connection's window (RFC 8201 §5.2 / RFC 5927 §4.1).
   bool validates_packet_too_big() const override { return true; }
+  // The firewall's `reject` of a TCP segment: the reset a closed port
+  // answers (RFC 9293 §3.10.7.1), for both families (output.cc).
+  void send_reset(const ip::Ipv4RxMeta& meta, std::span<const uint8_t> segment, Instant now) override;
+  bool send_reset(const ip::Ipv6RxMeta& meta, std::span<const uint8_t> segment, Instant now) override;
 
   // --- timers (time is an input)
   Instant poll_at() const;
@@ -302,6 +308,12 @@ class TcpLayer final : public ip::Ipv4ProtocolHandler, public ip::Ipv6ProtocolHa
 
  private:
   // A parsed segment (either family) to its connection, listener, or RST.
+  // A received segment's fields (parse and checksum); nullopt when bad.
+  // `count`: TCP's input counters see it (not for one the firewall rejected).
+  std::optional<Segment> parse_segment(const IpAddr& src, const IpAddr& dst, uint16_t ifindex,
+                                       std::span<const uint8_t> bytes, bool count = true);
+  bool reject_with_reset(const IpAddr& src, const IpAddr& dst, uint16_t ifindex,
+                         std::span<const uint8_t> bytes, Instant now);
   void demux(const IpAddr& src, const IpAddr& dst, uint16_t ifindex, buf::PacketBuf& pkt,
              Instant now);
   transport::FlowKey flow_key(const IpAddr& local, uint16_t lport, const IpAddr& remote,

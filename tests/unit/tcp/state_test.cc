@@ -155,6 +155,62 @@ TEST_F(Tcp, CloseWithUnreadDataResets) {
   EXPECT_EQ(counters[Counter::TcpEstabResets], 1u);
 }
 
+// RFC 1122 §4.2.2.13, Linux tcp_rcv_state_process: new data for a
+// connection its user has closed is answered with a reset answering the
+// segment (<SEQ=SEG.ACK><CTL=RST>) and the orphan is gone (TCPAbortOnData).
+TEST_F(Tcp, DataAfterCloseInFinWait1Aborts) {
+  TcpSocket& c = established();
+  c.close(now());
+  expect_emit({.flags = kFin | kAck, .seq = L + 1, .ack = R + 1});
+  send({.flags = kAck, .seq = R + 1, .ack = L + 1, .data = bytes(10)});  // FIN not acked yet
+  expect_emit({.flags = kRst, .seq = L + 1});
+  EXPECT_EQ(counters[Counter::TcpExtTCPAbortOnData], 1u);
+  expect_no_emit();
+  EXPECT_EQ(tcp().tcbs_in_use(), 1u);  // only the listener is left
+  // The peer's retransmission now meets no connection: a plain reset.
+  send({.flags = kAck, .seq = R + 1, .ack = L + 1, .data = bytes(10)});
+  expect_emit({.flags = kRst, .seq = L + 1});
+  EXPECT_EQ(counters[Counter::TcpExtTCPAbortOnData], 1u);
+}
+
+TEST_F(Tcp, DataAfterCloseInFinWait2Aborts) {
+  TcpSocket& c = established();
+  c.close(now());
+  expect_emit({.flags = kFin | kAck, .seq = L + 1, .ack = R + 1});
+  send({.flags = kAck, .seq = R + 1, .ack = L + 2});  // FIN-WAIT-2
+  send({.flags = kFin | kAck, .seq = R + 1, .ack = L + 2, .data = bytes(5)});
+  expect_emit({.flags = kRst, .seq = L + 2});
+  EXPECT_EQ(counters[Counter::TcpExtTCPAbortOnData], 1u);
+  EXPECT_EQ(tcp().tcbs_in_use(), 1u);
+}
+
+TEST_F(Tcp, DuplicateDataAfterCloseDoesNotAbort) {
+  TcpSocket& c = established();
+  send({.flags = kAck, .seq = R + 1, .ack = L + 1, .data = bytes(10)});
+  std::vector<uint8_t> b(10);
+  EXPECT_EQ(c.recv(b, now()), 10);
+  c.close(now());
+  expect_emit({.flags = kFin | kAck, .seq = L + 1, .ack = R + 11});
+  // Old data again (our ACK was lost): acknowledged, not new, no abort.
+  send({.flags = kAck, .seq = R + 1, .ack = L + 2, .data = bytes(10)});
+  expect_emit({.flags = kAck, .seq = L + 2, .ack = R + 11});
+  expect_no_emit();
+  EXPECT_EQ(counters[Counter::TcpExtTCPAbortOnData], 0u);
+  EXPECT_EQ(tcp().tcbs_in_use(), 2u);
+}
+
+TEST_F(Tcp, HalfClosedStillReceives) {  // shutdown(SHUT_WR) is not close()
+  TcpSocket& c = established();
+  c.shutdown_wr(now());
+  expect_emit({.flags = kFin | kAck, .seq = L + 1, .ack = R + 1});
+  send({.flags = kAck, .seq = R + 1, .ack = L + 2, .data = bytes(10)});
+  EXPECT_EQ(c.state(), TcpState::kFinWait2);
+  std::vector<uint8_t> b(10);
+  EXPECT_EQ(c.recv(b, now()), 10);
+  EXPECT_EQ(counters[Counter::TcpExtTCPAbortOnData], 0u);
+  EXPECT_EQ(counters[Counter::TcpOutRsts], 0u);
+}
+
 TEST_F(Tcp, SegmentToClosedPortGetsRst) {  // RFC 9293 §3.10.7.1
   tcp();
   send({.flags = kSyn, .seq = R});
