@@ -54,11 +54,27 @@
 // reported spuriously for a moment (stackd emptying B while the client
 // fills the ring again: the send then fails with EAGAIN and re-fills A).
 //
-// Reserved (not implemented yet): Claim + SCM_RIGHTS[A], for a process that
-// got A by exec or fd passing and has no mapping of the owner's segment:
-// stackd would find the socket by A's inode (sock_diag's peer of B) and map
-// it into the claimer's segment. A forked child needs no claim: it shares
-// its parent's attachment (segment and attach socket).
+// Claim (reserved, NOT implemented: kClaim is never sent nor accepted yet).
+// For a process that holds A without its owner's attachment (exec, fd
+// passing). Planned protocol, so that nobody can claim a socket whose fd it
+// does not hold:
+//   Claim + SCM_RIGHTS[A, R]       ──►       R: one end of a fresh reply socketpair
+//                                            (the attach socket may be shared by forked
+//                                            processes: an answer on it could reach another)
+//   stackd: ipc::unix_peer_inode(A) (sock_diag UNIX_DIAG_PEER, the kernel's
+//   word, daemon/ipc/unix_peer.h) must equal fstat(B).st_ino of one of the
+//   B ends it holds; a number or a nonce the client writes proves nothing.
+//                                  ◄──  on R: ClaimReply{status, sock, gen, type, domain}
+//   - same attachment (exec keeps the attach fd and the segment's memfd
+//     open, found again by the new image): the answer is the slot; both
+//     processes then share one socket, as Linux and as after fork.
+//   - another attachment: the socket's rings are the owner's segment (TCP
+//     sends from and receives into them, zero copy), so it can be neither
+//     shared with a second segment nor moved while the owner still holds
+//     A. Answer ENOENT until that is designed (the claimer then keeps a
+//     bare socketpair end, as today).
+// A forked child needs no claim: it shares its parent's attachment
+// (segment and attach socket).
 #pragma once
 
 #include <cstdint>
@@ -71,7 +87,7 @@ enum class AttachMsg : uint8_t {
   kDoorbell = 3,
   kEventFd = 4,
   kOpenSocketFd = 5,  // + SCM_RIGHTS[B]: OpenSocketFdMsg
-  kClaim = 6,         // reserved (exec / fd passing)
+  kClaim = 6,         // reserved, not implemented (exec / fd passing, see "Claim" above)
 };
 
 struct Hello {
