@@ -104,6 +104,7 @@ std::string render(const pb::Connection& c, bool info, bool ext, bool proc) {
     o += fmt::format(" bytes_acked:{} bytes_received:{} segs_out:{} segs_in:{} snd_wnd:{} rcv_wnd:{}",
                      i.bytes_acked(), i.bytes_received(), i.segs_out(), i.segs_in(), i.snd_wnd(), i.rcv_wnd());
     if (i.unacked() != 0) o += fmt::format(" unacked:{}", i.unacked());
+    if (i.reordering() > 3) o += fmt::format(" reordering:{}", i.reordering());  // as ss: when not 3
     o += fmt::format(" retrans:{}/{}\n", i.retransmits(), i.total_retrans());
   }
   return o;

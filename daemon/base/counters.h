@@ -33,7 +33,8 @@ namespace stackd {
   X(TcpExtTCPTimeouts) X(TcpExtTCPDSACKRecv) X(TcpExtTCPDSACKOldSent)                    \
   X(TcpExtTCPDSACKOfoSent) X(TcpExtTCPOFOQueue) X(TcpExtTCPLostRetransmit)               \
   X(TcpExtTCPHPHits) X(TcpExtTCPHPAcks) X(TcpExtTCPPureAcks) X(TcpExtDelayedACKs)        \
-  X(TcpExtTCPAbortOnData)                                                                \
+  X(TcpExtTCPAbortOnData) X(TcpExtTCPSACKReorder) X(TcpExtTCPDSACKUndo)                  \
+  X(TcpExtTCPFullUndo)                                                                   \
   X(ArpInRequests) X(ArpInReplies) X(ArpOutRequests) X(ArpOutReplies)                    \
   X(ArpOutGratuitous)                                                                     \
   /* IPv6: the names of Linux /proc/net/snmp6 */                                        \

@@ -183,6 +183,7 @@ pb::Connection to_pb(const tcp::Tcb& t) {
     i->set_snd_ssthresh(t.cc.ssthresh >= 0x7fffffffu ? 0x7fffffffu : t.cc.ssthresh / mss);
     i->set_retransmits(t.retries);
     i->set_total_retrans(t.total_retrans);
+    i->set_reordering(t.reordering);
     i->set_snd_wscale(t.snd_wscale);
     i->set_rcv_wscale(t.rcv_wscale);
     i->set_timestamps(t.ts_ok);

@@ -54,6 +54,7 @@ void fill_tcp_info(const tcp::TcpInfo& i, struct tcp_info& o) {
   o.tcpi_snd_cwnd = i.snd_cwnd / mss;
   o.tcpi_snd_ssthresh = i.snd_ssthresh >= 0x7fffffffu ? 0x7fffffffu : i.snd_ssthresh / mss;
   o.tcpi_total_retrans = i.total_retrans;
+  o.tcpi_reordering = i.reordering;
   o.tcpi_advmss = i.rcv_mss;
 }
 

@@ -50,7 +50,7 @@ bool TcpLayer::fast_path(Tcb& t, const Segment& s, Instant now) {
   if (ts && s.seq.before_eq(t.last_ack_sent)) t.ts_recent = ts->tsval;
   t.last_rcv = now;
   t.probes = 0;  // Linux tcp_ack: any ACK not older than SND.UNA
-  const SackUpdate sack = sack_input(t, s);  // no blocks: the scoreboard follows SND.UNA
+  const SackUpdate sack = sack_input(t, s, now);  // no blocks: the scoreboard follows SND.UNA
   if (advances) {
     new_ack(t, s, sack, now);
     counters_.inc(Counter::TcpExtTCPHPAcks);

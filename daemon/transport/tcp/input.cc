@@ -326,7 +326,7 @@ void TcpLayer::segment_arrives(Tcb& t, const Segment& s, Instant now) {
     if (text.empty() && !fin) counters_.inc(Counter::TcpExtTCPPureAcks);
   }
   const uint32_t seg_wnd = static_cast<uint32_t>(s.h.window) << t.snd_wscale;
-  const SackUpdate sack = sack_input(t, s);  // RFC 6675 §5 scoreboard (loss_recovery.cc)
+  const SackUpdate sack = sack_input(t, s, now);  // RFC 6675 §5 scoreboard (loss_recovery.cc)
   if (s.ack.after(t.snd.una)) {
     new_ack(t, s, sack, now);
   } else if (s.ack == t.snd.una && t.snd.una != t.snd_max &&

@@ -5,6 +5,8 @@
 //    NextSeg() rules 1-4 incl. the rescue retransmission);
 //  - without SACK: fast retransmit / fast recovery (RFC 5681 §3.2) with
 //    NewReno's partial-ACK handling (RFC 6582).
+// Spurious episodes are undone (D-SACK, RFC 3708; timestamps, RFC 3522)
+// and the measured reordering raises DupThresh (note_reordering).
 // And the congestion-control hooks of every new ACK (AckEvent). Limited
 // transmit (RFC 3042) and the pipe limit of new data are in
 // TcpLayer::usable_window (output.cc).
@@ -25,22 +27,109 @@ uint32_t pipe_of(const Tcb& t) {
 // The SACK blocks of an acceptable ACK into the scoreboard (RFC 6675 §5:
 // "update the scoreboard"), D-SACKs counted (RFC 2883 §4). `s.ack` has
 // passed the RFC 5961 §5.2 bounds; snd.una is not yet advanced.
-SackUpdate TcpLayer::sack_input(Tcb& t, const Segment& s) {
+SackUpdate TcpLayer::sack_input(Tcb& t, const Segment& s, Instant now) {
   SackUpdate u;
-  if (!t.sack_ok) return u;
+  // RFC 3522 §3.2 (Eifel detection): an ACK echoing a TSval older than the
+  // episode's first retransmission was caused by an original transmission.
+  const auto& ts = s.h.options.timestamps;
+  const bool delayed = t.undo_valid && t.ts_ok && ts && ts->tsecr != 0 &&
+                       static_cast<int32_t>(ts->tsecr - t.retrans_stamp) < 0;
+  if (!t.sack_ok) {
+    u.ts_delayed = delayed;
+    return u;
+  }
   const SeqNum una = s.ack.after(t.snd.una) ? s.ack : t.snd.una;
+  const bool had_sacks = !t.scoreboard.empty();
+  const SeqNum prior_fack = t.scoreboard.highest_sacked();
   const auto& o = s.h.options;
   std::array<SackBlock, 4> b;
   const size_t n = std::min<size_t>(o.sack_count, b.size());
   for (size_t i = 0; i < n; ++i) b[i] = {SeqNum(o.sack[i].left), SeqNum(o.sack[i].right)};
-  if (n == 0) {
+  if (n == 0)
     t.scoreboard.advance(una);
-    return u;
+  else
+    u = t.scoreboard.update(una, t.snd_max, std::span<const SackBlock>(b.data(), n));
+  u.ts_delayed = delayed;
+  // A cumulative ACK over a hole below SACKed data: the hole's original
+  // segment came late (Linux tcp_clean_rtx_queue's `reord`).
+  if (had_sacks && una.after(t.snd.una) && t.snd.una.before(prior_fack) &&
+      (!u.reord || t.snd.una.before(u.reord_low))) {
+    u.reord = true;
+    u.reord_low = t.snd.una;
+    u.prior_fack = prior_fack;
   }
-  u = t.scoreboard.update(una, t.snd_max, std::span<const SackBlock>(b.data(), n));
-  if (u.dsack) counters_.inc(Counter::TcpExtTCPDSACKRecv);
+  if (u.reord) note_reordering(t, u.reord_low, u.prior_fack);
+  if (u.dsack) {
+    counters_.inc(Counter::TcpExtTCPDSACKRecv);
+    // RFC 3708 §3: a D-SACK for a retransmission of this episode means one
+    // of its copies was not needed (as Linux's "dumb counting").
+    const SackBlock d = u.dsack_block;
+    if (t.undo_valid && t.undo_retrans != 0 && d.end.after(t.undo_marker) &&
+        d.start.before(t.high_rxt.after(t.recover) ? t.high_rxt : t.recover))
+      t.undo_retrans -= std::min(t.undo_retrans, (d.end - d.start).v);
+    // All of it was: undo (Linux tcp_try_undo_dsack), in recovery or after
+    // it (the duplicate often arrives after the ACK that ended it).
+    if (t.undo_valid && t.undo_retrans == 0) undo_episode(t, Counter::TcpExtTCPDSACKUndo, now);
+  }
   return u;
 }
+
+// Reordering (Linux tcp_check_sack_reordering): octets from `low` up to
+// `fack` were SACKed before `low` arrived; unless `low` was resent (then
+// the retransmission, not the original, may be what arrived), the path
+// reorders by that many segments and DupThresh follows, up to Linux's
+// tcp_max_reordering (300).
+void TcpLayer::note_reordering(Tcb& t, SeqNum low, SeqNum fack) {
+  // high_rxt means something only since the first episode began.
+  const bool resent = (t.in_recovery || t.undo_valid) && low.before(t.high_rxt);
+  if (!low.before(fack) || resent) return;
+  raise_reordering(t, (fack - low).v);
+}
+
+void TcpLayer::raise_reordering(Tcb& t, uint32_t metric) {
+  if (t.eff_mss == 0) return;
+  counters_.inc(Counter::TcpExtTCPSACKReorder);
+  constexpr uint32_t kMaxReordering = 300;
+  if (metric > t.reordering * t.eff_mss) {
+    t.reordering = static_cast<uint16_t>(std::min(kMaxReordering, (metric + t.eff_mss - 1) / t.eff_mss));
+    t.scoreboard.set_dup_thresh(t.reordering);
+  }
+}
+
+// A loss episode begins (fast retransmit or SACK recovery): remember where,
+// so that it can be found spurious later.
+void TcpLayer::start_undo_episode(Tcb& t, Instant now) {
+  t.undo_valid = true;
+  t.undo_marker = t.snd.una;
+  t.undo_fack = t.scoreboard.highest_sacked();
+  t.undo_retrans = 0;
+  t.retrans_stamp = tsval(t, now);
+}
+
+// The episode was spurious: the congestion controller takes back its
+// reduction (RFC 4015 §3, CongestionControl::on_spurious) and recovery,
+// if still on, ends (Linux tcp_try_keep_open after tcp_try_undo_dsack).
+// The segment at snd.una then was not lost but overtaken by what had been
+// SACKed when the episode began: that much reordering (Linux
+// tcp_try_undo_partial's tcp_check_sack_reordering), so the same
+// reordering does not start another episode.
+void TcpLayer::undo_episode(Tcb& t, Counter why, Instant now) {
+  t.undo_valid = false;
+  counters_.inc(why);
+  if (t.undo_fack.after(t.undo_marker)) raise_reordering(t, (t.undo_fack - t.undo_marker).v);
+  if (t.in_recovery) {
+    t.in_recovery = false;
+    t.sack_recovery = false;
+    t.rescue_valid = false;
+    t.rxt_track = false;
+    t.dupacks = 0;
+    // A hole of this window that is really lost may start a new episode
+    // (RFC 6582 §4's guard is against old duplicates after a timeout).
+    t.recover = t.snd.una;
+  }
+  if (t.ca) t.ca->on_spurious(t.cc, now);
+}
+
 
 // One retransmission of [b.start, b.end) during recovery: cut at the end of
 // the data, with our FIN if the range covers it.
@@ -55,6 +144,7 @@ bool TcpLayer::retransmit_range(Tcb& t, SackBlock b, Instant now) {
   if (len == 0 && !(flags & wire::tcp_flag::kFin)) return false;
   if (!send_segment(t, b.start, len, flags, now)) return false;
   counters_.inc(Counter::TcpExtTCPFastRetrans);
+  if (t.undo_valid) t.undo_retrans += len;
   if (t.sack_recovery && !t.rxt_track) {
     t.rxt_track = true;
     t.rxt_seq = b.start;
@@ -140,6 +230,7 @@ void TcpLayer::enter_sack_recovery(Tcb& t, Instant now) {
   t.sack_recovery = true;
   t.recover = t.snd_max;  // (1) RecoveryPoint = HighData
   counters_.inc(Counter::TcpExtTCPSACKRecovery);
+  start_undo_episode(t, now);
   if (t.ca) t.ca->on_enter_recovery(t.cc, flight, now);  // (2) ssthresh = cwnd = f(FlightSize)
   t.cc.cwnd = std::max<uint32_t>(t.cc.cwnd, t.eff_mss);
   // (3) retransmit the segment at snd.una (HighACK + 1); HighRxt and
@@ -169,7 +260,7 @@ void TcpLayer::on_dup_ack(Tcb& t, const SackUpdate& su, Instant now) {
     }
     // RFC 6675 §5: DupThresh duplicates, or IsLost(snd.una); not for
     // duplicates of a window already recovered or timed out (RFC 6582 §4).
-    if ((t.dupacks >= SackScoreboard::kDupThresh || t.scoreboard.is_lost(t.snd.una, t.eff_mss)) &&
+    if ((t.dupacks >= t.reordering || t.scoreboard.is_lost(t.snd.una, t.eff_mss)) &&
         t.snd.una.after_eq(t.recover) && t.snd.una != t.snd_max) {
       enter_sack_recovery(t, now);
       return;
@@ -193,6 +284,7 @@ void TcpLayer::on_dup_ack(Tcb& t, const SackUpdate& su, Instant now) {
     t.sack_recovery = false;
     t.recover = t.snd_max;
     counters_.inc(Counter::TcpExtTCPRenoRecovery);
+    start_undo_episode(t, now);
     if (t.ca) t.ca->on_enter_recovery(t.cc, in_flight, now);
     // RFC 5681 §3.2 steps 2-3: retransmit the lost segment, cwnd = ssthresh + 3*SMSS.
     t.cc.cwnd = t.cc.ssthresh + 3u * t.eff_mss;
@@ -215,6 +307,9 @@ void TcpLayer::on_new_ack(Tcb& t, uint32_t acked, const SackUpdate& su, Instant 
       t.rxt_track = false;
       t.dupacks = 0;
       if (t.ca) t.ca->on_exit_recovery(t.cc, now);
+      // RFC 3522 Eifel detection at the full ACK (Linux
+      // tcp_try_undo_recovery): the original segment got there first.
+      if (t.undo_valid && su.ts_delayed) undo_episode(t, Counter::TcpExtTCPFullUndo, now);
       return;
     }
     if (t.sack_recovery) {
@@ -259,6 +354,7 @@ void TcpLayer::on_new_ack(Tcb& t, uint32_t acked, const SackUpdate& su, Instant 
 // new recovery (RFC 6582 §4, RFC 6675 §5.1).
 void TcpLayer::on_rto_recovery(Tcb& t) {
   counters_.inc(Counter::TcpExtTCPTimeouts);
+  t.undo_valid = false;  // no undo of a timeout (no F-RTO, RFC 5682)
   t.in_recovery = false;
   t.sack_recovery = false;
   t.rescue_valid = false;

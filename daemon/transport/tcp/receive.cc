@@ -73,6 +73,7 @@ void TcpLayer::process_text(Tcb& t, SeqNum seq, std::span<const uint8_t> text, I
   }
   if (seq == t.rcv.nxt) {
     const bool had_islands = !t.rx_ranges.empty();
+    const SeqNum from = t.rcv.nxt;
     uint32_t n = t.rcv_ring.write(text);
     t.rcv.nxt += n;
     // The hole before held islands is (partly) filled: jump over every
@@ -83,7 +84,7 @@ void TcpLayer::process_text(Tcb& t, SeqNum seq, std::span<const uint8_t> text, I
       t.rcv.nxt = to;
     }
     if (had_islands) t.ack_now = true;  // RFC 5681 §4.2: ACK at once when a hole is filled
-    t.bytes_received += n;
+    t.bytes_received += (t.rcv.nxt - from).v;  // with the islands joined (RFC 4898)
     notify(t);
     if (!t.ack_now) schedule_ack(t, text.size() >= t.eff_mss, now);
     return;

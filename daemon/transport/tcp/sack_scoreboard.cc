@@ -79,16 +79,28 @@ SackUpdate SackScoreboard::update(SeqNum snd_una, SeqNum snd_nxt,
     }
     if (dsack) {
       u.dsack = true;
+      u.dsack_block = b0;
       first = 1;
     }
   }
   // Validity (RFC 2018 §5 / RFC 6675 §5): non-empty and within
   // [snd.una, snd.nxt]; base_ is the newest snd.una seen.
   const SeqNum lo = base_;
+  const bool had = count_ != 0;
+  const SeqNum fack = highest_sacked();
   for (size_t k = first; k < blocks.size(); ++k) {
     const SackBlock& b = blocks[k];
     if (!b.start.before(b.end) || b.start.before(lo) || b.end.after(snd_nxt)) continue;
-    u.newly_sacked += insert((b.start - lo).v, (b.end - lo).v);
+    const bool fresh_start = !is_sacked(b.start);
+    const uint32_t added = insert((b.start - lo).v, (b.end - lo).v);
+    u.newly_sacked += added;
+    // Newly SACKed octets below what was already SACKed arrived late.
+    if (added != 0 && had && fresh_start && b.start.before(fack) &&
+        (!u.reord || b.start.before(u.reord_low))) {
+      u.reord = true;
+      u.reord_low = b.start;
+      u.prior_fack = fack;
+    }
   }
   return u;
 }
@@ -114,21 +126,21 @@ bool SackScoreboard::is_lost(SeqNum seq, uint32_t smss) const {
     bytes_above += r_[k].end - std::max(r_[k].start, s + 1);
     if (r_[k].start > s) ++ranges_above;
   }
-  return ranges_above >= kDupThresh ||
-         bytes_above > static_cast<uint64_t>(kDupThresh - 1) * smss;
+  return ranges_above >= dup_thresh_ ||
+         bytes_above > static_cast<uint64_t>(dup_thresh_ - 1) * smss;
 }
 
 uint32_t SackScoreboard::lost_below(uint32_t smss) const {
   // Walking down from the highest range, the first range k at which
-  // kDupThresh ranges or more than (DupThresh-1)*SMSS octets lie at or
+  // DupThresh ranges or more than (DupThresh-1)*SMSS octets lie at or
   // above it: every unSACKed octet below its start is lost, none above.
-  const uint64_t limit = static_cast<uint64_t>(kDupThresh - 1) * smss;
+  const uint64_t limit = static_cast<uint64_t>(dup_thresh_ - 1) * smss;
   uint64_t bytes = 0;
   uint32_t n = 0;
   for (size_t k = count_; k-- > 0;) {
     bytes += r_[k].end - r_[k].start;
     ++n;
-    if (n >= kDupThresh || bytes > limit) return r_[k].start;
+    if (n >= dup_thresh_ || bytes > limit) return r_[k].start;
   }
   return 0;
 }

@@ -11,7 +11,8 @@
 // Conventions: `high_rxt` here is ONE PAST the highest retransmitted octet
 // (RFC 6675 §2 HighRxt + 1); the sender sets it to snd.una when it enters
 // recovery and to the end of each range it retransmits. `highest_sacked()`
-// is one past the highest SACKed octet. DupThresh is 3 (RFC 6675 §2).
+// is one past the highest SACKed octet. DupThresh starts at 3 (RFC 6675 §2)
+// and follows the measured reordering (set_dup_thresh).
 //
 // How the sender combines NextSeg() (RFC 6675 §4), per transmission
 // opportunity while cwnd - pipe >= 1 SMSS:
@@ -40,6 +41,15 @@ namespace stackd::tcp {
 struct SackUpdate {
   uint32_t newly_sacked = 0;  // octets SACKed by this ACK that were not before
   bool dsack = false;         // the first block was a D-SACK (RFC 2883 §4)
+  SackBlock dsack_block;      // ... and the duplicate it reports (valid if dsack)
+  // Reordering evidence (Linux tcp_check_sack_reordering): the lowest
+  // octet newly SACKed below `prior_fack`, the highest SACKed octet (+1)
+  // before this ACK; valid if `reord`.
+  bool reord = false;
+  SeqNum reord_low, prior_fack;
+  // RFC 3522 (Eifel detection): the ACK's TSecr is older than the first
+  // retransmission of the current loss episode (set by the sender).
+  bool ts_delayed = false;
 };
 
 class SackScoreboard {
@@ -47,7 +57,13 @@ class SackScoreboard {
   // Bounded: a block that would need a new range beyond this is ignored
   // (the sender then merely believes less was SACKed: conservative).
   static constexpr size_t kMaxRanges = 64;
-  static constexpr uint32_t kDupThresh = 3;  // RFC 6675 §2 DupThresh
+  static constexpr uint32_t kDupThresh = 3;  // RFC 6675 §2 DupThresh (the initial value)
+
+  // DupThresh in segments. RFC 6675 §2 allows it to adapt; the sender
+  // raises it to the reordering it has measured (Linux tp->reordering), so
+  // IsLost() waits for that much SACKed data above a hole.
+  void set_dup_thresh(uint32_t n) { dup_thresh_ = n < kDupThresh ? kDupThresh : n; }
+  uint32_t dup_thresh() const { return dup_thresh_; }
 
   // Apply the SACK blocks of an ACK, after snd.una has been advanced to
   // `snd_una` (this also drops what lies below it). D-SACK (RFC 2883 §4,
@@ -65,7 +81,7 @@ class SackScoreboard {
 
   // RFC 6675 §4 IsLost(SeqNum): DupThresh or more discontiguous SACKed
   // ranges above `seq`, or more than (DupThresh - 1) * SMSS octets SACKed
-  // above it. False for octets below snd.una.
+  // above it. False for octets below snd.una. DupThresh: dup_thresh().
   bool is_lost(SeqNum seq, uint32_t smss) const;
 
   // RFC 6675 §4 NextSeg() rule 1: the smallest unSACKed octet S2 with
@@ -119,6 +135,7 @@ class SackScoreboard {
   LazyArray<Range, kMaxRanges> r_;         // sorted by start, disjoint, not touching (allocated at the first SACK)
   uint8_t count_ = 0;
   uint32_t sacked_ = 0;                    // sum of range lengths
+  uint32_t dup_thresh_ = kDupThresh;       // survives clear(): it describes the path
 };
 
 }  // namespace stackd::tcp

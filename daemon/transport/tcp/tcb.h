@@ -79,7 +79,6 @@ struct Tcb {
     SeqNum una;      // oldest unacknowledged sequence number
     SeqNum nxt;      // next sequence number to be sent
     uint32_t wnd = 0;  // send window (already scaled by snd_wscale)
-    SeqNum up;       // send urgent pointer (urgent data is not sent)
     SeqNum wl1;      // segment sequence number used for last window update
     SeqNum wl2;      // segment acknowledgment number used for last window update
   } snd;
@@ -89,7 +88,6 @@ struct Tcb {
   struct {
     SeqNum nxt;      // next sequence number expected on an incoming segment
     uint32_t wnd = 0;  // receive window (what we last advertised, unscaled bytes)
-    SeqNum up;       // receive urgent pointer
   } rcv;
   SeqNum irs;  // initial receive sequence number
 
@@ -117,10 +115,9 @@ struct Tcb {
 
   // ---- RFC 6298 retransmission timer (Karn: only never-retransmitted segments are timed)
   RttEstimator rtt;
-  bool rtt_timing = false;
-  SeqNum rtt_seq;      // the segment being timed ends here
-  Instant rtt_start;
+  SeqNum rtt_seq;      // the segment being timed ends here (if rtt_timing, below)
   uint32_t retries = 0;        // consecutive RTO expirations (tcp_retries2 / syn_retries)
+  Instant rtt_start;
   Instant first_retrans;       // when the current series of retransmissions began
                                // (the unacknowledged data's timer started then)
 
@@ -137,18 +134,33 @@ struct Tcb {
   std::unique_ptr<CongestionControl> ca;
   uint32_t dupacks = 0;        // RFC 5681 §2 duplicate ACK count
   bool in_recovery = false;    // RFC 6582 fast recovery
+  bool sack_recovery = false;  // in_recovery by RFC 6675 (else RFC 6582 NewReno)
+  bool rescue_valid = false;   // rescue_rxt is set
+  bool rtt_timing = false;     // RFC 6298: rtt_seq is being timed (Karn)
   SeqNum recover;              // RFC 6582 "recover" = RFC 6675 RecoveryPoint
+  SeqNum undo_fack;            // highest SACKed (+1) when the loss episode began (undo_valid)
   // ---- RFC 6675 SACK-based loss recovery (loss_recovery.cc)
   SackScoreboard scoreboard;   // what the peer SACKed in [snd.una, snd_max)
-  bool sack_recovery = false;  // in_recovery by RFC 6675 (else RFC 6582 NewReno)
   SeqNum high_rxt;             // RFC 6675 HighRxt + 1 (sack_scoreboard.h convention)
   SeqNum rescue_rxt;           // RFC 6675 RescueRxt (valid if rescue_valid)
-  bool rescue_valid = false;
   // Lost-retransmission detection (as Linux tcp_mark_lost_retrans): the
   // oldest outstanding retransmission starts at rxt_seq and was sent when
   // snd_max was rxt_mark; IsLost(rxt_mark) then means it was lost too.
   bool rxt_track = false;
+  // Undoing a spurious loss episode (Linux undo_marker / undo_retrans):
+  // detected by D-SACKs for all that was resent (RFC 3708 §3) or by an ACK
+  // whose TSecr predates the first retransmission (RFC 3522 Eifel); the
+  // response is CongestionControl::on_spurious (RFC 4015). Valid from the
+  // entry into recovery until undone, the next episode or an RTO; the
+  // episode ends at `recover`.
+  bool undo_valid = false;
+  // Measured reordering in segments (Linux tp->reordering, default 3):
+  // the scoreboard's DupThresh and the duplicate-ACK threshold.
+  uint16_t reordering = SackScoreboard::kDupThresh;
   SeqNum rxt_seq, rxt_mark;
+  SeqNum undo_marker;          // snd.una when the episode began
+  uint32_t undo_retrans = 0;   // octets resent in it and not yet D-SACKed
+  uint32_t retrans_stamp = 0;  // our TSval of its first retransmission
   Duration last_rtt_sample{-1};  // the RTT sample of the ACK being processed (AckEvent)
   Instant last_send;           // RFC 5681 §4.1 idle restart
 

@@ -264,7 +264,7 @@ class TcpLayer final : public ip::Ipv4ProtocolHandler,
   // fast_path.cc: true when the segment was handled by header prediction.
   bool fast_path(Tcb& t, const Segment& s, Instant now);
   // loss_recovery.cc
-  SackUpdate sack_input(Tcb& t, const Segment& s);  // SACK blocks into the scoreboard
+  SackUpdate sack_input(Tcb& t, const Segment& s, Instant now);  // SACK blocks into the scoreboard
   void on_dup_ack(Tcb& t, const SackUpdate& su, Instant now);
   void on_new_ack(Tcb& t, uint32_t acked, const SackUpdate& su, Instant now);
   void on_rto_recovery(Tcb& t);  // RTO: leave recovery, forget SACK information
@@ -272,6 +272,10 @@ class TcpLayer final : public ip::Ipv4ProtocolHandler,
   void sack_transmit(Tcb& t, Instant now);        // RFC 6675 §5 (C), NextSeg() rules 1-4
   bool retransmit_range(Tcb& t, SackBlock b, Instant now);
   void check_lost_retransmit(Tcb& t, Instant now);
+  void note_reordering(Tcb& t, SeqNum low, SeqNum fack);
+  void raise_reordering(Tcb& t, uint32_t metric);
+  void start_undo_episode(Tcb& t, Instant now);
+  void undo_episode(Tcb& t, Counter why, Instant now);
   // tcp_layer.cc
   void set_state(Tcb& t, TcpState s);
   void connection_reset(Tcb& t, int err);  // to CLOSED with an error for the owner

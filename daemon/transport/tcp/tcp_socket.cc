@@ -337,6 +337,7 @@ TcpInfo TcpSocket::info() const {
   i.snd_ssthresh = c.cc.ssthresh;
   i.retransmits = c.retries;
   i.total_retrans = c.total_retrans;
+  i.reordering = c.reordering;
   i.snd_wscale = c.snd_wscale;
   i.rcv_wscale = c.rcv_wscale;
   i.timestamps = c.ts_ok;

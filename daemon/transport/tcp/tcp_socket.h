@@ -25,6 +25,7 @@ struct TcpInfo {
   uint32_t snd_mss = 0, rcv_mss = 0;
   uint32_t snd_cwnd = 0, snd_ssthresh = 0;  // bytes
   uint32_t retransmits = 0, total_retrans = 0;
+  uint32_t reordering = 3;  // segments (measured; DupThresh)
   uint8_t snd_wscale = 0, rcv_wscale = 0;
   bool timestamps = false, sack = false, wscale = false;
   uint64_t bytes_acked = 0, bytes_received = 0;

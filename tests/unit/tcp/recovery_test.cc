@@ -20,15 +20,25 @@ using Blocks = std::vector<std::pair<uint32_t, uint32_t>>;  // offsets from B
 
 class Recovery : public TcpFixture {
  protected:
-  TcpSocket& open(bool sack) {
+  // With `ts`, RFC 7323 timestamps too (the peer's MSS then leaves
+  // segments of M octets after the 12 option octets).
+  TcpSocket& open(bool sack, bool ts = false) {
     auto cfg = tcp_cfg();
     cfg.sack = sack;
+    cfg.timestamps = ts;
     cfg.congestion = "reno";
     cfg_override = cfg;
+    ts_ = ts;
     TcpSocket& l = listening();
-    send({.flags = kSyn, .seq = R, .mss = M, .sack_perm = sack});
-    next_emit();
-    send({.flags = kAck, .seq = R + 1, .ack = L + 1});
+    const uint16_t mss = static_cast<uint16_t>(ts ? M + 12 : M);
+    std::optional<wire::TcpTimestamps> syn_ts;
+    if (ts) syn_ts = wire::TcpTimestamps{peer_ts_++, 0};
+    send({.flags = kSyn, .seq = R, .mss = mss, .sack_perm = sack, .ts = syn_ts});
+    auto synack = next_emit();
+    if (ts && synack && synack->options.timestamps) last_tsval = synack->options.timestamps->tsval;
+    std::optional<wire::TcpTimestamps> ack_ts;
+    if (ts) ack_ts = wire::TcpTimestamps{peer_ts_++, last_tsval};
+    send({.flags = kAck, .seq = R + 1, .ack = L + 1, .ts = ack_ts});
     auto c = l.accept();
     EXPECT_TRUE(c);
     held.push_back(std::move(*c));
@@ -43,9 +53,11 @@ class Recovery : public TcpFixture {
       expect_data(B + i * M, M);
     }
   }
-  // An ACK from the peer, SACK blocks as offsets from B.
-  void ack(uint32_t a, const Blocks& blocks = {}) {
+  // An ACK from the peer, SACK blocks as offsets from B; with timestamps
+  // it echoes `tsecr` (default: our latest TSval).
+  void ack(uint32_t a, const Blocks& blocks = {}, std::optional<uint32_t> tsecr = {}) {
     wire::TcpRepr h;
+    if (ts_) h.options.timestamps = wire::TcpTimestamps{peer_ts_++, tsecr.value_or(last_tsval)};
     h.src_port = kRemotePort;
     h.dst_port = kLocalPort;
     h.seq = R + 1;
@@ -64,9 +76,20 @@ class Recovery : public TcpFixture {
     ASSERT_TRUE(r) << "nothing sent, wanted seq " << seq - B;
     EXPECT_EQ(r->seq, seq) << "offset " << r->seq - B << " instead of " << seq - B;
     EXPECT_EQ(data.size(), len);
+    if (r->options.timestamps) last_tsval = r->options.timestamps->tsval;
+  }
+  // Send segments k..n-1 (offsets k*M) and swallow them.
+  void send_more(TcpSocket& c, int k, int n) {
+    for (int i = k; i < n; ++i) {
+      EXPECT_EQ(c.send(bytes(M, static_cast<uint8_t>(i)), now()), M);
+      expect_data(B + i * M, M);
+    }
   }
   Tcb& tcb(TcpSocket& c) { return tcp().tcb(c.index()); }
   uint64_t retrans() const { return counters[Counter::TcpRetransSegs]; }
+  bool ts_ = false;
+  uint32_t peer_ts_ = 7000;   // the peer's TSval clock
+  uint32_t last_tsval = 0;    // our TSval on the last segment looked at
 };
 
 // RFC 6675 §5: one loss. Three duplicate ACKs SACKing 1, 2, 3 segments
@@ -360,6 +383,127 @@ TEST_F(Recovery, LostRetransmissionIsResent) {
   ack(B + 15 * M);
   EXPECT_FALSE(tcb(c).in_recovery);
   EXPECT_EQ(retrans(), 2u);
+}
+
+// Reordering taken for loss, found out by D-SACK (RFC 3708 §3, Linux
+// tcp_try_undo_dsack): three segments SACKed above segment 0 start
+// recovery and resend it; then the original arrives (full ACK) and the
+// retransmission comes back as a D-SACK: every resent octet was a
+// duplicate, so the reduction is undone (RFC 4015) and DupThresh becomes
+// the reordering seen (4 segments), after which 3 SACKed segments above a
+// hole no longer start recovery but 4 do.
+TEST_F(Recovery, DsackUndoesSpuriousRecovery) {
+  TcpSocket& c = open(true);
+  send_segments(c, 10);
+  Tcb& t = tcb(c);
+  const uint32_t cwnd0 = t.cc.cwnd, ssthresh0 = t.cc.ssthresh;
+  ack(B, {{M, 2 * M}});
+  ack(B, {{M, 3 * M}});
+  ack(B, {{M, 4 * M}});
+  expect_data(B, M);
+  EXPECT_TRUE(t.in_recovery);
+  EXPECT_EQ(t.cc.cwnd, 5 * M);
+  ack(B + 10 * M);
+  EXPECT_FALSE(t.in_recovery);
+  EXPECT_EQ(t.cc.cwnd, 5 * M);  // no timestamps: nothing tells yet
+  EXPECT_EQ(counters[Counter::TcpExtTCPDSACKUndo], 0u);
+  ack(B + 10 * M, {{0, M}});  // the retransmission was a duplicate
+  EXPECT_EQ(counters[Counter::TcpExtTCPDSACKUndo], 1u);
+  EXPECT_EQ(t.cc.cwnd, cwnd0);
+  EXPECT_EQ(t.cc.ssthresh, ssthresh0);
+  EXPECT_EQ(t.reordering, 4u);
+  EXPECT_EQ(t.scoreboard.dup_thresh(), 4u);
+
+  send_more(c, 10, 20);
+  for (uint32_t k = 12; k <= 14; ++k) ack(B + 10 * M, {{11 * M, k * M}});
+  expect_no_emit();  // 3 SACKed above the hole: reordering, not loss
+  EXPECT_FALSE(t.in_recovery);
+  ack(B + 10 * M, {{11 * M, 15 * M}});
+  expect_data(B + 10 * M, M);  // 4: lost
+  EXPECT_TRUE(t.in_recovery);
+}
+
+// A D-SACK that does not cover every resent octet undoes nothing: two
+// holes resent, one of them really lost (its retransmission is not
+// reported as a duplicate).
+TEST_F(Recovery, DsackOfPartOfTheRetransmissionsUndoesNothing) {
+  TcpSocket& c = open(true);
+  send_segments(c, 10);
+  Tcb& t = tcb(c);
+  ack(B, {{M, 2 * M}});
+  ack(B, {{3 * M, 4 * M}, {M, 2 * M}});
+  ack(B, {{3 * M, 5 * M}, {M, 2 * M}});
+  expect_data(B, M);
+  ack(B, {{3 * M, 7 * M}, {M, 2 * M}});
+  expect_data(B + 2 * M, M);
+  ack(B + 2 * M, {{3 * M, 7 * M}});
+  ack(B + 2 * M, {{0, M}, {3 * M, 7 * M}});  // segment 0 twice, segment 2 once
+  EXPECT_EQ(counters[Counter::TcpExtTCPDSACKRecv], 1u);
+  EXPECT_EQ(counters[Counter::TcpExtTCPDSACKUndo], 0u);
+  EXPECT_TRUE(t.in_recovery);
+  EXPECT_EQ(t.cc.ssthresh, 5 * M);
+}
+
+// RFC 3522 Eifel detection at the full ACK (Linux tcp_try_undo_recovery):
+// it echoes the TSval of the original transmission, older than the
+// retransmission's, so the original arrived and the episode is undone.
+TEST_F(Recovery, TimestampsShowRecoverySpurious) {
+  TcpSocket& c = open(true, true);
+  send_segments(c, 10);
+  const uint32_t original = last_tsval;
+  Tcb& t = tcb(c);
+  const uint32_t cwnd0 = t.cc.cwnd;
+  advance(Duration::millis(5));
+  ack(B, {{M, 2 * M}}, original);
+  ack(B, {{M, 3 * M}}, original);
+  ack(B, {{M, 4 * M}}, original);
+  expect_data(B, M);
+  EXPECT_NE(last_tsval, original);
+  EXPECT_EQ(t.cc.cwnd, 5 * M);
+  ack(B + 10 * M, {}, original);
+  EXPECT_FALSE(t.in_recovery);
+  EXPECT_EQ(counters[Counter::TcpExtTCPFullUndo], 1u);
+  EXPECT_EQ(t.cc.cwnd, cwnd0);
+  EXPECT_EQ(t.reordering, 4u);
+}
+
+// ... and a real loss: the full ACK echoes the retransmission's TSval; the
+// reduction stays.
+TEST_F(Recovery, TimestampsOfTheRetransmissionKeepTheReduction) {
+  TcpSocket& c = open(true, true);
+  send_segments(c, 10);
+  const uint32_t original = last_tsval;
+  Tcb& t = tcb(c);
+  advance(Duration::millis(5));
+  ack(B, {{M, 2 * M}}, original);
+  ack(B, {{M, 3 * M}}, original);
+  ack(B, {{M, 4 * M}}, original);
+  expect_data(B, M);
+  ack(B + 10 * M, {}, last_tsval);
+  EXPECT_FALSE(t.in_recovery);
+  EXPECT_EQ(counters[Counter::TcpExtTCPFullUndo], 0u);
+  EXPECT_EQ(t.cc.cwnd, 5 * M);
+  EXPECT_EQ(t.reordering, 3u);
+}
+
+// Reordering measured without any retransmission (Linux
+// tcp_check_sack_reordering): a segment SACKed below the highest SACKed
+// one, or cumulatively acknowledged after later ones were SACKed, arrived
+// that many segments late; DupThresh follows, never down.
+TEST_F(Recovery, LateOriginalRaisesDupThresh) {
+  TcpSocket& c = open(true);
+  send_segments(c, 10);
+  Tcb& t = tcb(c);
+  ack(B, {{4 * M, 5 * M}});
+  ack(B, {{M, 2 * M}, {4 * M, 5 * M}});  // segment 1, 3 segments late
+  EXPECT_EQ(t.reordering, 4u);
+  ack(B + 2 * M, {{4 * M, 5 * M}});  // segment 0: 5 segments late
+  EXPECT_EQ(t.reordering, 5u);
+  ack(B + 5 * M);  // segments 2 and 3: less than that
+  EXPECT_EQ(t.reordering, 5u);
+  EXPECT_EQ(counters[Counter::TcpExtTCPSACKReorder], 3u);
+  EXPECT_FALSE(t.in_recovery);
+  EXPECT_EQ(retrans(), 0u);
 }
 
 }  // namespace
