@@ -25,6 +25,7 @@ Bytes data(uint8_t seed) {
 
 class LocalTcp : public Ipv6Test {
  protected:
+
   // One direction's progress: what is left to send and what arrived.
   struct Flow {
     Bytes out;
