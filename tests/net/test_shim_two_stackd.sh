@@ -8,6 +8,7 @@
 #   socat (shim, B) -> socat TCP-LISTEN (shim, A)        file B -> A
 #   python3 echo server (shim, B) <- python3 client (shim, A), both directions at once
 #   UDP echo (python3, shim, B) <- UDP client (python3, shim, A), 1..65507 bytes (fragments)
+#   IPv6: stk_echo_server -6 (native, B) <- stk_echo_client (native, A)
 #
 #   [ns sd-$id: stackd A on sdv$id, $SD_ADDR] <--veth--> [ns pe-$id: stackd B on pev$id, $PEER_ADDR]
 # Each stackrun finds its stackd through STACKD_SOCKET.
@@ -30,7 +31,7 @@ setup_backend af_xdp
 peer ip addr flush dev "pev$id"
 ip netns exec "$NS_SD" ethtool -K "$SD_IF" tx off >/dev/null
 
-# stackd_toml IF MAC ADDR ATTACH CONTROL: one instance's config.
+# stackd_toml IF MAC ADDR ATTACH CONTROL ADDR6: one instance's config.
 stackd_toml() {
   cat <<TOML
 [daemon]
@@ -41,7 +42,7 @@ name = "$1"
 backend = "af_xdp"
 mac = "$2"
 mtu = 1500
-addresses = ["$3/24"]
+addresses = ["$3/24", "$6/64"]
 
 [[service]]
 kind = "echo"
@@ -58,8 +59,15 @@ ring_kib = 64
 socket = "$5"
 TOML
 }
-stackd_toml "$SD_IF" "$SD_MAC" "$SD_ADDR" "$A_SOCK" "$WORK/a-control.sock" >"$WORK/a.toml"
-stackd_toml "pev$id" "$B_MAC" "$PEER_ADDR" "$B_SOCK" "$WORK/b-control.sock" >"$WORK/b.toml"
+NET6="fd$(printf '%02x' $(( (id + 13) % 256 ))):$(printf '%x' "$id")"
+A_ADDR6="$NET6::2"
+B_ADDR6="$NET6::1"
+stackd_toml "$SD_IF" "$SD_MAC" "$SD_ADDR" "$A_SOCK" "$WORK/a-control.sock" "$A_ADDR6" >"$WORK/a.toml"
+stackd_toml "pev$id" "$B_MAC" "$PEER_ADDR" "$B_SOCK" "$WORK/b-control.sock" "$B_ADDR6" >"$WORK/b.toml"
+# The kernels' own IPv6 on the two ends would run DAD for the link-locals
+# the stackds derive from the same MACs.
+ip netns exec "$NS_SD" sysctl -qw "net.ipv6.conf.$SD_IF.disable_ipv6=1"
+peer sysctl -qw "net.ipv6.conf.pev$id.disable_ipv6=1"
 
 # A failure shows both logs.
 dump_stackd_log() {
@@ -164,6 +172,20 @@ sleep 0.5
 timeout 60 "${ON_A[@]}" python3 "$here/udp_echo_client.py" "$PEER_ADDR" --port 7005 --count 200 \
   --deadline 50 || fail "UDP echo between the two stackds"
 kill $u 2>/dev/null || true
+
+# The shim is AF_INET only (preload/README.md): IPv6 between the two is the
+# native library's (neighbour discovery between two stackds, DAD first).
+log "IPv6: stk_echo_server -6 (B) <- stk_echo_client (A) to [$B_ADDR6]"
+STACKD_SOCKET="$B_SOCK" "$STK_BIN/stk_echo_server" 7006 0 -6 >"$WORK/srv6.log" 2>&1 &
+e=$!
+ok=0
+for i in $(seq 1 20); do
+  if STACKD_SOCKET="$A_SOCK" timeout 30 "$STK_BIN/stk_echo_client" "$B_ADDR6" 7006 4000000; then ok=1; break; fi
+  sleep 0.3
+done
+[[ $ok == 1 ]] || fail "IPv6 echo from A to B"
+grep -q "connection from $A_ADDR6" "$WORK/srv6.log" || fail "B's server log: $(cat "$WORK/srv6.log")"
+kill $e 2>/dev/null || true
 
 names="TcpActiveOpens TcpPassiveOpens TcpRetransSegs IpFragCreates IpReasmOKs"
 log "A: $(stackd_counters $names)"
