@@ -53,6 +53,10 @@ buf::FramePool& Ipv4Layer::pool_for(uint16_t ifindex) {
   return i != nullptr && i->device != nullptr ? i->device->tx_pool() : tx_pool_;
 }
 
+buf::FramePool& Ipv4Layer::pool_to(Ipv4Addr dst, uint16_t ifindex) {
+  return is_local(dst) ? static_cast<buf::FramePool&>(heap_pool_) : pool_for(ifindex);
+}
+
 void Ipv4Layer::poll(Instant now) {
   // Local deliveries queued by output(): only those present now, so a
   // service answering itself cannot loop within one poll.

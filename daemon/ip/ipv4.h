@@ -133,6 +133,11 @@ class Ipv4Layer final : public l2::L3Handler {
   buf::HeapPool& heap_pool() { return heap_pool_; }
   // The pool for frames sent on `ifindex` (the device's, else the given one).
   buf::FramePool& pool_for(uint16_t ifindex);
+  // The pool a transport builds a datagram to `dst` in: the heap for our
+  // own addresses (route() gives local delivery a 64 KiB MTU, more than a
+  // device frame holds, and the datagram never reaches a device), else
+  // pool_for(ifindex).
+  buf::FramePool& pool_to(Ipv4Addr dst, uint16_t ifindex);
   const stack::IpConfig& config() const { return cfg_; }
   Counters& counters() { return counters_; }
   DropStats& drops() { return drops_; }

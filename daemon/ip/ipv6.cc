@@ -52,6 +52,10 @@ buf::FramePool& Ipv6Layer::pool_for(uint16_t ifindex) {
   return i != nullptr && i->device != nullptr ? i->device->tx_pool() : tx_pool_;
 }
 
+buf::FramePool& Ipv6Layer::pool_to(const Ipv6Addr& dst, uint16_t ifindex) {
+  return is_local(dst) ? static_cast<buf::FramePool&>(heap_pool_) : pool_for(ifindex);
+}
+
 void Ipv6Layer::poll(Instant now) {
   for (size_t n = loopback_.size(); n > 0 && !loopback_.empty(); --n) {
     Looped l = std::move(loopback_.front());

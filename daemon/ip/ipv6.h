@@ -88,6 +88,9 @@ class Ipv6Layer final : public l2::Ipv6Handler {
   Pmtu6Cache& pmtu() { return pmtu_; }
   Reassembler& reassembler() { return reasm_; }
   buf::FramePool& pool_for(uint16_t ifindex);
+  // As Ipv4Layer::pool_to: the heap for ours and ::1 (local delivery's
+  // 64 KiB MTU), else pool_for(ifindex).
+  buf::FramePool& pool_to(const Ipv6Addr& dst, uint16_t ifindex);
   buf::HeapPool& heap_pool() { return heap_pool_; }
   l2::L2Output& link() { return l2_; }
   const stack::IpConfig& config() const { return cfg_; }

@@ -236,8 +236,13 @@ void TcpLayer::output(Tcb& t, Instant now) {
   for (;;) {
     const uint32_t avail = t.snd.nxt.before(data_end) ? (data_end - t.snd.nxt).v : 0;
     const uint32_t usable = usable_window(t);
-    // New data leaves room for the SACK blocks the segment carries.
-    const uint32_t seg_max = t.eff_mss - sack_option_len(t);
+    // New data leaves room for the SACK blocks the segment carries, and
+    // (Linux tcp_bound_to_half_wnd) no more than half the largest window
+    // the peer offered: an MSS near the whole window (a local connection's
+    // 64 KiB MSS against a 64 KiB ring) would make every segment "small"
+    // and Nagle would hold each one until everything in flight is acked.
+    uint32_t seg_max = t.eff_mss - sack_option_len(t);
+    if (t.max_snd_wnd > 536 && seg_max > t.max_snd_wnd / 2) seg_max = t.max_snd_wnd / 2;
     uint32_t len = std::min({avail, usable, seg_max});
     const bool fin_due = t.fin_queued && len == avail && t.snd.nxt + len == data_end &&
                          (!t.fin_sent || t.snd.nxt + len == t.fin_seq);

@@ -77,8 +77,11 @@ Expected<TcpRoute> TcpLayer::route_to(const IpAddr& dst, const IpAddr& src, Inst
   return TcpRoute{r->ifindex, IpAddr(r->src), r->mtu};
 }
 
+// Segments to our own address are built on the heap (ip pool_to): the
+// local route's 64 KiB MSS does not fit a device frame.
 buf::FramePool& TcpLayer::frame_pool(const IpAddr& dst, uint16_t ifindex) {
-  return dst.is_v4() || ip6_ == nullptr ? ip_.pool_for(ifindex) : ip6_->pool_for(ifindex);
+  if (dst.is_v4()) return ip_.pool_to(dst.v4(), ifindex);
+  return ip6_ == nullptr ? ip_.pool_for(ifindex) : ip6_->pool_to(dst.v6(), ifindex);
 }
 
 ip::TxResult TcpLayer::ip_output(buf::PacketBuf&& l4, const IpAddr& src, const IpAddr& dst,

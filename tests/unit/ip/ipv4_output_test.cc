@@ -138,6 +138,17 @@ TEST_F(Ipv4Output, LocalDeliveryWithoutADevice) {
   EXPECT_EQ(ip().poll_at(), Instant::never());
 }
 
+// A transport builds a datagram to our own address on the heap: the local
+// route's 64 KiB MTU exceeds a frame of the interface's pool (2048 here).
+TEST_F(Ipv4Output, PoolToOwnAddressIsTheHeap) {
+  EXPECT_EQ(ip().route(A("10.0.0.2"))->mtu, 65535u);
+  EXPECT_EQ(&ip().pool_to(A("10.0.0.2"), 1), &heap);
+  EXPECT_EQ(&ip().pool_to(A("192.168.1.2"), 1), &heap);  // weak host: any interface's
+  EXPECT_EQ(&ip().pool_to(A("10.0.0.1"), 1), &ip().pool_for(1));
+  EXPECT_EQ(&ip().pool_to(A("10.0.0.1"), 1), &pool);  // no device: the given pool
+  EXPECT_FALSE(pool.alloc(65535));  // why: a frame cannot hold a local datagram
+}
+
 TEST_F(Ipv4Output, CopiesWhenThereIsNoHeadroom) {
   buf::PacketBuf b = heap.alloc(10, 0);
   ASSERT_TRUE(b.append(10));

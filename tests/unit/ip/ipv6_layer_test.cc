@@ -63,6 +63,13 @@ TEST_F(Ipv6LayerTest, LoopbackAndOwnAddressesAreDeliveredLocally) {
   EXPECT_EQ(rec.in[1].src, A6("fd00::2"));
 }
 
+// As IPv4: ours and ::1 are built on the heap (local delivery's 64 KiB MTU).
+TEST_F(Ipv6LayerTest, PoolToOwnAddressOrLoopbackIsTheHeap) {
+  EXPECT_EQ(&ip6.pool_to(A6("fd00::2"), 1), &heap);
+  EXPECT_EQ(&ip6.pool_to(Ipv6Addr::loopback(), 1), &heap);
+  EXPECT_EQ(&ip6.pool_to(A6("fd00::1"), 1), &pool);
+}
+
 TEST_F(Ipv6LayerTest, LoopbackFromALinkIsDropped) {
   wire::Ipv6Repr h{A6("fd00::1"), Ipv6Addr::loopback(), 17, 64, 8, 0, 0};
   buf::PacketBuf b = heap.alloc(48);

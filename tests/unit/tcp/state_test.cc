@@ -368,6 +368,36 @@ TEST_F(Tcp, SendIsCutIntoMssSegmentsWithinTheWindow) {
   EXPECT_EQ(c.tx_space(), 64u * 1024);
 }
 
+// Linux tcp_bound_to_half_wnd: a segment is at most half the largest
+// window the peer offered, so with a window under two MSS the data still
+// moves in "full" segments (not one MSS, then a remainder that sender SWS
+// avoidance and Nagle hold). Two programs on one stackd hit this: the local
+// route's 64 KiB MSS against a 64 KiB ring.
+TEST_F(Tcp, SegmentsAreCutToHalfTheLargestWindowOffered) {
+  TcpSocket& l = listening();
+  send({.flags = kSyn, .seq = R, .win = 2000, .mss = 1460});
+  expect_emit({.flags = kSyn | kAck, .seq = L, .ack = R + 1, .mss = 1460});
+  send({.flags = kAck, .seq = R + 1, .ack = L + 1, .win = 2000});
+  auto a = l.accept();
+  ASSERT_TRUE(a);
+  held.push_back(std::move(*a));
+  TcpSocket& c = held.back();
+  const auto d = bytes(5000);
+  ASSERT_EQ(c.send(d, now()), 5000);
+  auto part = [&](size_t off, size_t n) { return std::vector<uint8_t>(d.begin() + off, d.begin() + off + n); };
+  expect_emit({.flags = kAck, .seq = L + 1, .ack = R + 1, .data = part(0, 1000)});
+  expect_emit({.flags = kAck, .seq = L + 1001, .ack = R + 1, .data = part(1000, 1000)});
+  expect_no_emit();  // the window is full
+  send({.flags = kAck, .seq = R + 1, .ack = L + 2001, .win = 2000});
+  expect_emit({.flags = kAck, .seq = L + 2001, .ack = R + 1, .data = part(2000, 1000)});
+  expect_emit({.flags = kAck, .seq = L + 3001, .ack = R + 1, .data = part(3000, 1000)});
+  expect_no_emit();
+  send({.flags = kAck, .seq = R + 1, .ack = L + 4001, .win = 2000});
+  expect_emit({.flags = kAck | kPsh, .seq = L + 4001, .ack = R + 1, .data = part(4000, 1000)});
+  send({.flags = kAck, .seq = R + 1, .ack = L + 5001, .win = 2000});
+  expect_no_emit();
+}
+
 TEST_F(Tcp, ZeroWindowIsProbed) {
   TcpSocket& c = established();
   send({.flags = kAck, .seq = R + 1, .ack = L + 1, .win = 0});
