@@ -59,6 +59,7 @@ SackUpdate TcpLayer::sack_input(Tcb& t, const Segment& s, Instant now) {
     u.prior_fack = prior_fack;
   }
   if (u.reord) note_reordering(t, u.reord_low, u.prior_fack);
+  t.scoreboard.set_dup_thresh(dup_thresh(t, una));
   if (u.dsack) {
     counters_.inc(Counter::TcpExtTCPDSACKRecv);
     // RFC 3708 §3: a D-SACK for a retransmission of this episode means one
@@ -90,10 +91,18 @@ void TcpLayer::raise_reordering(Tcb& t, uint32_t metric) {
   if (t.eff_mss == 0) return;
   counters_.inc(Counter::TcpExtTCPSACKReorder);
   constexpr uint32_t kMaxReordering = 300;
-  if (metric > t.reordering * t.eff_mss) {
+  if (metric > t.reordering * t.eff_mss)
     t.reordering = static_cast<uint16_t>(std::min(kMaxReordering, (metric + t.eff_mss - 1) / t.eff_mss));
-    t.scoreboard.set_dup_thresh(t.reordering);
-  }
+}
+
+// The DupThresh in force: the measured reordering, but no more than half
+// the segments in flight (at least RFC 6675's 3). A window too small to
+// ever SACK `reordering` segments above a hole would otherwise leave every
+// loss to the RTO, whose cwnd of one keeps the window small (Linux
+// tcp_time_to_recover: packets_out <= reordering and half of them SACKed).
+uint32_t TcpLayer::dup_thresh(const Tcb& t, SeqNum una) const {
+  const uint32_t flight = t.snd_max.after(una) ? (t.snd_max - una).v / std::max<uint32_t>(t.eff_mss, 1) : 0;
+  return std::min<uint32_t>(t.reordering, std::max(SackScoreboard::kDupThresh, flight / 2));
 }
 
 // A loss episode begins (fast retransmit or SACK recovery): remember where,
@@ -116,7 +125,10 @@ void TcpLayer::start_undo_episode(Tcb& t, Instant now) {
 void TcpLayer::undo_episode(Tcb& t, Counter why, Instant now) {
   t.undo_valid = false;
   counters_.inc(why);
-  if (t.undo_fack.after(t.undo_marker)) raise_reordering(t, (t.undo_fack - t.undo_marker).v);
+  if (t.undo_fack.after(t.undo_marker)) {
+    raise_reordering(t, (t.undo_fack - t.undo_marker).v);
+    t.scoreboard.set_dup_thresh(dup_thresh(t, t.snd.una));
+  }
   if (t.in_recovery) {
     t.in_recovery = false;
     t.sack_recovery = false;
@@ -260,7 +272,7 @@ void TcpLayer::on_dup_ack(Tcb& t, const SackUpdate& su, Instant now) {
     }
     // RFC 6675 §5: DupThresh duplicates, or IsLost(snd.una); not for
     // duplicates of a window already recovered or timed out (RFC 6582 §4).
-    if ((t.dupacks >= t.reordering || t.scoreboard.is_lost(t.snd.una, t.eff_mss)) &&
+    if ((t.dupacks >= t.scoreboard.dup_thresh() || t.scoreboard.is_lost(t.snd.una, t.eff_mss)) &&
         t.snd.una.after_eq(t.recover) && t.snd.una != t.snd_max) {
       enter_sack_recovery(t, now);
       return;

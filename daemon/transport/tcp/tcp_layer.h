@@ -274,6 +274,7 @@ class TcpLayer final : public ip::Ipv4ProtocolHandler,
   void check_lost_retransmit(Tcb& t, Instant now);
   void note_reordering(Tcb& t, SeqNum low, SeqNum fack);
   void raise_reordering(Tcb& t, uint32_t metric);
+  uint32_t dup_thresh(const Tcb& t, SeqNum una) const;
   void start_undo_episode(Tcb& t, Instant now);
   void undo_episode(Tcb& t, Counter why, Instant now);
   // tcp_layer.cc

@@ -412,10 +412,10 @@ TEST_F(Recovery, DsackUndoesSpuriousRecovery) {
   EXPECT_EQ(t.cc.cwnd, cwnd0);
   EXPECT_EQ(t.cc.ssthresh, ssthresh0);
   EXPECT_EQ(t.reordering, 4u);
-  EXPECT_EQ(t.scoreboard.dup_thresh(), 4u);
 
   send_more(c, 10, 20);
   for (uint32_t k = 12; k <= 14; ++k) ack(B + 10 * M, {{11 * M, k * M}});
+  EXPECT_EQ(t.scoreboard.dup_thresh(), 4u);
   expect_no_emit();  // 3 SACKed above the hole: reordering, not loss
   EXPECT_FALSE(t.in_recovery);
   ack(B + 10 * M, {{11 * M, 15 * M}});
@@ -504,6 +504,27 @@ TEST_F(Recovery, LateOriginalRaisesDupThresh) {
   EXPECT_EQ(counters[Counter::TcpExtTCPSACKReorder], 3u);
   EXPECT_FALSE(t.in_recovery);
   EXPECT_EQ(retrans(), 0u);
+}
+
+// A large measured reordering does not hold back loss detection in a
+// window too small to SACK that much (Linux tcp_time_to_recover): with 6
+// segments in flight DupThresh is 3 although 9 segments of reordering were seen.
+TEST_F(Recovery, SmallFlightBoundsDupThresh) {
+  TcpSocket& c = open(true);
+  Tcb& t = tcb(c);
+  send_segments(c, 10);
+  ack(B, {{8 * M, 9 * M}});
+  ack(B + M, {{8 * M, 9 * M}});  // segment 0 was 9 segments late
+  EXPECT_EQ(t.reordering, 9u);
+  ack(B + 10 * M);
+  send_more(c, 10, 16);
+  ack(B + 10 * M, {{11 * M, 12 * M}});
+  ack(B + 10 * M, {{11 * M, 13 * M}});
+  expect_no_emit();
+  ack(B + 10 * M, {{11 * M, 14 * M}});
+  EXPECT_EQ(t.scoreboard.dup_thresh(), 3u);
+  expect_data(B + 10 * M, M);
+  EXPECT_TRUE(t.in_recovery);
 }
 
 }  // namespace
