@@ -177,8 +177,12 @@ void TcpLayer::segment_arrives(Tcb& t, const Segment& s, Instant now) {
   const uint32_t wnd = t.rcv_adv.after(t.rcv.nxt) ? (t.rcv_adv - t.rcv.nxt).v : 0;
   const uint32_t seg_len = static_cast<uint32_t>(text.size()) + (fin ? 1 : 0);
   bool ok;
+  // A segment without text may sit at the right edge itself (Linux
+  // tcp_sequence: seq <= RCV.NXT + RCV.WND): a peer that filled the window
+  // sends its ACKs from there while a hole before them is still missing,
+  // and the RFC's strict test would lose every acknowledgment they carry.
   if (seg_len == 0)
-    ok = wnd == 0 ? seq == t.rcv.nxt : seq.in_window(t.rcv.nxt, wnd);
+    ok = wnd == 0 ? seq == t.rcv.nxt : seq.in_range(t.rcv.nxt, t.rcv.nxt + wnd);
   else
     ok = wnd != 0 && (seq.in_window(t.rcv.nxt, wnd) || (seq + (seg_len - 1)).in_window(t.rcv.nxt, wnd));
   if (!ok && wnd == 0 && seq == t.rcv.nxt) {

@@ -262,6 +262,27 @@ TEST_F(Tcp, UnacceptableSegmentIsAcked) {  // RFC 9293 §3.10.7.4 first
   expect_emit({.flags = kAck, .seq = L + 1, .ack = R + 1});
 }
 
+// The peer filled our window but a segment before the right edge is
+// missing: its ACKs (no text) then carry SEQ = the right edge. They are
+// acceptable as Linux's tcp_sequence takes them (RFC 9293's strict test
+// would drop them and lose what they acknowledge); one beyond is not.
+TEST_F(Tcp, AckAtRightEdgeOfWindowIsAccepted) {
+  TcpSocket& c = established();
+  auto d = bytes(10);
+  c.send(d, now());
+  expect_emit({.flags = kAck | kPsh, .seq = L + 1, .ack = R + 1, .data = d});
+  const Tcb& t = tcp().tcb(c.index());
+  const uint32_t edge = t.rcv_adv.raw();
+  send({.flags = kAck, .seq = edge - 1000, .ack = L + 1, .data = bytes(1000)});  // a hole before it
+  expect_emit({.flags = kAck, .seq = L + 11, .ack = R + 1});
+  send({.flags = kAck, .seq = edge + 1, .ack = L + 11});  // beyond the window: not taken
+  expect_emit({.flags = kAck, .seq = L + 11, .ack = R + 1});
+  EXPECT_EQ(t.snd.una.raw(), L + 1);
+  send({.flags = kAck, .seq = edge, .ack = L + 11});
+  EXPECT_EQ(t.snd.una.raw(), L + 11);
+  EXPECT_EQ(drops[DropReason::kTcpUnacceptable], 1u);
+}
+
 TEST_F(Tcp, AckOfUnsentDataIsAckedAndDropped) {  // RFC 5961 §5.2
   TcpSocket& c = established();
   send({.flags = kAck, .seq = R + 1, .ack = L + 100, .data = bytes(5)});
