@@ -27,7 +27,7 @@ pkgs=(
   # client-library tests: Linux-side peers
   socat
   # shim tests: unmodified programs under libstackshim.so, and their peers
-  curl netcat-openbsd nginx
+  curl netcat-openbsd nginx redis-server redis-tools iperf3 wrk
 )
 apt-get update -q
 apt-get install -y -q --no-install-recommends "${pkgs[@]}"

@@ -67,7 +67,10 @@ int ClientSockets::op_setsockopt(Slot& s, const DecodedRequest& r, Instant now) 
   const bool tcp = s.kind == Slot::Kind::kTcp;
   if (level == SOL_SOCKET) {
     switch (name) {
-      case SO_REUSEADDR: s.reuseaddr = v != 0; return 0;
+      case SO_REUSEADDR:
+        s.reuseaddr = v != 0;
+        if (s.udp) s.udp->set_reuseaddr(s.reuseaddr);  // also after bind (UdpSocket::set_reuseaddr)
+        return 0;
       // Accepted and reported (nc, nginx set it); binding a port another
       // socket holds is still EADDRINUSE (no reuseport groups yet).
       case SO_REUSEPORT: s.reuseport = v != 0; return 0;

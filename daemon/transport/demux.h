@@ -132,6 +132,10 @@ class FlowTable {
   bool erase(const FlowKey& k) { return table_.erase(k); }
   T* find(const FlowKey& k) { return table_.find(k); }
   size_t size() const { return table_.size(); }
+  template <typename F>
+  void for_each(F&& f) const {
+    table_.for_each([&](const FlowKey&, const T& v) { f(v); });
+  }
 
  private:
   FlatTable<FlowKey, T, FlowHash> table_;

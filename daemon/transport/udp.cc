@@ -33,6 +33,13 @@ int UdpSocket::connect(const IpAddr& addr, uint16_t port) {
   if (port == 0 || addr.is_unspecified()) return -EINVAL;
   if (!bound_)
     if (int r = udp_.autobind(*this, addr.family()); r != 0) return r;
+  if (by_flow_) {  // moved aside by a SO_REUSEADDR bind: its flow key changes
+    FlowKey old = UdpLayer::flow_key(*this);
+    FlowKey key = old;
+    key.remote = {AddrKey::of(addr), port};
+    if (!udp_.flows_.insert(key, this)) return -EADDRINUSE;
+    udp_.flows_.erase(old);
+  }
   connected_ = true;
   remote_addr_ = addr;
   remote_port_ = port;
@@ -128,7 +135,7 @@ int UdpLayer::bind(UdpSocket& s, const IpAddr& addr, uint16_t port) {
       if (!port_conflicts(addr, p, s.v6only_)) port = p;
     }
     if (port == 0) return -EADDRINUSE;
-  } else if (port_conflicts(addr, port, s.v6only_)) {
+  } else if (port_conflicts(addr, port, s.v6only_) && !share_port(s, addr, port)) {
     return -EADDRINUSE;
   }
   table_.insert(addr, port, &s);
@@ -153,10 +160,47 @@ UdpSocket* UdpLayer::dual_stack(uint16_t port) const {
   return sp != nullptr && !(*sp)->v6only_ ? *sp : nullptr;
 }
 
+bool UdpLayer::share_port(UdpSocket& s, const IpAddr& addr, uint16_t port) {
+  UdpSocket** hp = table_.find_exact(addr, port);
+  if (hp == nullptr || !s.reuseaddr_) return false;
+  UdpSocket& h = **hp;
+  if (!h.reuseaddr_ || !h.connected_ || !flows_.insert(flow_key(h), &h)) return false;
+  table_.erase(addr, port);
+  h.by_flow_ = true;
+  if (!port_conflicts(addr, port, s.v6only_)) return true;
+  flows_.erase(flow_key(h));  // another holder (the other family's wildcard): undo
+  table_.insert(addr, port, &h);
+  h.by_flow_ = false;
+  return false;
+}
+
+FlowKey UdpLayer::flow_key(const UdpSocket& s) {
+  return {{AddrKey::of(s.local_addr_), s.local_port_}, {AddrKey::of(s.remote_addr_), s.remote_port_}};
+}
+
+UdpSocket* UdpLayer::receiver(const IpAddr& dst, uint16_t dport, const IpAddr& src,
+                              uint16_t sport) {
+  if (flows_.size() != 0) {  // only after a SO_REUSEADDR bind over a connected socket
+    const EndpointKey remote{AddrKey::of(src), sport};
+    if (UdpSocket** sp = flows_.find({{AddrKey::of(dst), dport}, remote})) return *sp;
+    if (UdpSocket** sp = flows_.find({{AddrKey::any(dst.family()), dport}, remote})) return *sp;
+  }
+  UdpSocket* s = nullptr;
+  if (UdpSocket** sp = table_.lookup(AddrKey::of(dst), dport)) s = *sp;
+  if (s == nullptr && dst.is_v4()) s = dual_stack(dport);  // :: without IPV6_V6ONLY hears IPv4 too
+  if (s != nullptr && s->connected_ && (s->remote_port_ != sport || !(s->remote_addr_ == src)))
+    s = nullptr;  // a connected socket hears only its peer
+  return s;
+}
+
 void UdpLayer::unbind(UdpSocket& s) {
   if (!s.bound_) return;
-  table_.erase(s.local_addr_, s.local_port_);
+  if (s.by_flow_)
+    flows_.erase(flow_key(s));
+  else
+    table_.erase(s.local_addr_, s.local_port_);
   s.bound_ = false;
+  s.by_flow_ = false;
 }
 
 buf::PacketBuf UdpLayer::datagram_buffer(buf::PacketBuf&& pb, std::span<const uint8_t> bytes,
@@ -228,12 +272,7 @@ void UdpLayer::input(const ip::Ipv4RxMeta& meta, buf::PacketBuf&& pkt, Instant n
     drops_.drop(u.error());
     return;
   }
-  UdpSocket* s = nullptr;
-  if (UdpSocket** sp = table_.lookup(AddrKey{0, meta.dst.v, 4}, u->dst_port)) s = *sp;
-  if (s == nullptr) s = dual_stack(u->dst_port);  // :: without IPV6_V6ONLY hears IPv4 too
-  if (s != nullptr && s->connected_ &&
-      (s->remote_port_ != u->src_port || !(s->remote_addr_ == src)))
-    s = nullptr;  // a connected socket hears only its peer
+  UdpSocket* s = receiver(dst, u->dst_port, src, u->src_port);
   if (s == nullptr) {
     counters_.inc(Counter::UdpNoPorts);
     drops_.drop(DropReason::kUdpNoPort);
@@ -256,8 +295,7 @@ void UdpLayer::input(const ip::Ipv4RxMeta& meta, buf::PacketBuf&& pkt, Instant n
 void UdpLayer::error(const ip::IcmpErrorIn& e, Instant) {
   if (e.l4.size() < wire::kUdpHeaderLen) return;
   const uint16_t sport = load_be16(e.l4.data()), dport = load_be16(e.l4.data() + 2);
-  UdpSocket** sp = table_.lookup(AddrKey{0, e.src.v, 4}, sport);
-  UdpSocket* so = sp != nullptr ? *sp : dual_stack(sport);
+  UdpSocket* so = receiver(IpAddr(e.src), sport, IpAddr(e.dst), dport);
   if (so == nullptr) return;
   UdpSocket& s = *so;
   // Linux __udp4_lib_err without IP_RECVERR: only hard errors, and only

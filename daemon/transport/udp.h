@@ -73,6 +73,13 @@ class UdpSocket {
   // and sends to IPv4 destinations.
   int set_v6only(bool on);
   bool v6only() const { return v6only_; }
+  // SO_REUSEADDR (before bind). When the socket holding (addr, port) is
+  // connected and both have it, a bind of the same (addr, port) succeeds,
+  // as on Linux: the connected one keeps its peer's datagrams (by its
+  // 4-tuple), the new one gets the rest. (iperf3's UDP server "accepts" a
+  // client that way: connect the listener, bind a new one.) Two unconnected
+  // sockets still conflict.
+  void set_reuseaddr(bool on) { reuseaddr_ = on; }
 
   // Bytes sent or -errno: -EMSGSIZE (> 65507), -EINVAL (port 0),
   // -ENETUNREACH (no route), -ENOBUFS (no buffer), -EDESTADDRREQ (send()
@@ -113,6 +120,8 @@ class UdpSocket {
   size_t head_ = 0, count_ = 0, bytes_ = 0;
   bool bound_ = false, connected_ = false;
   bool v6only_ = false;
+  bool reuseaddr_ = false;
+  bool by_flow_ = false;  // moved from the endpoint table to UdpLayer::flows_ (above)
   IpAddr local_addr_ = Ipv4Addr::any();
   uint16_t local_port_ = 0;
   IpAddr remote_addr_;
@@ -133,11 +142,12 @@ class UdpLayer final : public ip::Ipv4ProtocolHandler, public ip::Ipv6ProtocolHa
   void input(const ip::Ipv6RxMeta& meta, buf::PacketBuf&& pkt, Instant now) override;
   void error(const ip::Icmp6ErrorIn& err, Instant now) override;
 
-  size_t sockets_bound() const { return table_.size(); }
+  size_t sockets_bound() const { return table_.size() + flows_.size(); }
   // Every bound socket (the control plane's `stackctl conn -u`).
   template <typename F>
   void for_each_socket(F&& f) const {
     table_.for_each([&](UdpSocket* s) { f(static_cast<const UdpSocket&>(*s)); });
+    flows_.for_each([&](UdpSocket* s) { f(static_cast<const UdpSocket&>(*s)); });
   }
   ip::Ipv4Layer& ip() { return ip_; }
 
@@ -159,12 +169,22 @@ class UdpLayer final : public ip::Ipv4ProtocolHandler, public ip::Ipv6ProtocolHa
   bool port_conflicts(const IpAddr& addr, uint16_t port, bool v6only) const;
   // A dual-stack socket on :: for an IPv4 datagram to `port`, or nullptr.
   UdpSocket* dual_stack(uint16_t port) const;
+  // The receiving socket for (dst, dport) from (src, sport): a connected
+  // socket moved aside by a SO_REUSEADDR bind (exact or wildcard local
+  // address), else the endpoint table's, dropping a connected one's
+  // datagrams from anyone but its peer. nullptr: no port.
+  UdpSocket* receiver(const IpAddr& dst, uint16_t dport, const IpAddr& src, uint16_t sport);
+  // A SO_REUSEADDR bind over a connected holder of (addr, port): moves the
+  // holder to flows_ and returns true, else false (EADDRINUSE).
+  bool share_port(UdpSocket& s, const IpAddr& addr, uint16_t port);
+  static FlowKey flow_key(const UdpSocket& s);
 
   ip::Ipv4Layer& ip_;
   ip::Ipv6Layer* ip6_ = nullptr;
   Counters& counters_;
   DropStats& drops_;
   mutable EndpointTable<UdpSocket*> table_;
+  FlowTable<UdpSocket*> flows_;  // connected sockets that gave their endpoint slot away
   uint16_t next_ephemeral_ = kEphemeralLow;
 };
 

@@ -62,11 +62,7 @@ void UdpLayer::input(const ip::Ipv6RxMeta& meta, buf::PacketBuf&& pkt, Instant n
     drops_.drop(u.error());
     return;
   }
-  UdpSocket* s = nullptr;
-  if (UdpSocket** sp = table_.lookup(AddrKey::of(dst), u->dst_port)) s = *sp;
-  if (s != nullptr && s->connected_ &&
-      (s->remote_port_ != u->src_port || !(s->remote_addr_ == src)))
-    s = nullptr;
+  UdpSocket* s = receiver(dst, u->dst_port, src, u->src_port);
   if (s == nullptr) {
     counters_.inc(Counter::Udp6NoPorts);
     drops_.drop(DropReason::kUdpNoPort);
@@ -88,9 +84,9 @@ void UdpLayer::input(const ip::Ipv6RxMeta& meta, buf::PacketBuf&& pkt, Instant n
 void UdpLayer::error(const ip::Icmp6ErrorIn& e, Instant) {
   if (e.l4.size() < wire::kUdpHeaderLen) return;
   const uint16_t sport = load_be16(e.l4.data()), dport = load_be16(e.l4.data() + 2);
-  UdpSocket** sp = table_.lookup(AddrKey::of(IpAddr(e.src)), sport);
+  UdpSocket* sp = receiver(IpAddr(e.src), sport, IpAddr(e.dst), dport);
   if (sp == nullptr) return;
-  UdpSocket& s = **sp;
+  UdpSocket& s = *sp;
   if (!s.connected_ || s.remote_port_ != dport || !(s.remote_addr_ == IpAddr(e.dst))) return;
   // Linux icmpv6_err_convert: the fatal codes and their errno; packet too
   // big only lowered the path MTU (ICMPv6 did that).

@@ -11,7 +11,7 @@ client_config() {
 [attach]
 socket = \"$ATTACH_SOCK\"
 mode = \"0666\"
-max_sockets = 64
+max_sockets = ${CLIENT_MAX_SOCKETS:-64}
 ring_kib = ${CLIENT_RING_KIB:-64}
 ${1:-}"
 }

@@ -233,6 +233,7 @@ void TcpLayer::output(Tcb& t, Instant now) {
       t.last_send.ns != 0 && !t.snd_ring.empty())
     t.ca->on_idle_restart(t.cc, now);
   const SeqNum data_end(t.snd_ring.tail());
+  bool no_frame = false;  // a segment found no frame buffer (the device's pool is out)
   for (;;) {
     const uint32_t avail = t.snd.nxt.before(data_end) ? (data_end - t.snd.nxt).v : 0;
     const uint32_t usable = usable_window(t);
@@ -263,7 +264,10 @@ void TcpLayer::output(Tcb& t, Instant now) {
     if (len != 0 && len == avail) flags |= kPsh;
     if (fin_due) flags |= kFin;
     const bool new_data = !t.snd.nxt.before(t.snd_max);
-    if (!send_segment(t, t.snd.nxt, len, flags, now)) break;
+    if (!send_segment(t, t.snd.nxt, len, flags, now)) {
+      no_frame = true;
+      break;
+    }
     sent_any = true;
     if (new_data && len != 0 && !t.rtt_timing) {  // RFC 6298 / Karn: time one new segment
       t.rtt_timing = true;
@@ -283,8 +287,15 @@ void TcpLayer::output(Tcb& t, Instant now) {
   if (!sent_any && t.ack_now) send_ack(t, now);
   // RFC 9293 §3.8.6.1: data waits behind a zero window with nothing in
   // flight: probe on the persist timer.
-  if (t.snd.wnd == 0 && t.snd.nxt == t.snd.una && t.snd.nxt.before(data_end) &&
-      !t.timers[kTimerPersist].valid())
+  // The same when no frame buffer was free for it (the device's pool was
+  // out): with nothing in flight no ACK or RTO would ever send it, and the
+  // peer may be waiting for exactly these bytes (a request's reply). The
+  // persist timer sends it when it fires with the window open (timers.cc),
+  // as Linux's probe0 timer does (tcp_check_probe_timer, tcp_write_wakeup).
+  const bool idle = t.snd.nxt == t.snd.una && !t.timers[kTimerPersist].valid();
+  if (idle && t.snd.wnd == 0 && t.snd.nxt.before(data_end))
+    arm(t, kTimerPersist, now + t.rtt.rto());
+  else if (idle && no_frame && !t.timers[kTimerRetransmit].valid())
     arm(t, kTimerPersist, now + t.rtt.rto());
 }
 

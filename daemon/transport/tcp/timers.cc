@@ -103,7 +103,15 @@ void TcpLayer::fire(uint32_t i, TimerKind k, Instant now) {
       // RFC 9293 §3.8.6.1 / RFC 1122 §4.2.2.17: probe the zero window. Like
       // Linux (tcp_write_wakeup) the probe is <SEQ=SND.UNA-1>, no data: it
       // draws an ACK with the current window and occupies no sequence space.
-      if (t.snd.wnd != 0 || !is_synchronized(t.state)) return;
+      if (!is_synchronized(t.state)) return;
+      // The window is open: armed because data found no frame buffer with
+      // nothing in flight (output.cc). Send it now; output() re-arms the
+      // timer if the pool is still out (Linux tcp_write_wakeup sends new
+      // data when the window allows).
+      if (t.snd.wnd != 0) {
+        output(t, now);
+        return;
+      }
       // Linux tcp_probe_timer: the connection is given up (ETIMEDOUT) when
       // tcp_retries2 probes in a row went unanswered (any ACK not older
       // than SND.UNA answers them, input.cc / fast_path.cc), or, with a

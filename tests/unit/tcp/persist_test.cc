@@ -89,6 +89,32 @@ TEST_F(Persist, AnsweredProbesKeepTheConnectionAsLongAsTheWindowIsShut) {
   EXPECT_EQ(s.take_error(), ETIMEDOUT);
 }
 
+// The window is open but the device's frame pool is out when a reply is
+// due, with nothing in flight: no ACK and no RTO would ever send it (a
+// redis-server under the shim stalled so, its client waiting for the
+// reply). The persist timer sends it, as Linux's probe0 timer
+// (tcp_check_probe_timer); still no frame: it is armed again.
+TEST_F(Persist, DataThatFoundNoFrameBufferGoesOutOnThePersistTimer) {
+  TcpSocket& s = established();
+  std::vector<buf::PacketBuf> hoard;  // every free frame of the device
+  while (auto f = pool.alloc(64)) hoard.push_back(std::move(f));
+  ASSERT_EQ(s.send(bytes(10), now()), 10);
+  expect_no_emit();
+  EXPECT_GE(drops[DropReason::kNoBuffer], 1u);
+  const Instant t0 = now();
+  ASSERT_NE(tcp().poll_at(), Instant::never()) << "a timer to try again";
+  run_for(tcp().config().rtt.min_rto);  // fires once: still no frame
+  expect_no_emit();
+  ASSERT_NE(tcp().poll_at(), Instant::never()) << "armed again";
+  hoard.clear();
+  run_until_emit();
+  expect_emit({.flags = kAck | kPsh, .seq = L + 1, .ack = R + 1, .data = bytes(10)});
+  EXPECT_GE(now() - t0, tcp().config().rtt.min_rto);
+  EXPECT_EQ(s.state(), TcpState::kEstablished);
+  send({.flags = kAck, .seq = R + 1, .ack = L + 11, .win = 1000});
+  expect_no_emit();
+}
+
 TEST_F(Persist, AWindowThatOpensEndsProbingAndItsBackoff) {
   TcpSocket& s = shut();
   const Instant t0 = now();

@@ -159,6 +159,51 @@ TEST_F(Udp, ConnectedSocketHearsOnlyItsPeerAndGetsPortUnreachable) {
   EXPECT_EQ(u.take_error(), 0);
 }
 
+// iperf3's UDP server: the listener connects to its first client, a new
+// socket binds the same (addr, port) with SO_REUSEADDR (Linux allows it);
+// the connected one keeps its peer's datagrams and ICMP errors, the new one
+// gets everyone else's; closing either leaves the other as it was.
+TEST_F(Udp, ReuseaddrBindBesideAConnectedSocket) {
+  auto first = std::make_unique<UdpSocket>(udp());
+  first->set_reuseaddr(true);
+  ASSERT_EQ(first->bind(A("10.0.0.2"), 5201), 0);
+  ASSERT_EQ(first->connect(A("10.0.0.1"), 40000), 0);
+  UdpSocket plain(udp());
+  EXPECT_EQ(plain.bind(A("10.0.0.2"), 5201), -EADDRINUSE);  // without SO_REUSEADDR
+  UdpSocket next(udp());
+  next.set_reuseaddr(true);
+  ASSERT_EQ(next.bind(A("10.0.0.2"), 5201), 0);
+  EXPECT_EQ(udp().sockets_bound(), 2u);
+  UdpSocket third(udp());
+  third.set_reuseaddr(true);
+  EXPECT_EQ(third.bind(A("10.0.0.2"), 5201), -EADDRINUSE);  // two unconnected ones conflict
+
+  rx(udp_packet(40000, 5201, bytes(4)));  // the connected socket's peer
+  rx(udp_packet(40001, 5201, bytes(5)));  // a new client
+  EXPECT_EQ(first->rx_queued(), 1u);
+  ASSERT_EQ(next.rx_queued(), 1u);
+  EXPECT_EQ(next.recv()->src_port, 40001);
+
+  // Port unreachable for the connected socket's datagram reaches it.
+  ASSERT_EQ(first->send(bytes(12), clock.now()), 12);
+  std::vector<uint8_t> ours(l2.sent.back().pkt.bytes().begin(), l2.sent.back().pkt.bytes().end());
+  rx(packet(hdr(1), icmp_bytes(wire::Icmpv4Repr{
+                        wire::Icmpv4DestUnreachable{wire::icmpv4_unreach::kPort, 0, ours}})));
+  EXPECT_EQ(first->take_error(), ECONNREFUSED);
+
+  // Connected again to another peer: its datagrams follow it.
+  ASSERT_EQ(first->connect(A("10.0.0.1"), 40002), 0);
+  rx(udp_packet(40002, 5201, bytes(4)));
+  rx(udp_packet(40000, 5201, bytes(4)));  // the old peer: now the listener's
+  EXPECT_EQ(first->rx_queued(), 2u);
+  EXPECT_EQ(next.rx_queued(), 1u);
+
+  first.reset();  // closing the moved-aside socket leaves the listener alone
+  EXPECT_EQ(udp().sockets_bound(), 1u);
+  rx(udp_packet(40002, 5201, bytes(4)));
+  EXPECT_EQ(next.rx_queued(), 2u);
+}
+
 TEST_F(Udp, OnlyHardIcmpErrorsAreReported) {
   UdpSocket s(udp());
   ASSERT_EQ(s.connect(A("10.0.0.1"), 53), 0);
