@@ -1,6 +1,7 @@
 // The loopback hand-over (DESIGN.md "The shim"): a stack socket becomes a
 // kernel socket of the same family, type, flags and options, under the same
-// fd number, before its bind/connect to a loopback address.
+// fd number, before its bind/connect to a loopback address (or an unbound
+// UDP socket's first send there).
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -12,6 +13,7 @@
 #include <cstring>
 
 #include "libc.h"
+#include "policy.h"
 #include "shim.h"
 #include "stackd/client.h"
 
@@ -70,6 +72,19 @@ int hand_over_to_kernel(int fd, int h) {
   REAL(close)(k);
   errno = e;
   return r < 0 ? -1 : 0;
+}
+
+int hand_over_for_send(int fd, int h, const sockaddr* to, socklen_t len) {
+  if (!policy().loopback_on_kernel || !is_loopback(to, len)) return 0;
+  int type = 0;
+  socklen_t tl = sizeof(type);
+  if (stk_getsockopt(h, SOL_SOCKET, SO_TYPE, &type, &tl) != 0 || type != SOCK_DGRAM) return 0;
+  sockaddr_storage me{};
+  socklen_t ml = sizeof(me);
+  if (stk_getsockname(h, reinterpret_cast<sockaddr*>(&me), &ml) != 0) return 0;
+  // Port 0 at the same offset in sockaddr_in and sockaddr_in6: not bound.
+  if (reinterpret_cast<const sockaddr_in*>(&me)->sin_port != 0) return 0;  // bound on stackd: stays there
+  return hand_over_to_kernel(fd, h) == 0 ? 1 : -1;
 }
 
 }  // namespace stackd::shim

@@ -6,7 +6,8 @@ python3; every wait bounded).
                                       prints each peer and the sizes of the names
    shim_py_ipv6.py udp HOST PORT N    AF_INET6 UDP client: N datagrams echoed by HOST, each checked
    shim_py_ipv6.py loopback           ::1 and ::ffff:127.0.0.1 are handed over to kernel sockets of the
-                                      same family, with the options set before
+                                      same family, with the options set before; also an unbound UDP
+                                      socket's first sendto to ::1 / 127.0.0.1
    shim_py_ipv6.py socket             creates an AF_INET6 TCP socket (fails under --fallback fail without stackd)"""
 import os
 import socket
@@ -131,6 +132,19 @@ def loopback():
     v.connect(u.getsockname()[:2])
     v.send(b"udp ::1")
     check(u.recvfrom(100)[0] == b"udp ::1", "UDP over ::1")
+    # An unbound UDP socket's first sendto to a loopback address (no bind,
+    # no connect): handed over too, and the answer comes back to it.
+    for fam, host in ((socket.AF_INET6, "::1"), (socket.AF_INET, "127.0.0.1")):
+        r = socket.socket(fam, socket.SOCK_DGRAM)
+        r.settimeout(10)
+        r.bind((host, 0))
+        w = socket.socket(fam, socket.SOCK_DGRAM)
+        w.settimeout(10)
+        w.sendto(b"first " + host.encode(), r.getsockname()[:2])
+        data, frm = r.recvfrom(100)
+        check(data == b"first " + host.encode(), f"first sendto to {host}: {data}")
+        r.sendto(b"back", frm)
+        check(w.recvfrom(100)[0] == b"back", f"answer to the sendto socket over {host}")
     print("loopback ok", flush=True)
 
 
