@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstddef>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -54,14 +55,23 @@ void say_unreachable(int e) {
 
 void say_banner() {
   if (policy().quiet || g_said_banner.exchange(true)) return;
-  std::fprintf(stderr, "stackshim: pid %d runs its AF_INET sockets on stackd (%s)\n", getpid(), socket_path());
+  std::fprintf(stderr, "stackshim: pid %d runs its AF_INET and AF_INET6 sockets on stackd (%s)\n", getpid(), socket_path());
 }
 
 bool is_loopback(const sockaddr* sa, socklen_t len) {
-  if (sa == nullptr || len < sizeof(sockaddr_in) || sa->sa_family != AF_INET) return false;
-  sockaddr_in sin;
-  std::memcpy(&sin, sa, sizeof(sin));
-  return (ntohl(sin.sin_addr.s_addr) >> 24) == 127;
+  if (sa == nullptr || len < sizeof(sa_family_t)) return false;
+  if (sa->sa_family == AF_INET) {
+    if (len < sizeof(sockaddr_in)) return false;
+    sockaddr_in sin;
+    std::memcpy(&sin, sa, sizeof(sin));
+    return (ntohl(sin.sin_addr.s_addr) >> 24) == 127;
+  }
+  // sin6_scope_id is optional (Linux SIN6_LEN_RFC2133): the address ends at byte 24.
+  if (sa->sa_family != AF_INET6 || len < offsetof(sockaddr_in6, sin6_scope_id)) return false;
+  in6_addr a;
+  std::memcpy(&a, reinterpret_cast<const char*>(sa) + offsetof(sockaddr_in6, sin6_addr), sizeof(a));
+  // RFC 4291 §2.5.3 (::1) and §2.5.5.2 (::ffff:127.x.y.z, an IPv4 loopback address).
+  return IN6_IS_ADDR_LOOPBACK(&a) || (IN6_IS_ADDR_V4MAPPED(&a) && a.s6_addr[12] == 127);
 }
 
 }  // namespace stackd::shim

@@ -1,7 +1,8 @@
 // Which sockets go to stackd and what happens when it cannot be reached
 // (DESIGN.md "The shim"), read once from the environment:
 //   STACKD_FALLBACK=kernel|fail  stackd unreachable: sockets on the kernel (default) or socket() fails (ENETDOWN)
-//   STACKD_LOOPBACK=kernel|stack 127.0.0.0/8 on the kernel (default: bind/connect there hands the fd to a kernel socket)
+//   STACKD_LOOPBACK=kernel|stack 127.0.0.0/8, ::1, ::ffff:127.0.0.0/104 on the kernel (default: bind/connect there
+//                                hands the fd to a kernel socket of the same family)
 //   STACKD_QUIET=1               no banner line
 #pragma once
 
@@ -28,7 +29,8 @@ void say_banner();
 // Set once stackd was found unreachable: later sockets do not try again.
 bool stackd_unreachable();
 
-// An AF_INET address in 127.0.0.0/8 (stays on the kernel by default).
+// A loopback address (stays on the kernel by default): AF_INET 127.0.0.0/8,
+// AF_INET6 ::1 and the v4-mapped ::ffff:127.0.0.0/104.
 bool is_loopback(const sockaddr* sa, socklen_t len);
 
 }  // namespace stackd::shim

@@ -24,4 +24,10 @@ void release(const FdTable::Removed& r);
 // (loopback traffic, DESIGN.md): same fd number. 0 or -1 with errno.
 int hand_over_to_kernel(int fd, int h);
 
+// A sendto/sendmsg to `to` on stack socket fd: when `to` is loopback (and
+// loopback stays on the kernel) and fd is a UDP socket not bound yet, fd is
+// handed over first (the kernel binds it at the send, as it would have).
+// 1: handed over (send with libc), 0: not, -1 with errno.
+int hand_over_for_send(int fd, int h, const sockaddr* to, socklen_t len);
+
 }  // namespace stackd::shim

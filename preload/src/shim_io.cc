@@ -61,12 +61,18 @@ ssize_t send(int fd, const void* buf, size_t n, int flags) {
 
 ssize_t sendto(int fd, const void* buf, size_t n, int flags, const sockaddr* to, socklen_t tolen) {
   const int h = table().handle(fd);
-  return h < 0 ? REAL(sendto)(fd, buf, n, flags, to, tolen) : stk_sendto(h, buf, n, flags, to, tolen);
+  if (h < 0) return REAL(sendto)(fd, buf, n, flags, to, tolen);
+  const int k = hand_over_for_send(fd, h, to, tolen);
+  if (k != 0) return k < 0 ? -1 : REAL(sendto)(fd, buf, n, flags, to, tolen);
+  return stk_sendto(h, buf, n, flags, to, tolen);
 }
 
 ssize_t sendmsg(int fd, const msghdr* m, int flags) {
   const int h = table().handle(fd);
-  return h < 0 ? REAL(sendmsg)(fd, m, flags) : stk_sendmsg(h, m, flags);
+  if (h < 0) return REAL(sendmsg)(fd, m, flags);
+  const int k = m != nullptr ? hand_over_for_send(fd, h, static_cast<const sockaddr*>(m->msg_name), m->msg_namelen) : 0;
+  if (k != 0) return k < 0 ? -1 : REAL(sendmsg)(fd, m, flags);
+  return stk_sendmsg(h, m, flags);
 }
 
 // _FORTIFY_SOURCE builds call these: the buffer-size check, then the call.

@@ -55,23 +55,6 @@ void release(const FdTable::Removed& r) {
   else stk_set_socket_fd(r.handle, r.other_fd);
 }
 
-int hand_over_to_kernel(int fd, int h) {
-  int type = 0;
-  socklen_t tl = sizeof(type);
-  if (stk_getsockopt(h, SOL_SOCKET, SO_TYPE, &type, &tl) != 0) return -1;
-  const int fl = REAL(fcntl)(fd, F_GETFL);
-  const int fdfl = REAL(fcntl)(fd, F_GETFD);
-  const int k = REAL(socket)(AF_INET, type | SOCK_CLOEXEC | ((fl & O_NONBLOCK) ? SOCK_NONBLOCK : 0), 0);
-  if (k < 0) return -1;
-  release(table().remove(fd));
-  // dup3 replaces the number atomically; the stack socket's fd closes with it.
-  const int r = REAL(dup3)(k, fd, (fdfl & FD_CLOEXEC) ? O_CLOEXEC : 0);
-  const int e = errno;
-  REAL(close)(k);
-  errno = e;
-  return r < 0 ? -1 : 0;
-}
-
 }  // namespace stackd::shim
 
 using namespace stackd::shim;
@@ -80,7 +63,7 @@ extern "C" {
 
 int socket(int domain, int type, int protocol) {
   const int base = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
-  const bool ours = domain == AF_INET && (base == SOCK_STREAM || base == SOCK_DGRAM) &&
+  const bool ours = (domain == AF_INET || domain == AF_INET6) && (base == SOCK_STREAM || base == SOCK_DGRAM) &&
                     (protocol == 0 || protocol == (base == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP));
   if (!ours || (stackd_unreachable() && policy().fallback == Fallback::kKernel)) return REAL(socket)(domain, type, protocol);
   if (stackd_unreachable()) {

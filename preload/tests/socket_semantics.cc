@@ -6,6 +6,9 @@
 //
 //   shim_test_socket_semantics PEER_ADDR BASE_PORT [CASE...]
 //
+// An IPv6 PEER_ADDR runs the same cases on AF_INET6 sockets (wildcard
+// binds on "::", names printed the same way).
+//
 // The peer is tests/net/shim_semantics_peer.py (one behaviour per port, see
 // there). Observations are values and errno names, never timings: a wait is
 // printed as "waited" when it lasted at least most of its timeout.
@@ -37,6 +40,7 @@ namespace {
 
 const char* g_peer = nullptr;
 int g_base = 0;
+int g_family = AF_INET;  // AF_INET6 when PEER_ADDR is an IPv6 address
 std::atomic<int> g_sigpipes{0}, g_alarms{0};
 
 enum Port { kEcho = 1, kHello = 2, kRst = 3, kHold = 4, kConnectBack = 5, kUdpEcho = 6, kClosed = 9 };
@@ -80,19 +84,50 @@ int64_t now_ms() {
   return int64_t{ts.tv_sec} * 1000 + ts.tv_nsec / 1'000'000;
 }
 
-sockaddr_in addr_of(const char* host, int port) {
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  inet_pton(AF_INET, host, &a.sin_addr);
+// An address of g_family: sockaddr_in or sockaddr_in6, and its length.
+struct Addr {
+  sockaddr_storage ss{};
+  socklen_t len = 0;
+  sockaddr* sa() { return reinterpret_cast<sockaddr*>(&ss); }
+  const sockaddr* sa() const { return reinterpret_cast<const sockaddr*>(&ss); }
+};
+Addr addr_of(const char* host, int port) {
+  Addr a;
+  if (g_family == AF_INET6) {
+    auto* s6 = reinterpret_cast<sockaddr_in6*>(&a.ss);
+    s6->sin6_family = AF_INET6;
+    s6->sin6_port = htons(static_cast<uint16_t>(port));
+    inet_pton(AF_INET6, host, &s6->sin6_addr);
+    a.len = sizeof(sockaddr_in6);
+  } else {
+    auto* s4 = reinterpret_cast<sockaddr_in*>(&a.ss);
+    s4->sin_family = AF_INET;
+    s4->sin_port = htons(static_cast<uint16_t>(port));
+    inet_pton(AF_INET, host, &s4->sin_addr);
+    a.len = sizeof(sockaddr_in);
+  }
   return a;
 }
-sockaddr_in peer(int off) { return addr_of(g_peer, g_base + off); }
-int do_connect(int s, const sockaddr_in& a) { return connect(s, reinterpret_cast<const sockaddr*>(&a), sizeof(a)); }
+const char* any_addr() { return g_family == AF_INET6 ? "::" : "0.0.0.0"; }
+Addr peer(int off) { return addr_of(g_peer, g_base + off); }
+int do_connect(int s, const Addr& a) { return connect(s, a.sa(), a.len); }
+int port_of(const sockaddr_storage& ss) {
+  return ntohs(ss.ss_family == AF_INET6 ? reinterpret_cast<const sockaddr_in6*>(&ss)->sin6_port
+                                        : reinterpret_cast<const sockaddr_in*>(&ss)->sin_port);
+}
+// The host of an address as text, "PEER" when it is the peer's.
+std::string host_of(const sockaddr_storage& ss) {
+  char host[INET6_ADDRSTRLEN] = "?";
+  if (ss.ss_family == AF_INET6)
+    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&ss)->sin6_addr, host, sizeof(host));
+  else
+    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&ss)->sin_addr, host, sizeof(host));
+  return std::strcmp(host, g_peer) == 0 ? "PEER" : host;
+}
 
 // A blocking TCP connection to the peer's port BASE+off (-1 on failure).
 int tcp_to(int off) {
-  const int s = socket(AF_INET, SOCK_STREAM, 0);
+  const int s = socket(g_family, SOCK_STREAM, 0);
   if (s < 0) return -1;
   if (do_connect(s, peer(off)) != 0) {
     close(s);
@@ -119,13 +154,13 @@ std::string read_n(int fd, size_t n) {
 }
 // A listener on an ephemeral port of every address; *port set.
 int listener(int* port, int flags = 0) {
-  const int l = socket(AF_INET, SOCK_STREAM | flags, 0);
-  sockaddr_in a = addr_of("0.0.0.0", 0);
-  bind(l, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+  const int l = socket(g_family, SOCK_STREAM | flags, 0);
+  Addr a = addr_of(any_addr(), 0);
+  bind(l, a.sa(), a.len);
   listen(l, 8);
-  socklen_t len = sizeof(a);
-  getsockname(l, reinterpret_cast<sockaddr*>(&a), &len);
-  *port = ntohs(a.sin_port);
+  socklen_t len = sizeof(a.ss);
+  getsockname(l, a.sa(), &len);
+  *port = port_of(a.ss);
   return l;
 }
 // Asks the peer to connect back to `port` and do `action` (send, rst, close).
@@ -146,14 +181,14 @@ int so_error(int s) {
 // ------------------------------------------------------------ the cases
 
 std::string connect_refused() {
-  const int s = socket(AF_INET, SOCK_STREAM, 0);
+  const int s = socket(g_family, SOCK_STREAM, 0);
   const std::string r = res(do_connect(s, peer(kClosed)));
   close(s);
   return r;
 }
 
 std::string connect_nonblocking_einprogress_then_so_error_0() {
-  const int s = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  const int s = socket(g_family, SOCK_STREAM | SOCK_NONBLOCK, 0);
   std::string r = cat({"connect ", res(do_connect(s, peer(kEcho)))});
   pollfd p{s, POLLOUT, 0};
   r += cat({", poll ", num(poll(&p, 1, 3000)), " ", pollbits(p.revents), ", SO_ERROR ", errname(so_error(s))});
@@ -162,7 +197,7 @@ std::string connect_nonblocking_einprogress_then_so_error_0() {
 }
 
 std::string connect_nonblocking_refused_so_error_once() {
-  const int s = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  const int s = socket(g_family, SOCK_STREAM | SOCK_NONBLOCK, 0);
   std::string r = cat({"connect ", res(do_connect(s, peer(kClosed)))});
   pollfd p{s, POLLOUT, 0};
   r += cat({", writable ", num(poll(&p, 1, 3000) == 1 && (p.revents & POLLOUT))});
@@ -172,7 +207,7 @@ std::string connect_nonblocking_refused_so_error_once() {
 }
 
 std::string poll_revents_after_refused_connect() {
-  const int s = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  const int s = socket(g_family, SOCK_STREAM | SOCK_NONBLOCK, 0);
   do_connect(s, peer(kClosed));
   pollfd p{s, POLLIN | POLLOUT | POLLRDHUP, 0};
   const int64_t end = now_ms() + 3000;
@@ -190,9 +225,9 @@ std::string connect_connected_eisconn() {
 }
 
 std::string connect_short_addrlen_einval() {
-  const int s = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a = peer(kEcho);
-  const std::string r = res(connect(s, reinterpret_cast<sockaddr*>(&a), 4));
+  const int s = socket(g_family, SOCK_STREAM, 0);
+  Addr a = peer(kEcho);
+  const std::string r = res(connect(s, a.sa(), 4));
   close(s);
   return r;
 }
@@ -200,19 +235,19 @@ std::string connect_short_addrlen_einval() {
 std::string bind_in_use_eaddrinuse() {
   int port = 0;
   const int l = listener(&port);
-  const int s = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a = addr_of("0.0.0.0", port);
-  const std::string r = res(bind(s, reinterpret_cast<sockaddr*>(&a), sizeof(a)));
+  const int s = socket(g_family, SOCK_STREAM, 0);
+  Addr a = addr_of(any_addr(), port);
+  const std::string r = res(bind(s, a.sa(), a.len));
   close(s);
   close(l);
   return r;
 }
 
 std::string bind_twice_einval() {
-  const int s = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a = addr_of("0.0.0.0", 0);
-  std::string r = res(bind(s, reinterpret_cast<sockaddr*>(&a), sizeof(a)));
-  r += cat({", ", res(bind(s, reinterpret_cast<sockaddr*>(&a), sizeof(a)))});
+  const int s = socket(g_family, SOCK_STREAM, 0);
+  Addr a = addr_of(any_addr(), 0);
+  std::string r = res(bind(s, a.sa(), a.len));
+  r += cat({", ", res(bind(s, a.sa(), a.len))});
   close(s);
   return r;
 }
@@ -226,7 +261,7 @@ std::string accept_nonblocking_eagain() {
 }
 
 std::string accept_not_listening_einval() {
-  const int s = socket(AF_INET, SOCK_STREAM, 0);
+  const int s = socket(g_family, SOCK_STREAM, 0);
   const std::string r = res(accept(s, nullptr, nullptr));
   close(s);
   return r;
@@ -242,7 +277,7 @@ std::string listener_poll_nothing_pending() {
 }
 
 std::string recv_unconnected_enotconn() {
-  const int s = socket(AF_INET, SOCK_STREAM, 0);
+  const int s = socket(g_family, SOCK_STREAM, 0);
   char b;
   const std::string r = res(recv(s, &b, 1, 0));
   close(s);
@@ -250,7 +285,7 @@ std::string recv_unconnected_enotconn() {
 }
 
 std::string send_unconnected_epipe_and_sigpipe() {
-  const int s = socket(AF_INET, SOCK_STREAM, 0);
+  const int s = socket(g_family, SOCK_STREAM, 0);
   const int before = g_sigpipes;
   const std::string r = res(send(s, "x", 1, 0));
   close(s);
@@ -258,8 +293,8 @@ std::string send_unconnected_epipe_and_sigpipe() {
 }
 
 std::string getpeername_unconnected_enotconn() {
-  const int s = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
+  const int s = socket(g_family, SOCK_STREAM, 0);
+  sockaddr_storage a{};
   socklen_t l = sizeof(a);
   const std::string r = res(getpeername(s, reinterpret_cast<sockaddr*>(&a), &l));
   close(s);
@@ -267,7 +302,7 @@ std::string getpeername_unconnected_enotconn() {
 }
 
 std::string shutdown_unconnected_enotconn() {
-  const int s = socket(AF_INET, SOCK_STREAM, 0);
+  const int s = socket(g_family, SOCK_STREAM, 0);
   const std::string r = res(shutdown(s, SHUT_RDWR));
   close(s);
   return r;
@@ -282,15 +317,13 @@ std::string shutdown_bad_how_einval() {
 
 std::string names_of_connected_socket() {
   const int s = tcp_to(kEcho);
-  sockaddr_in a{}, b{};
+  sockaddr_storage a{}, b{};
   socklen_t la = sizeof(a), lb = sizeof(b);
   getsockname(s, reinterpret_cast<sockaddr*>(&a), &la);
   getpeername(s, reinterpret_cast<sockaddr*>(&b), &lb);
   close(s);
-  char host[32];
-  inet_ntop(AF_INET, &b.sin_addr, host, sizeof(host));
-  return "local len " + num(la) + " port set " + num(a.sin_port != 0) + ", peer " +
-         (std::strcmp(host, g_peer) == 0 ? "PEER" : host) + ":+" + num(ntohs(b.sin_port) - g_base);
+  return "local len " + num(la) + " port set " + num(port_of(a) != 0) + ", peer len " + num(lb) + " " + host_of(b) +
+         ":+" + num(port_of(b) - g_base);
 }
 
 std::string recv_nonblocking_eagain() {
@@ -364,7 +397,7 @@ std::string shutdown_rd_recv_returns_0() {
 }
 
 std::string closed_fd_ebadf() {
-  const int s = socket(AF_INET, SOCK_STREAM, 0);
+  const int s = socket(g_family, SOCK_STREAM, 0);
   close(s);
   char b;
   return cat({"close ", res(close(s)), ", recv ", res(recv(s, &b, 1, 0)), ", send ", res(send(s, "x", 1, 0))});
@@ -614,13 +647,10 @@ std::string accept_connection_from_peer() {
   const int l = listener(&port);
   connect_back(port, "send");
   std::string r = cat({"readable ", num(pollin(l, 3000) != 0)});
-  sockaddr_in a{};
+  sockaddr_storage a{};
   socklen_t len = sizeof(a);
   const int c = accept(l, reinterpret_cast<sockaddr*>(&a), &len);
-  char host[32];
-  inet_ntop(AF_INET, &a.sin_addr, host, sizeof(host));
-  r += cat({", accept ", c >= 0 ? "ok" : "failed", " from ", std::strcmp(host, g_peer) == 0 ? "PEER" : host,
-            ", reads ", read_n(c, 2)});
+  r += cat({", accept ", c >= 0 ? "ok" : "failed", " from ", host_of(a), " len ", num(len), ", reads ", read_n(c, 2)});
   char b;
   pollin(c, 2000);
   r += cat({", then ", res(recv(c, &b, 1, 0))});
@@ -659,7 +689,7 @@ std::string nonblocking_send_fills_then_eagain() {
 }
 
 std::string so_type_and_reuseaddr() {
-  const int s = socket(AF_INET, SOCK_STREAM, 0);
+  const int s = socket(g_family, SOCK_STREAM, 0);
   int v = -1;
   socklen_t l = sizeof(v);
   getsockopt(s, SOL_SOCKET, SO_TYPE, &v, &l);
@@ -674,7 +704,7 @@ std::string so_type_and_reuseaddr() {
 }
 
 std::string so_reuseport_set_and_read() {
-  const int s = socket(AF_INET, SOCK_STREAM, 0);
+  const int s = socket(g_family, SOCK_STREAM, 0);
   const int one = 1;
   int v = -1;
   socklen_t l = sizeof(v);
@@ -685,29 +715,29 @@ std::string so_reuseport_set_and_read() {
 }
 
 std::string socket_bad_protocol_eprotonosupport() {
-  const int s = socket(AF_INET, SOCK_STREAM, IPPROTO_UDP);
+  const int s = socket(g_family, SOCK_STREAM, IPPROTO_UDP);
   const std::string r = res(s);
   if (s >= 0) close(s);
   return r;
 }
 
 std::string udp_echo_round_trip() {
-  const int u = socket(AF_INET, SOCK_DGRAM, 0);
-  sockaddr_in to = peer(kUdpEcho);
-  std::string r = res(sendto(u, "dgram", 5, 0, reinterpret_cast<sockaddr*>(&to), sizeof(to)));
+  const int u = socket(g_family, SOCK_DGRAM, 0);
+  Addr to = peer(kUdpEcho);
+  std::string r = res(sendto(u, "dgram", 5, 0, to.sa(), to.len));
   pollin(u, 2000);
   char b[16];
-  sockaddr_in from{};
+  sockaddr_storage from{};
   socklen_t l = sizeof(from);
   const ssize_t n = recvfrom(u, b, sizeof(b), 0, reinterpret_cast<sockaddr*>(&from), &l);
-  r += ", " + res(n) + " " + std::string(b, n > 0 ? static_cast<size_t>(n) : 0) + " from +" +
-       num(ntohs(from.sin_port) - g_base);
+  r += ", " + res(n) + " " + std::string(b, n > 0 ? static_cast<size_t>(n) : 0) + " from " + host_of(from) + ":+" +
+       num(port_of(from) - g_base) + " len " + num(l);
   close(u);
   return r;
 }
 
 std::string udp_recv_nonblocking_eagain() {
-  const int u = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+  const int u = socket(g_family, SOCK_DGRAM | SOCK_NONBLOCK, 0);
   char b;
   const std::string r = res(recv(u, &b, 1, 0));
   close(u);
@@ -715,14 +745,14 @@ std::string udp_recv_nonblocking_eagain() {
 }
 
 std::string udp_send_without_address_edestaddrreq() {
-  const int u = socket(AF_INET, SOCK_DGRAM, 0);
+  const int u = socket(g_family, SOCK_DGRAM, 0);
   const std::string r = res(send(u, "x", 1, 0));
   close(u);
   return r;
 }
 
 std::string udp_connected_to_closed_port_econnrefused() {
-  const int u = socket(AF_INET, SOCK_DGRAM, 0);
+  const int u = socket(g_family, SOCK_DGRAM, 0);
   do_connect(u, peer(kClosed));
   send(u, "x", 1, 0);
   pollin(u, 2000);
@@ -733,7 +763,7 @@ std::string udp_connected_to_closed_port_econnrefused() {
 }
 
 std::string udp_datagram_truncated() {
-  const int u = socket(AF_INET, SOCK_DGRAM, 0);
+  const int u = socket(g_family, SOCK_DGRAM, 0);
   do_connect(u, peer(kUdpEcho));
   send(u, "0123456789", 10, 0);
   pollin(u, 2000);
@@ -899,6 +929,7 @@ int main(int argc, char** argv) {
   }
   g_peer = argv[1];
   g_base = std::atoi(argv[2]);
+  g_family = std::strchr(g_peer, ':') != nullptr ? AF_INET6 : AF_INET;
   struct sigaction sa {};
   sa.sa_handler = [](int) { ++g_sigpipes; };
   sigaction(SIGPIPE, &sa, nullptr);

@@ -22,6 +22,11 @@ start_client_stackd() {
   setup_backend tap
   client_config "${1:-}"
   start_stackd
+  wait_attach_sock
+}
+
+# After start_stackd: until its attach socket exists (5 s).
+wait_attach_sock() {
   local i
   for i in $(seq 1 50); do
     [[ -S $ATTACH_SOCK ]] && return 0

@@ -8,10 +8,12 @@ STACKRUN="$SHIM_DIR/stackrun"
 # A sanitizer build's shim needs the ASan runtime loaded first in programs
 # that are not built with it (curl, python3...), whose own leaks are not
 # ours to report. "${SHIM_ENV[@]}" CMD...: that environment (release: none).
+# (ldd's output is read whole: `ldd | grep -q` under pipefail fails at
+# random when grep exits before ldd finished writing, SIGPIPE.)
 SHIM_ENV=(env)
-if ldd "$SHIM_LIB" | grep -q libasan; then
-  SHIM_ENV=(env LD_PRELOAD="$(ldd "$SHIM_LIB" | awk '/libasan/ {print $3}')"
-            ASAN_OPTIONS="detect_leaks=0:verify_asan_link_order=0")
+SHIM_ASAN=$(ldd "$SHIM_LIB" | awk '/libasan/ {print $3}')
+if [[ -n $SHIM_ASAN ]]; then
+  SHIM_ENV=(env LD_PRELOAD="$SHIM_ASAN" ASAN_OPTIONS="detect_leaks=0:verify_asan_link_order=0")
 fi
 
 # "${SHIMMED[@]}" CMD...: CMD under stackrun (fallback=fail: a test must

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Linux peer of shim_test_socket_semantics (tests/net/test_shim_semantics.sh):
 one behaviour per TCP port, on the address given, plus a UDP echo.
-   shim_semantics_peer.py ADDR BASE_PORT
+   shim_semantics_peer.py ADDR BASE_PORT      (ADDR IPv4 or IPv6: the sockets' family follows it)
 BASE+1 echo until the peer's FIN, then close     BASE+2 send b"hello", close
 BASE+3 RST after 0.2 s (SO_LINGER 0 close)           BASE+4 accept, never read (hold)
 BASE+5 connect back: reads "PORT ACTION\\n" and connects to the caller's
@@ -15,6 +15,7 @@ import threading
 import time
 
 addr, base = sys.argv[1], int(sys.argv[2])
+family = socket.AF_INET6 if ":" in addr else socket.AF_INET
 held = []
 
 
@@ -67,7 +68,7 @@ def connect_back(c):
 
 
 def serve(port, handler):
-    s = socket.socket()
+    s = socket.socket(family, socket.SOCK_STREAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind((addr, port))
     s.listen(64)
@@ -77,7 +78,7 @@ def serve(port, handler):
 
 
 def udp_echo(port):
-    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    u = socket.socket(family, socket.SOCK_DGRAM)
     u.bind((addr, port))
     while True:
         b, a = u.recvfrom(65536)

@@ -53,5 +53,5 @@ for i in $(seq 1 50); do same_file "$WORK/www/s$i" "$WORK/got$i"; done
 log "the banner says the process runs on stackd (and nothing without STACKD_QUIET)"
 timeout 30 "${SHIM_ENV[@]}" "$STACKRUN" --fallback fail -- python3 -c 'import socket; socket.socket()' 2>"$WORK/banner" \
   || fail "banner run"
-grep -q "runs its AF_INET sockets on stackd" "$WORK/banner" || fail "no banner: $(cat "$WORK/banner")"
+grep -q "runs its AF_INET and AF_INET6 sockets on stackd" "$WORK/banner" || fail "no banner: $(cat "$WORK/banner")"
 log "PASS"

@@ -9,7 +9,7 @@
 #   python3 echo server (shim) <- python3 client (shim), both directions at once
 #   UDP echo (python3, shim) <- UDP client (python3, shim), 1..65507 bytes
 #   stk_echo_server <- stk_echo_client (copying and zero-copy), stk_udp_tool echo <- send,
-#   stk_echo_server -6 <- stk_echo_client over stackd's IPv6 address (the shim is AF_INET only)
+#   stk_echo_server -6 <- stk_echo_client over stackd's IPv6 address; socat TCP6-LISTEN (shim) <- socat TCP6 (shim)
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/client_lib.sh"
 source "$(dirname "$0")/shim_lib.sh"
@@ -104,8 +104,7 @@ run_backend() {
   timeout 60 "$STK_BIN/stk_echo_client" "$SD_ADDR" 7006 4000000 --zerocopy || fail "native echo client zero-copy"
   wait $e || fail "native echo server: $(cat "$WORK/srv.log")"
   grep -c "connection from $SD_ADDR" "$WORK/srv.log" | grep -qx 2 || fail "server log: $(cat "$WORK/srv.log")"
-  # The shim takes AF_INET sockets only (preload/README.md), so IPv6 is the
-  # native library's: a dual-stack server on [::], the client to our IPv6 address.
+  # IPv6 with the native library: a dual-stack server on [::], the client to our IPv6 address.
   log "native client over IPv6: stk_echo_server -6 <- stk_echo_client to [$SD_ADDR6]"
   "$STK_BIN/stk_echo_server" 7008 1 -6 >"$WORK/srv6.log" 2>&1 &
   e=$!
@@ -113,6 +112,15 @@ run_backend() {
   timeout 60 "$STK_BIN/stk_echo_client" "$SD_ADDR6" 7008 4000000 || fail "native echo client over IPv6"
   wait $e || fail "native echo server over IPv6: $(cat "$WORK/srv6.log")"
   grep -q "connection from $SD_ADDR6" "$WORK/srv6.log" || fail "server log: $(cat "$WORK/srv6.log")"
+  log "socat TCP6 (shim) -> socat TCP6-LISTEN (shim) over [$SD_ADDR6], 2 MB"
+  head -c 2000000 "$WORK/data" >"$WORK/data6"
+  timeout 60 "${SHIMMED[@]}" socat -u TCP6-LISTEN:7009,reuseaddr OPEN:"$WORK/r6",creat,trunc &
+  e=$!
+  sleep 0.3
+  timeout 60 "${SHIMMED[@]}" socat -u OPEN:"$WORK/data6" "TCP6:[$SD_ADDR6]:7009,retry=20,interval=0.2" \
+    || fail "shimmed socat over IPv6"
+  wait $e || fail "shimmed socat server over IPv6"
+  same_file "$WORK/data6" "$WORK/r6"
   log "native UDP tool: echo <- send, 200 datagrams of 9000 bytes"
   "$STK_BIN/stk_udp_tool" echo 7007 200 >"$WORK/udp.log" 2>&1 &
   e=$!

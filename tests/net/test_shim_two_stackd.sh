@@ -173,8 +173,8 @@ timeout 60 "${ON_A[@]}" python3 "$here/udp_echo_client.py" "$PEER_ADDR" --port 7
   --deadline 50 || fail "UDP echo between the two stackds"
 kill $u 2>/dev/null || true
 
-# The shim is AF_INET only (preload/README.md): IPv6 between the two is the
-# native library's (neighbour discovery between two stackds, DAD first).
+# IPv6 between the two with the native library (neighbour discovery between
+# two stackds, DAD first); the shim over IPv6 is test_shim_ipv6.sh's.
 log "IPv6: stk_echo_server -6 (B) <- stk_echo_client (A) to [$B_ADDR6]"
 STACKD_SOCKET="$B_SOCK" "$STK_BIN/stk_echo_server" 7006 0 -6 >"$WORK/srv6.log" 2>&1 &
 e=$!

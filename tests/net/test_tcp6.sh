@@ -13,17 +13,12 @@
 # Every step is bounded in time.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/client_lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/ipv6_lib.sh"
 HERE=$(dirname "${BASH_SOURCE[0]}")
 ECHO_MB=${TCP6_ECHO_MB:-8}
 BULK_MB=${TCP6_BULK_MB:-128}
 CLIENT_BYTES=${TCP6_CLIENT_BYTES:-4000000}
 ROUNDS=${TCP6_ROUNDS:-1}  # bulk rounds per back-end (the comparison: TCP6_ROUNDS=5 TCP6_BULK_MB=256)
-
-NET6="fd$(printf '%02x' $(( (id + 7) % 256 ))):$(printf '%x' "$id")"
-SD_ADDR6="$NET6::2"
-PEER_ADDR6="$NET6::1"
-
-peer_if() { [[ $BACKEND == af_xdp ]] && echo "pev$id" || echo "$SD_IF"; }
 
 chargen_sha() {
   python3 - "$1" <<'PY'
@@ -59,23 +54,6 @@ proto = \"tcp\"
 port = 19
 bytes = $((BULK_MB << 20))"
 
-# IPv6 on both sides: the peer's address (no DAD: the test owns the link),
-# stackd's next to its IPv4 one; then wait (bounded) for stackd's DAD.
-ipv6_up() {
-  if [[ $BACKEND == af_xdp ]]; then
-    ip netns exec "$NS_SD" sysctl -qw "net.ipv6.conf.$SD_IF.disable_ipv6=1"
-  fi
-  peer ip -6 addr add "$PEER_ADDR6/64" dev "$(peer_if)" nodad
-  sed -i "s|^addresses = .*|addresses = [\"$SD_ADDR/24\", \"$SD_ADDR6/64\"]|" "$WORK/stackd.toml"
-}
-wait_v6() {
-  local i
-  for i in $(seq 1 50); do
-    peer ping -6 -c1 -W1 -q "$SD_ADDR6" >/dev/null 2>&1 && return 0
-    sleep 0.2
-  done
-  fail "no IPv6 ping answer from $SD_ADDR6 within 10 s"
-}
 rate() { sed -n 's/.*mbit_s=\([0-9.]*\).*/\1/p' "$1"; }
 
 for be in $(backends); do
@@ -124,8 +102,7 @@ setup_backend tap
 client_config
 ipv6_up
 start_stackd
-for i in $(seq 1 50); do [[ -S $ATTACH_SOCK ]] && break; sleep 0.1; done
-[[ -S $ATTACH_SOCK ]] || fail "attach socket $ATTACH_SOCK did not appear"
+wait_attach_sock
 wait_v6
 peer python3 - 5000 <<'PY' &
 import socket, sys, threading
