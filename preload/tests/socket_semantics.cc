@@ -777,6 +777,114 @@ std::string udp_datagram_truncated() {
   return r;
 }
 
+// ---------------------------------------------- batches, splice, socketpair
+
+std::string udp_sendmmsg_then_recvmmsg() {
+  const int u = socket(g_family, SOCK_DGRAM, 0);
+  do_connect(u, peer(kUdpEcho));
+  const char* msgs[] = {"a", "bb", "ccc"};
+  mmsghdr out[3]{};
+  iovec ov[3];
+  for (int i = 0; i < 3; ++i) {
+    ov[i] = {const_cast<char*>(msgs[i]), std::strlen(msgs[i])};
+    out[i].msg_hdr.msg_iov = &ov[i];
+    out[i].msg_hdr.msg_iovlen = 1;
+  }
+  std::string r = cat({"sent ", res(sendmmsg(u, out, 3, 0)), " lens ", num(out[0].msg_len), ",", num(out[1].msg_len),
+                       ",", num(out[2].msg_len)});
+  // Collect the three echoes, as many batches as it takes (2 s at most).
+  std::string got;
+  int n = 0;
+  const int64_t end = now_ms() + 2000;
+  while (n < 3 && now_ms() < end) {
+    if (!pollin(u, 200)) continue;
+    char b[4][8];
+    iovec iv[4];
+    mmsghdr in[4]{};
+    for (int i = 0; i < 4; ++i) {
+      iv[i] = {b[i], sizeof(b[i])};
+      in[i].msg_hdr.msg_iov = &iv[i];
+      in[i].msg_hdr.msg_iovlen = 1;
+    }
+    const int k = recvmmsg(u, in, 4, MSG_WAITFORONE, nullptr);
+    if (k <= 0) break;
+    for (int i = 0; i < k; ++i) {
+      got += ' ';
+      got.append(b[i], std::min<size_t>(in[i].msg_len, sizeof(b[i])));
+    }
+    n += k;
+  }
+  r += cat({", received ", num(n), ":", got});
+  close(u);
+  return r;
+}
+
+std::string recvmmsg_empty_nonblocking_eagain() {
+  const int u = socket(g_family, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+  char b[8];
+  iovec v{b, sizeof(b)};
+  mmsghdr in{};
+  in.msg_hdr.msg_iov = &v;
+  in.msg_hdr.msg_iovlen = 1;
+  timespec t{0, 0};
+  const std::string r = cat({res(recvmmsg(u, &in, 1, 0, nullptr)), ", with timeout ", res(recvmmsg(u, &in, 1, 0, &t))});
+  close(u);
+  return r;
+}
+
+std::string tcp_sendmmsg_is_a_byte_stream() {
+  const int s = tcp_to(kEcho);
+  const char* msgs[] = {"abc", "de"};
+  mmsghdr out[2]{};
+  iovec ov[2];
+  for (int i = 0; i < 2; ++i) {
+    ov[i] = {const_cast<char*>(msgs[i]), std::strlen(msgs[i])};
+    out[i].msg_hdr.msg_iov = &ov[i];
+    out[i].msg_hdr.msg_iovlen = 1;
+  }
+  const std::string r = cat({"sent ", res(sendmmsg(s, out, 2, 0)), ", echo ", read_n(s, 5)});
+  close(s);
+  return r;
+}
+
+std::string splice_pipe_to_socket_and_back() {
+  const int s = tcp_to(kEcho);
+  int in[2], out[2];
+  if (pipe(in) != 0 || pipe(out) != 0) return "pipe failed";
+  write(in[1], "spliced", 7);
+  std::string r = cat({"to socket ", res(splice(in[0], nullptr, s, nullptr, 64, 0))});
+  pollin(s, 2000);
+  r += cat({", to pipe ", res(splice(s, nullptr, out[1], nullptr, 64, 0))});
+  char b[16] = {};
+  r += cat({", pipe holds '", std::string(b, static_cast<size_t>(std::max<ssize_t>(0, read(out[0], b, sizeof(b))))), "'"});
+  r += cat({", offset ", res(splice(s, reinterpret_cast<loff_t*>(b), out[1], nullptr, 1, 0))});
+  r += cat({", no pipe ", res(splice(s, nullptr, s, nullptr, 1, 0))});
+  for (int fd : {in[0], in[1], out[0], out[1], s}) close(fd);
+  return r;
+}
+
+std::string splice_from_empty_socket_nonblocking() {
+  const int s = tcp_to(kEcho);
+  timeval tv{1, 0};
+  setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  int p[2];
+  if (pipe(p) != 0) return "pipe failed";
+  const int64_t t0 = now_ms();
+  std::string r = res(splice(s, nullptr, p[1], nullptr, 16, SPLICE_F_NONBLOCK));
+  r += now_ms() - t0 >= 800 ? " waited" : " at once";
+  r += cat({", from empty pipe ", res(splice(p[0], nullptr, s, nullptr, 16, SPLICE_F_NONBLOCK))});
+  write(p[1], "x", 1);
+  r += cat({", from pipe ", res(splice(p[0], nullptr, s, nullptr, 16, SPLICE_F_NONBLOCK)), " echo ", read_n(s, 1)});
+  for (int fd : {p[0], p[1], s}) close(fd);
+  return r;
+}
+
+std::string socketpair_of_inet_eopnotsupp() {
+  int sv[2];
+  return cat({"stream ", res(socketpair(g_family, SOCK_STREAM, 0, sv)), ", dgram ",
+              res(socketpair(g_family, SOCK_DGRAM, 0, sv))});
+}
+
 // What a process that did not create the socket does with it: send
 // "what", read the echo (2 s at most), as text with unprintable bytes as '?'.
 std::string use_foreign_socket(int fd, const char* what) {
@@ -913,6 +1021,12 @@ const std::vector<Case> kCases = {
     CASE(udp_send_without_address_edestaddrreq),
     CASE(udp_connected_to_closed_port_econnrefused),
     CASE(udp_datagram_truncated),
+    CASE(udp_sendmmsg_then_recvmmsg),
+    CASE(recvmmsg_empty_nonblocking_eagain),
+    CASE(tcp_sendmmsg_is_a_byte_stream),
+    CASE(splice_pipe_to_socket_and_back),
+    CASE(splice_from_empty_socket_nonblocking),
+    CASE(socketpair_of_inet_eopnotsupp),
 };
 
 }  // namespace
