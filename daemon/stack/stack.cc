@@ -283,6 +283,12 @@ size_t Stack::poll(Instant now) {
   if (s.link.poll_at() <= now) s.link.on_timer(now);
   if (s.ra_poll_at() <= now) s.expire_ra_routes(now);
   for (auto& iface : s.ifaces) s.flush(*iface, now);
+  // Frames the flush got back go first to connections that found none
+  // (TcpLayer::frame_starved), then out at once.
+  if (s.tcp.frame_starved()) {
+    s.tcp.retry_frame_starved(now);
+    for (auto& iface : s.ifaces) s.flush(*iface, now);
+  }
   return s.frames;
 }
 

@@ -266,6 +266,7 @@ void TcpLayer::output(Tcb& t, Instant now) {
     const bool new_data = !t.snd.nxt.before(t.snd_max);
     if (!send_segment(t, t.snd.nxt, len, flags, now)) {
       no_frame = true;
+      frame_starved_.push_back(t.index);
       break;
     }
     sent_any = true;
@@ -297,6 +298,24 @@ void TcpLayer::output(Tcb& t, Instant now) {
     arm(t, kTimerPersist, now + t.rtt.rto());
   else if (idle && no_frame && !t.timers[kTimerRetransmit].valid())
     arm(t, kTimerPersist, now + t.rtt.rto());
+}
+
+void TcpLayer::retry_frame_starved(Instant now) {
+  frame_retry_.clear();
+  frame_retry_.swap(frame_starved_);
+  std::sort(frame_retry_.begin(), frame_retry_.end());
+  frame_retry_.erase(std::unique(frame_retry_.begin(), frame_retry_.end()), frame_retry_.end());
+  for (size_t k = 0; k < frame_retry_.size(); ++k) {
+    const uint32_t i = frame_retry_[k];
+    if (i >= pool_.size() || !pool_[i]) continue;  // freed meanwhile
+    output(*pool_[i], now);
+    if (!frame_starved_.empty()) {
+      // Out again: the rest waits for the next flush, in the same order.
+      frame_starved_.insert(frame_starved_.end(), frame_retry_.begin() + static_cast<std::ptrdiff_t>(k) + 1,
+                            frame_retry_.end());
+      return;
+    }
+  }
 }
 
 // RFC 5961 §7: challenge ACKs are rate-limited (Linux

@@ -194,6 +194,15 @@ class TcpLayer final : public ip::Ipv4ProtocolHandler,
   }
   bool has_events() const { return !events_.empty(); }
 
+  // Connections whose output found no frame buffer (the device's frame
+  // pool was out: frames wait in the tx queue or the device's ring). The
+  // Stack retries them after each flush, when frames may have come back,
+  // so the data waits for the device, not for the persist timer's RTO
+  // (output.cc; Linux restarts a stopped queue and TSQ-throttled sockets
+  // on tx completion). The persist timer stays the fallback.
+  bool frame_starved() const { return !frame_starved_.empty(); }
+  void retry_frame_starved(Instant now);
+
   // Introspection (tests, counters, stackctl).
   size_t tcbs_in_use() const { return in_use_; }
   // Every live TCB in pool order (the control plane's `stackctl conn`).
@@ -346,6 +355,7 @@ class TcpLayer final : public ip::Ipv4ProtocolHandler,
   transport::EndpointTable<uint32_t> listeners_;
   TimerWheel wheel_;
   std::vector<uint32_t> events_;
+  std::vector<uint32_t> frame_starved_, frame_retry_;  // TCB indices, duplicates possible
   uint32_t port_counter_ = 0;
   Instant last_now_;
   Instant challenge_window_;

@@ -115,6 +115,28 @@ TEST_F(Persist, DataThatFoundNoFrameBufferGoesOutOnThePersistTimer) {
   expect_no_emit();
 }
 
+// The same connection is on the frame-starved list: once frames come back
+// (the Stack calls retry after each flush) the data leaves at once, with
+// no wait for the persist timer; a retry while the pool is still out sends
+// nothing and keeps the connection on the list.
+TEST_F(Persist, DataThatFoundNoFrameBufferGoesOutWhenFramesComeBack) {
+  TcpSocket& s = established();
+  std::vector<buf::PacketBuf> hoard;
+  while (auto f = pool.alloc(64)) hoard.push_back(std::move(f));
+  ASSERT_EQ(s.send(bytes(10), now()), 10);
+  expect_no_emit();
+  ASSERT_TRUE(tcp().frame_starved());
+  tcp().retry_frame_starved(now());
+  expect_no_emit();
+  ASSERT_TRUE(tcp().frame_starved()) << "still out: kept for the next flush";
+  hoard.clear();
+  tcp().retry_frame_starved(now());
+  expect_emit({.flags = kAck | kPsh, .seq = L + 1, .ack = R + 1, .data = bytes(10)});
+  EXPECT_FALSE(tcp().frame_starved());
+  send({.flags = kAck, .seq = R + 1, .ack = L + 11, .win = 1000});
+  expect_no_emit();
+}
+
 TEST_F(Persist, AWindowThatOpensEndsProbingAndItsBackoff) {
   TcpSocket& s = shut();
   const Instant t0 = now();
