@@ -81,16 +81,20 @@ bool exact_port_rule(const Match& m) {
          m.dport->exact();
 }
 uint32_t hash_key(uint32_t k) { return (k * 0x9e3779b1u) >> 7; }
+bool source_prefix_rule(const Match& m) { return m.src && m.src->len != 0; }
 }  // namespace
 
 CompiledChain::CompiledChain(const Chain& c) : LinearChain(c) {
   // Distinct exact keys -> table size (power of two, load <= 1/2).
   std::vector<std::pair<uint32_t, uint32_t>> exact;  // (key, rule index), index-sorted
+  std::vector<std::pair<IpPrefix, uint32_t>> by_src;  // index-sorted
   std::array<uint32_t, 256> per_proto{};
   for (uint32_t i = 0; i < rules_.size(); ++i) {
     const Match& m = rules_[i].match;
     if (exact_port_rule(m)) {
       exact.emplace_back(exact_key(static_cast<uint8_t>(m.proto), m.dport->lo), i);
+    } else if (source_prefix_rule(m)) {
+      by_src.emplace_back(*m.src, i);
     } else if (m.proto >= 0) {
       ++per_proto[static_cast<size_t>(m.proto)];
     } else {
@@ -104,11 +108,13 @@ CompiledChain::CompiledChain(const Chain& c) : LinearChain(c) {
   std::array<uint32_t, 256> fill{};
   for (uint32_t i = 0; i < rules_.size(); ++i) {
     const Match& m = rules_[i].match;
-    if (!exact_port_rule(m) && m.proto >= 0) {
+    if (!exact_port_rule(m) && !source_prefix_rule(m) && m.proto >= 0) {
       const auto p = static_cast<size_t>(m.proto);
       proto_idx_[proto_begin_[p] + fill[p]++] = i;
     }
   }
+  src_.build(by_src);
+  lists_.resize(3 + src_.max_lists());
   // Exact buckets: stable sort by key keeps each bucket in index order.
   std::stable_sort(exact.begin(), exact.end(),
                    [](const auto& a, const auto& b) { return a.first < b.first; });
@@ -141,27 +147,25 @@ const CompiledChain::Slot* CompiledChain::find(uint32_t key) const {
 }
 
 Verdict CompiledChain::evaluate(const PacketMeta& m, CtState ct, const EvalEnv& env) {
-  // The three candidate lists, each sorted by rule index.
-  const uint32_t *a = nullptr, *ae = nullptr;
+  // The candidate lists, each sorted by rule index, disjoint.
+  size_t n = 0;
   if (m.has_ports && exact_used_ != 0) {
-    if (const Slot* s = find(exact_key(m.proto, m.dport))) {
-      a = exact_idx_.data() + s->begin;
-      ae = exact_idx_.data() + s->end;
-    }
+    if (const Slot* s = find(exact_key(m.proto, m.dport)))
+      lists_[n++] = {exact_idx_.data() + s->begin, exact_idx_.data() + s->end};
   }
-  const uint32_t* b = proto_idx_.data() + proto_begin_[m.proto];
-  const uint32_t* be = proto_idx_.data() + proto_begin_[m.proto + 1];
-  const uint32_t* c = general_.data();
-  const uint32_t* ce = c + general_.size();
-  constexpr uint32_t kEnd = UINT32_MAX;
+  if (proto_begin_[m.proto] != proto_begin_[m.proto + 1])
+    lists_[n++] = {proto_idx_.data() + proto_begin_[m.proto], proto_idx_.data() + proto_begin_[m.proto + 1]};
+  if (!general_.empty()) lists_[n++] = general_;
+  n += src_.lookup(m.src, std::span(lists_).subspan(n));
   Verdict v;
   for (;;) {
-    const uint32_t x = a != ae ? *a : kEnd, y = b != be ? *b : kEnd, z = c != ce ? *c : kEnd;
-    const uint32_t i = std::min({x, y, z});
-    if (i == kEnd) break;
-    if (i == x) ++a;
-    else if (i == y) ++b;
-    else ++c;
+    // The lowest index at the lists' heads (a handful of lists: a scan).
+    size_t best = n;
+    for (size_t k = 0; k < n; ++k)
+      if (!lists_[k].empty() && (best == n || lists_[k].front() < lists_[best].front())) best = k;
+    if (best == n) break;
+    const uint32_t i = lists_[best].front();
+    lists_[best] = lists_[best].subspan(1);
     if (try_rule(i, m, ct, env, &v)) return v;
   }
   return policy_verdict();

@@ -9,11 +9,15 @@
 //   by proto rules with a protocol but no single destination port (port
 //            ranges, `icmp type ...`, `tcp flags ...`), a sorted list per
 //            protocol number;
+//   source   rules with a source prefix (other than /0) and no single
+//            destination port (`ip saddr 192.0.2.0/24 drop`, block lists),
+//            in a PrefixIndex: one hash probe per prefix length in use;
 //   general  rules with no protocol (prefix, interface, ct state only).
 //
 // A packet can only match rules from its own (proto, dport) bucket, its
-// protocol's list and the general list, so evaluate() merges those three
-// sorted lists by rule index and runs Match::matches() on each candidate
+// protocol's list, the source lists of the prefixes containing its source
+// and the general list, so evaluate() merges those sorted lists by rule
+// index and runs Match::matches() on each candidate
 // in index order: the same rules are tried in the same order as a linear
 // scan would try the rules that can match, hence the same verdict and the
 // same counters (tests/unit/filter/compiled_test.cc checks this against
@@ -23,11 +27,13 @@
 
 #include <array>
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "base/drop_reason.h"
 #include "base/time.h"
 #include "ip/filter/log.h"
+#include "ip/filter/prefix_index.h"
 #include "ip/filter/packet_meta.h"
 #include "ip/filter/rule.h"
 
@@ -101,6 +107,7 @@ class CompiledChain : public LinearChain {
   // Shape, for tests and `fw list` statistics.
   size_t exact_buckets() const { return exact_used_; }
   size_t general_rules() const { return general_.size(); }
+  size_t source_prefix_rules() const { return src_.rules(); }
 
  private:
   struct Slot {
@@ -120,6 +127,10 @@ class CompiledChain : public LinearChain {
   std::array<uint32_t, 257> proto_begin_{};  // proto_idx_[proto_begin_[p] .. proto_begin_[p+1])
   std::vector<uint32_t> proto_idx_;
   std::vector<uint32_t> general_;
+  // Rules with a source prefix (and no exact port): candidates only when
+  // the prefix contains the packet's source (block and allow lists).
+  PrefixIndex src_;
+  std::vector<std::span<const uint32_t>> lists_;  // evaluate()'s scratch
 };
 
 // Both chains of a ruleset, compiled; the unit the Filter swaps atomically.

@@ -14,7 +14,11 @@ using namespace testing;
 constexpr uint16_t kPorts[] = {22, 53, 80, 443, 8080, 9, 7, 1000, 2000, 3000, 5000, 65535};
 const char* const kAddrs[] = {"10.0.0.1", "10.0.0.2", "10.0.1.7", "192.168.1.9", "172.16.3.4"};
 const char* const kPrefixes[] = {"10.0.0.0/8", "10.0.0.0/24", "10.0.1.0/24", "192.168.0.0/16",
-                                 "10.0.0.1/32", "0.0.0.0/0"};
+                                 "10.0.0.1/32", "0.0.0.0/0", "10.0.0.0/23", "172.16.3.4/32"};
+// IPv6 packets and prefixes too (the prefix index keys on the family).
+const char* const kAddrs6[] = {"fd00::1", "fd00::2", "fd00:0:0:1::7", "2001:db8::9"};
+const char* const kPrefixes6[] = {"fd00::/16", "fd00::/64", "fd00:0:0:1::/64", "fd00::1/128", "::/0",
+                                  "2001:db8::/32", "fd00::/63"};
 
 struct Gen {
   std::mt19937 rng;
@@ -50,8 +54,13 @@ struct Gen {
       if (chance(60)) r.match.icmp_type = int16_t(below(2) ? 8 : 3);
       if (chance(20)) r.match.icmp_code = int16_t(below(4));
     }
-    if (chance(25)) r.match.src = PFX(kPrefixes[below(std::size(kPrefixes))]);
-    if (chance(25)) r.match.dst = PFX(kPrefixes[below(std::size(kPrefixes))]);
+    if (chance(20)) {
+      if (chance(35)) r.match.src = PFX(kPrefixes6[below(std::size(kPrefixes6))]);
+      if (chance(25)) r.match.dst = PFX(kPrefixes6[below(std::size(kPrefixes6))]);
+    } else {
+      if (chance(35)) r.match.src = PFX(kPrefixes[below(std::size(kPrefixes))]);
+      if (chance(25)) r.match.dst = PFX(kPrefixes[below(std::size(kPrefixes))]);
+    }
     if (chance(10)) r.match.iif = uint16_t(1 + below(2));
     if (chance(20)) r.match.ct_states = uint8_t(1 + below(31));
     r.action = static_cast<Action>(below(4));  // continue, accept, drop, reject
@@ -59,8 +68,9 @@ struct Gen {
   }
 
   PacketMeta packet() {
-    const char* s = kAddrs[below(std::size(kAddrs))];
-    const char* d = kAddrs[below(std::size(kAddrs))];
+    const bool v6 = chance(20);
+    const char* s = v6 ? kAddrs6[below(std::size(kAddrs6))] : kAddrs[below(std::size(kAddrs))];
+    const char* d = v6 ? kAddrs6[below(std::size(kAddrs6))] : kAddrs[below(std::size(kAddrs))];
     PacketMeta m;
     switch (below(4)) {
       case 0: m = tcp(s, port(), d, port(), uint8_t(below(256)), 40 + below(1460)); break;
@@ -74,6 +84,7 @@ struct Gen {
         break;
     }
     m.iif = uint16_t(1 + below(2));
+    m.ip_version = v6 ? 6 : 4;
     return m;
   }
 };
@@ -106,6 +117,7 @@ TEST_P(Equivalence, SameVerdictsAndCounters) {
   EXPECT_EQ(lin.policy_packets(), comp.policy_packets());
   EXPECT_GT(decided_by_rule, 500u);  // the rules were actually exercised
   EXPECT_GT(comp.exact_buckets(), 5u);
+  EXPECT_GT(comp.source_prefix_rules(), 5u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Seeds, Equivalence, ::testing::Range(1u, 9u));
@@ -124,7 +136,8 @@ TEST(Compiled, ManyExactPortRulesLandInBuckets) {
   c.rules.push_back(gen);
   CompiledChain comp(c);
   EXPECT_EQ(comp.exact_buckets(), 500u);
-  EXPECT_EQ(comp.general_rules(), 1u);
+  EXPECT_EQ(comp.general_rules(), 0u);
+  EXPECT_EQ(comp.source_prefix_rules(), 1u);  // a source prefix: the prefix index
   const Verdict v = comp.evaluate(tcp("10.0.0.1", 5, "10.0.0.2", 1499, 0), CtState::kUntracked, {});
   EXPECT_EQ(v.handle, 1499u);
   const Verdict u = comp.evaluate(udp("10.0.0.1", 5, "10.0.0.2", 1499), CtState::kUntracked, {});
