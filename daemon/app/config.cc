@@ -461,6 +461,12 @@ class Parser {
           ic.ipv6 = b->get();
         else
           error(p, kp, fmt::format("expected true or false, got {}", type_name(v.type())));
+      } else if (key == "mld") {
+        // RFC 3810: report our multicast groups (l2/mld.h).
+        if (auto b = v.as_boolean())
+          ic.mld = b->get();
+        else
+          error(p, kp, fmt::format("expected true or false, got {}", type_name(v.type())));
       } else if (key == "accept_ra") {
         // RFC 4861 §6.3.4: default route, on-link prefixes, MTU from routers.
         if (auto b = v.as_boolean())
@@ -468,7 +474,7 @@ class Parser {
         else
           error(p, kp, fmt::format("expected true or false, got {}", type_name(v.type())));
       } else {
-        unknown(p, path, key, {"name", "backend", "mac", "mtu", "addresses", "ipv6", "accept_ra"});
+        unknown(p, path, key, {"name", "backend", "mac", "mtu", "addresses", "ipv6", "accept_ra", "mld"});
       }
     }
     if (!have_name) error(e.pos, path + ".name", "missing required key");

@@ -53,6 +53,8 @@ namespace stackd {
   X(Icmp6OutDestUnreachs) X(Icmp6OutPktTooBigs) X(Icmp6OutTimeExcds)                    \
   X(Icmp6OutParmProblems) X(Icmp6OutEchoReplies) X(Icmp6OutRouterSolicits)              \
   X(Icmp6OutNeighborSolicits) X(Icmp6OutNeighborAdvertisements)                         \
+  X(Icmp6InGroupMembQueries) X(Icmp6OutGroupMembResponses)                              \
+  X(Icmp6OutGroupMembReductions) X(Icmp6OutMLDv2Reports)                                \
   X(Udp6InDatagrams) X(Udp6NoPorts) X(Udp6InErrors) X(Udp6OutDatagrams)                 \
   X(Udp6RcvbufErrors) X(Udp6SndbufErrors) X(Udp6InCsumErrors)
 

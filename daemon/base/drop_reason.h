@@ -82,6 +82,7 @@ namespace stackd {
   X(kNdpDadConflict, "ndp_dad_conflict")    /* RFC 4862 §5.4.3/§5.4.4 */         \
   X(kNdpNotOurTarget, "ndp_not_our_target")                                      \
   X(kNdpIgnored, "ndp_ignored")             /* RS, redirect; RA without accept_ra */ \
+  X(kMldInvalid, "mld_invalid")             /* RFC 3810 §5/§6.2: not link-local, hop limit != 1, bad length */ \
   X(kIpLoopbackFull, "ip_loopback_full")    /* local delivery queue bound */    \
   /* ICMP */                                                                     \
   X(kIcmpTruncated, "icmp_truncated")                                            \

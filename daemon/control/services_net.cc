@@ -116,13 +116,14 @@ class AddressesService final : public pb::Addresses::Service {
     if (auto s = c_.auth->check(*ctx, Access::kMutate, "addr del"); !s.ok()) return s;
     auto p = IpPrefix::parse(req->prefix());
     if (!p) return invalid(fmt::format("\"{}\" is not a prefix", req->prefix()));
-    return on_worker(c_, [&](stack::Stack& s, Instant) {
+    return on_worker(c_, [&](stack::Stack& s, Instant now) {
       l2::Interface* i = iface_by_name(s, req->dev());
       if (i == nullptr) return not_found(fmt::format("no link \"{}\"", req->dev()));
       // Running IPv6 addresses (the derived link-local one is not in i->addrs).
       size_t removed6 = 0;
       if (p->addr.is_v6()) {
         removed6 = std::erase_if(i->addrs6, [&](const l2::Ipv6IfAddr& a) { return IpAddr(a.addr) == p->addr; });
+        if (removed6 > 0) s.link().ipv6_addresses_changed(*i, now);  // MLD: the group left
         if (p->addr.v6().is_link_local()) {
           std::erase_if(i->addrs, [&](const IpPrefix& a) { return a.addr == p->addr; });
           if (removed6 > 0) return Status::OK;

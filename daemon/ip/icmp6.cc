@@ -82,6 +82,15 @@ void Icmpv6::input(const Ipv6RxMeta& meta, buf::PacketBuf&& msg, Instant now) {
     case t::kTimeExceeded:
     case t::kParamProblem:
       return dispatch_error(meta, type, view->code(), view->rest(), view->data(), now);
+    case t::kMldQuery:
+    case t::kMldReport:
+    case t::kMldDone:
+    case t::kMldv2Report:
+      // Multicast Listener Discovery (RFC 3810): the listener's side is in
+      // l2 beside ND (l2/mld.h), which checks hop limit and source.
+      if (l2::Interface* i = ip_.interface(meta.ifindex))
+        ip_.link().nd_input(*i, {meta.src, meta.dst, meta.hop_limit, meta.cast, msg.bytes()}, now);
+      return;
     case t::kRouterSolicit:
     case t::kRouterAdvert:
     case t::kNeighborSolicit:

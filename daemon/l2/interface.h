@@ -40,6 +40,7 @@ struct Interface {
   // ones; filled by l2::ipv6_setup_addresses when IPv6 is enabled.
   bool ipv6 = false;
   bool accept_ra = false;    // consume router advertisements (l2/ndp_router.cc)
+  bool mld = true;           // MLD reports of our groups (l2/mld.h)
   uint32_t ipv6_mtu = 0;     // LinkMTU from a router advertisement (0: mtu)
   std::vector<Ipv6IfAddr> addrs6;
   std::vector<buf::PacketBuf> tx_queue;  // frames to hand to device->tx_burst at flush

@@ -13,7 +13,8 @@ Link::Link(const stack::NeighbourTimers& timers, Counters& counters, DropStats& 
       frame_pool_(frame_pool),
       cache_(timers, drops, *this),
       arp_(cache_, counters, drops, *this),
-      ndp_(cache_, timers, counters, drops, *this) {}
+      ndp_(cache_, timers, counters, drops, *this),
+      mld_(counters, drops, *this) {}
 
 void Link::attach(Interface& iface) {
   if (ifaces_.size() <= iface.index) ifaces_.resize(iface.index + 1, nullptr);
@@ -23,6 +24,7 @@ void Link::attach(Interface& iface) {
 void Link::detach(uint16_t ifindex) {
   cache_.flush_interface(ifindex);
   ndp_.forget(ifindex);
+  mld_.forget(ifindex);
   if (ifindex < ifaces_.size()) ifaces_[ifindex] = nullptr;
 }
 
@@ -38,6 +40,7 @@ void Link::interface_up(Interface& iface, Instant now) {
   if (iface.ipv6) {
     ipv6_setup_addresses(iface);
     ndp_.start_dad(iface, now);
+    mld_.sync(iface, now);  // RFC 4862 §5.4.2: the groups joined are reported (RFC 3810)
   }
 }
 

@@ -26,6 +26,7 @@
 #include "l2/arp.h"
 #include "l2/interface.h"
 #include "l2/l3_handler.h"
+#include "l2/mld.h"
 #include "l2/ndp.h"
 #include "l2/neighbour_cache.h"
 #include "stack/config.h"
@@ -73,8 +74,20 @@ class Link final : public L2Output,
   // L2Output: an IPv6 packet for `next_hop` on `iface`.
   void output_ipv6(Interface& iface, const Ipv6Addr& next_hop, buf::PacketBuf&& pkt,
                    Instant now) override;
-  // L2Output: a Neighbor Discovery message from IPv6 input.
-  void nd_input(Interface& iface, const NdRx& rx, Instant now) override { ndp_.input(iface, rx, now); }
+  // L2Output: a Neighbor Discovery or MLD message from IPv6 input.
+  void nd_input(Interface& iface, const NdRx& rx, Instant now) override {
+    if (!rx.icmp.empty() && is_mld_type(rx.icmp[0])) return mld_.input(iface, rx, now);
+    ndp_.input(iface, rx, now);
+  }
+  static constexpr bool is_mld_type(uint8_t t) {
+    return t == wire::icmpv6_type::kMldQuery || t == wire::icmpv6_type::kMldReport ||
+           t == wire::icmpv6_type::kMldDone || t == wire::icmpv6_type::kMldv2Report;
+  }
+  // The interface's IPv6 addresses changed (the control plane, a reload):
+  // MLD reports the groups joined and left now rather than at its next
+  // once-a-second check.
+  void ipv6_addresses_changed(Interface& iface, Instant now) { mld_.sync(iface, now); }
+  const Mld& mld() const { return mld_; }
   // IPv6 addresses leaving TENTATIVE (DAD passed or found a duplicate).
   void set_ipv6_addr_hook(Ndp::AddrHook h) { ndp_.set_addr_hook(std::move(h)); }
   // Router advertisements on interfaces with accept_ra (the stack installs routes).
@@ -87,10 +100,11 @@ class Link final : public L2Output,
   NeighbourCache& neighbours() { return cache_; }
   const NeighbourCache& neighbours() const { return cache_; }
 
-  Instant poll_at() const { return earliest(cache_.poll_at(), ndp_.poll_at()); }
+  Instant poll_at() const { return earliest(earliest(cache_.poll_at(), ndp_.poll_at()), mld_.poll_at()); }
   void on_timer(Instant now) {
     cache_.on_timer(now);
     ndp_.on_timer(now);
+    mld_.on_timer(now);
   }
 
  private:
@@ -129,6 +143,7 @@ class Link final : public L2Output,
   NeighbourCache cache_;
   Arp arp_;
   Ndp ndp_;
+  Mld mld_;
   std::vector<Interface*> ifaces_;  // by index; null when detached
 };
 

@@ -11,9 +11,8 @@
 // advertisement is resolved like any other packet.
 //
 // Simplifications (documented): DAD sends its first solicitation at once
-// (no random delay of RFC 4862 §5.4.2), no MLD reports for the groups we
-// join (RFC 4862 §5.4.2 asks for them; they matter only to MLD-snooping
-// switches), a solicitation's source is our link-local address (a
+// (no random delay of RFC 4862 §5.4.2; the MLD report of the groups
+// joined, l2/mld.h, goes out with it), a solicitation's source is our link-local address (a
 // preferred global one while the link-local is tentative). Routers
 // (ndp_router.cc): with Interface::accept_ra up to three Router
 // Solicitations 4 s apart once the link-local address is usable, until an

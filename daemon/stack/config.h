@@ -23,6 +23,7 @@ struct InterfaceConfig {
   std::vector<IpPrefix> addrs;      // "10.0.0.2/24", "fd00::2/64"
   bool ipv6 = true;                 // link-local address, ND, IPv6 input (RFC 4291)
   bool accept_ra = false;           // default route, on-link prefixes, MTU from RAs (RFC 4861 §6.3.4)
+  bool mld = true;                  // report our multicast groups (RFC 3810, l2/mld.h)
 };
 
 struct RouteConfig {

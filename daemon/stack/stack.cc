@@ -231,6 +231,7 @@ uint16_t Stack::attach(size_t config_index, nic::Device& dev, Instant now) {
   // RFC 8200 §5: IPv6 needs a link MTU of at least 1280.
   iface->ipv6 = c.ipv6 && iface->mtu >= 1280;
   iface->accept_ra = c.accept_ra;
+  iface->mld = c.mld;
   l2::Interface& ref = *iface;
   s.ifaces.push_back(std::move(iface));
   s.tx_tapped.resize(ref.index + 1u, 0);

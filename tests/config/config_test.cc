@@ -125,6 +125,7 @@ addresses = ["fd00::2/64", "10.0.0.2/24"]
 name = "tap0"
 ipv6 = false
 accept_ra = true
+mld = false
 addresses = ["10.9.0.2/24"]
 )",
                           "x.toml");
@@ -135,6 +136,8 @@ addresses = ["10.9.0.2/24"]
   EXPECT_FALSE(i[1].ipv6);
   EXPECT_FALSE(i[0].accept_ra);  // the default
   EXPECT_TRUE(i[1].accept_ra);
+  EXPECT_TRUE(i[0].mld);  // the default: MLD reports (RFC 3810)
+  EXPECT_FALSE(i[1].mld);
   auto errs = errors_of(R"([[interface]]
 name = "veth-sd0"
 ipv6 = "yes"
@@ -282,7 +285,7 @@ gateway = "10.0.0.1"
             "umem_frames)");
   EXPECT_EQ(errs[2],
             "stackd.toml:6:1: interface[0].adresses: unknown key (expected one of: name, backend, mac, "
-            "mtu, addresses, ipv6, accept_ra)");
+            "mtu, addresses, ipv6, accept_ra, mld)");
   EXPECT_EQ(errs[3],
             "stackd.toml:10:1: route[0].gateway: unknown key (expected one of: to, via, dev, metric, mtu)");
 }

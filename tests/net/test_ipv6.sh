@@ -6,7 +6,8 @@
 # already has is logged by stackd as a duplicate and never answered for;
 # with accept_ra, a router advertisement from the peer (tests/net/ra_send.py)
 # installs the default route: a peer address off every on-link prefix is
-# unreachable before it and answered after it.
+# unreachable before it and answered after it; MLD (RFC 3810) reports of
+# stackd's solicited-node groups, decoded by tshark.
 source "$(dirname "$0")/lib.sh"
 here=$(dirname "$0")
 count=${STACKD_UDP6_COUNT:-300}
@@ -58,6 +59,12 @@ for b in $(backends); do
   sed -i "s|^addresses = .*|addresses = [\"$SD_ADDR/24\", \"$SD_ADDR6/64\", \"$DUP_ADDR6/64\"]|" \
     "$WORK/stackd.toml"
   sed -i "s|^addresses = \(.*\)|addresses = \1\naccept_ra = true|" "$WORK/stackd.toml"
+  # MLD (RFC 3810): capture what stackd sends from its start, so its
+  # reports of the groups it joins are read by an independent decoder.
+  cap="$WORK/mld-$b.pcap"
+  ip netns exec "$NS_PEER" timeout 60 tcpdump -i "$(peer_if)" -U -s 256 -w "$cap" ip6 2>"$WORK/tcpdump-$b.log" &
+  tcpdump_pid=$!
+  for i in $(seq 1 50); do grep -q "listening on" "$WORK/tcpdump-$b.log" && break; sleep 0.1; done
   start_stackd
   wait_ping6 "$SD_ADDR6" || fail "no IPv6 ping answer from $SD_ADDR6 within 10 s (DAD ~1 s)"
   wait_ping6 "$SD_LL%$(peer_if)" || fail "no ping answer from link-local $SD_LL"
@@ -72,6 +79,20 @@ for b in $(backends); do
     --count "$count" --max 65527 --seed "$id" || fail "udp echo over IPv6"
   n=$(stackd_counter Udp6InDatagrams)
   [[ $n -ge $count ]] || fail "Udp6InDatagrams=$n"
+  # MLD: the State Change Report and its repetition (within 1 s), each with
+  # CHANGE_TO_EXCLUDE records of our solicited-node groups, hop limit 1,
+  # checksum good as tshark computes it.
+  kill "$tcpdump_pid" 2>/dev/null; wait "$tcpdump_pid" 2>/dev/null
+  mld=$(tshark -r "$cap" -o icmpv6.checksum:TRUE -V -Y "eth.src == $SD_MAC && icmpv6.type == 143" 2>&1) \
+    || mld=$(tshark -r "$cap" -V -Y "eth.src == $SD_MAC && icmpv6.type == 143" 2>&1)
+  n=$(grep -c "Multicast Listener Report Message v2" <<<"$mld" || true)
+  [[ $n -ge 2 ]] || fail "MLD: $n MLDv2 reports from stackd (want >= 2): $(head -40 <<<"$mld"); capture: $(tshark -r "$cap" 2>&1 | head -20)"
+  grep -q "Changed to exclude" <<<"$mld" || fail "MLD: no CHANGE_TO_EXCLUDE record: $(head -60 <<<"$mld")"
+  grep -q "Multicast Address: ff02::1:ff00:2" <<<"$mld" || fail "MLD: no record of ff02::1:ff00:2: $(head -60 <<<"$mld")"
+  grep -q "Hop Limit: 1" <<<"$mld" || fail "MLD: hop limit not 1"
+  grep -q "Router Alert" <<<"$mld" || fail "MLD: no Router Alert option"
+  if grep -qi "checksum.*incorrect\|Checksum Status: Bad" <<<"$mld"; then fail "MLD: bad checksum"; fi
+  log "back-end $b: MLD: $n reports, $(grep -c 'Multicast Address: ff02' <<<"$mld") group records"
   # DAD: the peer owns $DUP_ADDR6 (it answered our probe): stackd says so
   # and never uses it (never reported ready; the packet tests check that
   # it answers neither solicitations nor pings for it).
