@@ -222,12 +222,20 @@ int ClientSockets::op_socket(int32_t type, int32_t domain, abi::Response& out) {
   return 0;
 }
 
-Expected<Endpoint, int> ClientSockets::to_transport(const Slot& s, const Endpoint& ep) const {
+Expected<Endpoint, int> ClientSockets::to_transport(const Slot& s, const Endpoint& ep, V4Form v4) const {
   if (!s.v6) {
     if (!ep.addr.is_v4()) return EAFNOSUPPORT;
     return ep;
   }
-  if (!ep.addr.is_v6()) return EAFNOSUPPORT;  // Linux: an AF_INET6 socket takes sockaddr_in6
+  if (!ep.addr.is_v6()) {
+    // Linux: an AF_INET6 socket takes sockaddr_in6, but UDP's connect
+    // (__ip6_datagram_connect) and sendto (udpv6_sendmsg) pass a
+    // sockaddr_in to IPv4, unless IPV6_V6ONLY (connect: EAFNOSUPPORT,
+    // as Linux 6.x answers; sendto: ENETUNREACH).
+    if (v4 == V4Form::kRefuse || s.kind != Slot::Kind::kUdp) return EAFNOSUPPORT;
+    if (s.v6only) return v4 == V4Form::kUdpConnect ? EAFNOSUPPORT : ENETUNREACH;
+    return ep;
+  }
   const Endpoint t{from_v6_view(ep.addr), ep.port};
   if (t.addr.is_v4() && s.v6only) return ENETUNREACH;  // IPV6_V6ONLY: no IPv4 at all (Linux)
   return t;
@@ -272,7 +280,7 @@ int ClientSockets::op_listen(Slot& s, uint32_t slot, int32_t backlog, Instant no
 }
 
 int ClientSockets::op_connect(Slot& s, uint32_t slot, const Endpoint& given, Instant now) {
-  auto tep = to_transport(s, given);
+  auto tep = to_transport(s, given, V4Form::kUdpConnect);
   if (!tep) return -tep.error();
   const Endpoint& ep = *tep;
   if (s.kind == Slot::Kind::kUdp) {
@@ -603,7 +611,7 @@ void ClientSockets::sync_udp(uint32_t slot, Slot& s, Instant now) {
     if (h.addr.family == 0) {
       r = s.udp->send(payload, now);
     } else if (auto w = endpoint_from_wire(h.addr)) {
-      auto ep = to_transport(s, *w);
+      auto ep = to_transport(s, *w, V4Form::kUdpSendto);
       if (!ep) r = -ep.error();
       else if (ep->addr.is_v4() && ep->addr.v4().is_broadcast() && !s.broadcast) r = -EACCES;
       else r = s.udp->send_to(ep->addr, ep->port, payload, now);

@@ -133,7 +133,11 @@ class ClientSockets {
   int op_socket(int32_t type, int32_t domain, abi::Response& out);
   // The transport's endpoint for an address the client gave `s`; -errno
   // when the family does not fit the socket's.
-  Expected<Endpoint, int> to_transport(const Slot& s, const Endpoint& ep) const;
+  // How an IPv4 endpoint given to an AF_INET6 slot is taken (Linux): UDP
+  // connect and sendto go the IPv4 way (IPV6_V6ONLY: EAFNOSUPPORT, ENETUNREACH);
+  // everything else refuses it (EAFNOSUPPORT).
+  enum class V4Form : uint8_t { kRefuse, kUdpConnect, kUdpSendto };
+  Expected<Endpoint, int> to_transport(const Slot& s, const Endpoint& ep, V4Form v4 = V4Form::kRefuse) const;
   // An address as the client sees it (v4-mapped for AF_INET6 sockets).
   static abi::WireAddr to_wire(const Slot& s, const IpAddr& a, uint16_t port);
   int op_bind(Slot& s, const Endpoint& ep);

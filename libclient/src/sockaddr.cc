@@ -11,8 +11,10 @@ namespace stackd::client {
 // Linux SIN6_LEN_RFC2133: a sockaddr_in6 without sin6_scope_id is accepted.
 constexpr socklen_t kSin6MinLen = 24;
 
-int to_wire(const sockaddr* sa, socklen_t len, int domain, abi::WireAddr* w) {
+int to_wire(const sockaddr* sa, socklen_t len, int domain, abi::WireAddr* w, bool v4_on_v6) {
   if (sa == nullptr) return -EINVAL;
+  if (domain == AF_INET6 && v4_on_v6 && len >= sizeof(sa_family_t) && sa->sa_family == AF_INET)
+    domain = AF_INET;
   if (len < (domain == AF_INET6 ? kSin6MinLen : socklen_t{sizeof(sockaddr_in)})) return -EINVAL;
   if (sa->sa_family != (domain == AF_INET6 ? AF_INET6 : AF_INET)) return -EAFNOSUPPORT;
   *w = abi::WireAddr{};

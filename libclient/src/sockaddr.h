@@ -12,7 +12,10 @@ namespace stackd::client {
 // For a socket of `domain`, as Linux checks it: -EINVAL (null, or shorter
 // than the domain's sockaddr: 16 / 24 bytes), then -EAFNOSUPPORT (another
 // family); 0 and *w filled.
-int to_wire(const sockaddr* sa, socklen_t len, int domain, abi::WireAddr* w);
+// `v4_on_v6`: an AF_INET6 socket's call that Linux also takes a sockaddr_in
+// for (UDP connect and sendto: udpv6_sendmsg, __ip6_datagram_connect go
+// the IPv4 way); stackd applies IPV6_V6ONLY to it.
+int to_wire(const sockaddr* sa, socklen_t len, int domain, abi::WireAddr* w, bool v4_on_v6 = false);
 // Fills *sa (truncated to *len, as the kernel does) and sets *len to the
 // full size of the family's sockaddr. Null `sa` or `len`: nothing.
 void from_wire(const abi::WireAddr& w, sockaddr* sa, socklen_t* len);

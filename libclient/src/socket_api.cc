@@ -181,7 +181,7 @@ ssize_t udp_send(Attachment& a, int s, Sock& k, const iovec* iov, int iovcnt, in
                  const sockaddr* to, socklen_t tolen) {
   abi::RecordHeader h{};
   if (to != nullptr) {
-    if (const int e = to_wire(to, tolen, k.domain, &h.addr)) return e;
+    if (const int e = to_wire(to, tolen, k.domain, &h.addr, true)) return e;
     if (h.addr.port == 0) return -EINVAL;
     // Linux: broadcast without SO_BROADCAST is EACCES (subnet broadcasts,
     // which need the interfaces' prefixes, are checked by stackd: SO_ERROR).
@@ -381,7 +381,7 @@ int stk_connect(int s, const sockaddr* addr, socklen_t len) {
   if (k == nullptr) return -1;
   abi::Request r = request(abi::Op::kConnect, s, k->gen);
   abi::WireAddr w;
-  if (const int e = to_wire(addr, len, k->domain, &w)) return set_errno(e);
+  if (const int e = to_wire(addr, len, k->domain, &w, k->type == SOCK_DGRAM)) return set_errno(e);
   std::memcpy(r.data, &w, sizeof(w));
   abi::Response out;
   const int res = call(*a, r, out);

@@ -879,6 +879,48 @@ std::string splice_from_empty_socket_nonblocking() {
   return r;
 }
 
+// An AF_INET6 UDP socket takes a sockaddr_in for sendto and connect (the
+// IPv4 path, Linux udpv6_sendmsg / __ip6_datagram_connect); with
+// IPV6_V6ONLY connect says EINVAL. Needs the peer's IPv4 address: the
+// IPv4 run only.
+std::string udp6_socket_takes_sockaddr_in() {
+  if (g_family != AF_INET) return "n/a";
+  const int u = socket(AF_INET6, SOCK_DGRAM, 0);
+  const Addr to = peer(kUdpEcho);  // sockaddr_in in the IPv4 run
+  std::string r = cat({"sendto ", res(sendto(u, "four", 4, 0, to.sa(), to.len))});
+  pollin(u, 2000);
+  char b[16];
+  sockaddr_storage from{};
+  socklen_t l = sizeof(from);
+  const ssize_t n = recvfrom(u, b, sizeof(b), MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&from), &l);
+  std::string src = "?";
+  if (from.ss_family == AF_INET6) {
+    const auto* s6 = reinterpret_cast<const sockaddr_in6*>(&from);
+    char h[INET_ADDRSTRLEN] = "?";
+    inet_ntop(AF_INET, s6->sin6_addr.s6_addr + 12, h, sizeof(h));
+    src = std::string(IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr) ? "mapped " : "") + (std::strcmp(h, g_peer) == 0 ? "PEER" : h);
+  }
+  r += cat({", recvfrom ", res(n), " ", std::string(b, n > 0 ? static_cast<size_t>(n) : 0), " from ", src, " len ",
+            num(l)});
+  r += cat({", connect ", res(connect(u, to.sa(), to.len)), " send ", res(send(u, "five!", 5, 0))});
+  pollin(u, 2000);
+  r += cat({" recv ", res(recv(u, b, sizeof(b), MSG_DONTWAIT))});
+  sockaddr_storage pn{};
+  socklen_t pl = sizeof(pn);
+  getpeername(u, reinterpret_cast<sockaddr*>(&pn), &pl);
+  r += cat({", peer name family ", num(pn.ss_family == AF_INET6 ? 6 : 4), " len ", num(pl)});
+  close(u);
+  const int v = socket(AF_INET6, SOCK_DGRAM, 0);
+  const int one = 1;
+  setsockopt(v, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+  r += cat({", V6ONLY connect ", res(connect(v, to.sa(), to.len))});
+  const int t = socket(AF_INET6, SOCK_STREAM, 0);
+  r += cat({", TCP connect ", res(connect(t, to.sa(), to.len))});
+  close(v);
+  close(t);
+  return r;
+}
+
 std::string socketpair_of_inet_eopnotsupp() {
   int sv[2];
   return cat({"stream ", res(socketpair(g_family, SOCK_STREAM, 0, sv)), ", dgram ",
@@ -1027,6 +1069,7 @@ const std::vector<Case> kCases = {
     CASE(splice_pipe_to_socket_and_back),
     CASE(splice_from_empty_socket_nonblocking),
     CASE(socketpair_of_inet_eopnotsupp),
+    CASE(udp6_socket_takes_sockaddr_in),
 };
 
 }  // namespace
