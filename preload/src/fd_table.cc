@@ -50,4 +50,11 @@ size_t FdTable::fds_of(int h) const {
   return it == by_handle_.end() ? 0 : it->second.size();
 }
 
+std::vector<int> FdTable::fds() const {
+  std::lock_guard lk(mu_);
+  std::vector<int> out;
+  for (const auto& [h, v] : by_handle_) out.insert(out.end(), v.begin(), v.end());
+  return out;
+}
+
 }  // namespace stackd::shim

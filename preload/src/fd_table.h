@@ -47,6 +47,8 @@ class FdTable {
 
   // fds naming handle h (tests, diagnostics).
   size_t fds_of(int h) const;
+  // Every fd in the table (exec: which of them the new image inherits).
+  std::vector<int> fds() const;
   int capacity() const { return capacity_; }
 
  private:

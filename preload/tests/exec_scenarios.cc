@@ -1,0 +1,229 @@
+// Scenario program of tests/net/test_shim_exec.sh, run unmodified under the
+// shim (plain libc, no stackd API): stack sockets across exec and passed
+// with SCM_RIGHTS. Each mode exits 0 when every check held, else prints
+// what failed.
+//
+//   shim_test_exec_scenarios exec-client HOST ECHO_PORT WATCH_PORT GO_FILE [spawn]
+//       connect to ECHO_PORT and (SOCK_CLOEXEC) to WATCH_PORT, then execv
+//       (or posix_spawn and wait) this program as "child": the CLOEXEC
+//       socket must be gone (EBADF), the other one works: getpeername,
+//       TCP_INFO, poll, 1 MB echoed byte-exact; it waits for GO_FILE (the
+//       test saw the CLOEXEC connection's FIN) before it ends.
+//   shim_test_exec_scenarios exec-listener PORT
+//       listen, exec as "listener-child": accept one connection, echo to EOF.
+//   shim_test_exec_scenarios scm-rights HOST ECHO_PORT
+//       make a socket (the process attaches), fork; the parent connects
+//       after the fork and passes the fd to the child over a unix
+//       socketpair (SCM_RIGHTS), closes its copy; the child checks the
+//       peer's name and TCP_INFO and echoes 1 MB byte-exact through it.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+extern char** environ;
+
+namespace {
+
+int g_failures = 0;
+#define CHECK(cond)                                                                                        \
+  do {                                                                                                     \
+    if (!(cond)) {                                                                                         \
+      std::fprintf(stderr, "check failed at line %d: %s (errno %s)\n", __LINE__, #cond, std::strerror(errno)); \
+      ++g_failures;                                                                                        \
+    }                                                                                                      \
+  } while (0)
+
+int connect_to(const char* host, int port, int flags) {
+  const int s = socket(AF_INET, SOCK_STREAM | flags, 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons(static_cast<uint16_t>(port));
+  inet_pton(AF_INET, host, &sa.sin_addr);
+  CHECK(s >= 0 && connect(s, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) == 0);
+  return s;
+}
+
+uint8_t pattern(size_t i) { return static_cast<uint8_t>((i * 131) ^ (i >> 9)); }
+
+// Send n pattern bytes on fd and read them back (poll for each read), byte-exact.
+void echo_check(int fd, size_t n) {
+  std::vector<uint8_t> out(n), in;
+  for (size_t i = 0; i < n; ++i) out[i] = pattern(i);
+  size_t sent = 0;
+  while (in.size() < n) {
+    if (sent < n) {
+      const ssize_t w = send(fd, out.data() + sent, std::min<size_t>(n - sent, 65536), MSG_DONTWAIT);
+      if (w > 0) sent += static_cast<size_t>(w);
+    }
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, 10000) != 1) {
+      CHECK(!"poll: no echo within 10 s");
+      return;
+    }
+    uint8_t buf[65536];
+    const ssize_t r = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+    if (r == 0) break;
+    if (r > 0) in.insert(in.end(), buf, buf + r);
+  }
+  CHECK(in == out);
+}
+
+void check_peer(int fd, const char* host, int port) {
+  sockaddr_in sa{};
+  socklen_t len = sizeof(sa);
+  CHECK(getpeername(fd, reinterpret_cast<sockaddr*>(&sa), &len) == 0);
+  char a[INET_ADDRSTRLEN] = {};
+  inet_ntop(AF_INET, &sa.sin_addr, a, sizeof(a));
+  CHECK(std::strcmp(a, host) == 0 && ntohs(sa.sin_port) == port);
+  tcp_info ti{};
+  len = sizeof(ti);
+  CHECK(getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == 0 && ti.tcpi_state == 1 /* TCP_ESTABLISHED */);
+}
+
+int child(int fd, int gone_fd, const char* host, int port, const char* go_file) {
+  errno = 0;
+  CHECK(fcntl(gone_fd, F_GETFD) == -1 && errno == EBADF);  // SOCK_CLOEXEC: closed by the exec
+  check_peer(fd, host, port);
+  echo_check(fd, 1 << 20);
+  std::printf("child ok\n");
+  std::fflush(stdout);
+  struct stat st {};
+  for (int i = 0; i < 200 && stat(go_file, &st) != 0; ++i) usleep(50000);
+  close(fd);
+  return g_failures == 0 ? 0 : 1;
+}
+
+int exec_client(char** argv, bool spawn) {
+  const char* host = argv[2];
+  const int port = std::atoi(argv[3]);
+  const int fd = connect_to(host, port, 0);
+  const int gone = connect_to(host, std::atoi(argv[4]), SOCK_CLOEXEC);
+  const std::string a = std::to_string(fd), b = std::to_string(gone);
+  char* args[] = {argv[0], const_cast<char*>("child"), const_cast<char*>(a.c_str()), const_cast<char*>(b.c_str()),
+                  argv[2], argv[3], argv[5], nullptr};
+  if (!spawn) {
+    execv("/proc/self/exe", args);
+    std::perror("execv");
+    return 1;
+  }
+  pid_t pid = 0;
+  CHECK(posix_spawn(&pid, "/proc/self/exe", nullptr, nullptr, args, environ) == 0);
+  close(fd);  // the child holds the sockets now
+  close(gone);
+  int st = 0;
+  CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+  return g_failures == 0 ? 0 : 1;
+}
+
+int exec_listener(char** argv) {
+  const int l = socket(AF_INET, SOCK_STREAM, 0);
+  const int one = 1;
+  setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons(static_cast<uint16_t>(std::atoi(argv[2])));
+  CHECK(bind(l, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) == 0 && listen(l, 8) == 0);
+  const std::string a = std::to_string(l);
+  execl("/proc/self/exe", argv[0], "listener-child", a.c_str(), static_cast<char*>(nullptr));
+  std::perror("execl");
+  return 1;
+}
+
+int listener_child(int l) {
+  std::printf("listening\n");
+  std::fflush(stdout);
+  const int c = accept(l, nullptr, nullptr);
+  CHECK(c >= 0);
+  uint8_t buf[65536];
+  for (;;) {
+    const ssize_t r = read(c, buf, sizeof(buf));
+    if (r <= 0) break;
+    for (ssize_t off = 0; off < r;) {
+      const ssize_t w = write(c, buf + off, static_cast<size_t>(r - off));
+      if (w <= 0) break;
+      off += w;
+    }
+  }
+  close(c);
+  close(l);
+  return g_failures == 0 ? 0 : 1;
+}
+
+int scm_rights(char** argv) {
+  // A socket before the fork attaches the process: the child shares that
+  // attachment (a process that attaches only after forking has its own).
+  const int early = socket(AF_INET, SOCK_STREAM, 0);
+  int sv[2];
+  CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    close(sv[0]);
+    char b;
+    iovec v{&b, 1};
+    alignas(cmsghdr) char cbuf[CMSG_SPACE(sizeof(int))];
+    msghdr m{};
+    m.msg_iov = &v;
+    m.msg_iovlen = 1;
+    m.msg_control = cbuf;
+    m.msg_controllen = sizeof(cbuf);
+    int fd = -1;
+    if (recvmsg(sv[1], &m, 0) == 1 && CMSG_FIRSTHDR(&m) != nullptr)
+      std::memcpy(&fd, CMSG_DATA(CMSG_FIRSTHDR(&m)), sizeof(int));
+    CHECK(fd >= 0);
+    check_peer(fd, argv[2], std::atoi(argv[3]));
+    echo_check(fd, 1 << 20);
+    close(fd);
+    _exit(g_failures == 0 ? 0 : 1);
+  }
+  close(sv[1]);
+  const int s = connect_to(argv[2], std::atoi(argv[3]), SOCK_CLOEXEC);  // made after the fork
+  char b = 'x';
+  iovec v{&b, 1};
+  alignas(cmsghdr) char cbuf[CMSG_SPACE(sizeof(int))] = {};
+  msghdr m{};
+  m.msg_iov = &v;
+  m.msg_iovlen = 1;
+  m.msg_control = cbuf;
+  m.msg_controllen = sizeof(cbuf);
+  cmsghdr* cm = CMSG_FIRSTHDR(&m);
+  cm->cmsg_level = SOL_SOCKET;
+  cm->cmsg_type = SCM_RIGHTS;
+  cm->cmsg_len = CMSG_LEN(sizeof(int));
+  std::memcpy(CMSG_DATA(cm), &s, sizeof(int));
+  CHECK(sendmsg(sv[0], &m, 0) == 1);
+  close(s);  // the child's copy is the socket now
+  close(early);
+  int st = 0;
+  CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+  return g_failures == 0 ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int r = 2;
+  if (argc == 6 && std::strcmp(argv[1], "exec-client") == 0) r = exec_client(argv, false);
+  else if (argc == 7 && std::strcmp(argv[1], "exec-client") == 0) r = exec_client(argv, true);
+  else if (argc == 7 && std::strcmp(argv[1], "child") == 0)
+    r = child(std::atoi(argv[2]), std::atoi(argv[3]), argv[4], std::atoi(argv[5]), argv[6]);
+  else if (argc == 3 && std::strcmp(argv[1], "exec-listener") == 0) r = exec_listener(argv);
+  else if (argc == 3 && std::strcmp(argv[1], "listener-child") == 0) r = listener_child(std::atoi(argv[2]));
+  else if (argc == 4 && std::strcmp(argv[1], "scm-rights") == 0) r = scm_rights(argv);
+  else std::fprintf(stderr, "usage: see the comment at the top of exec_scenarios.cc\n");
+  if (r != 0) std::fprintf(stderr, "%s: FAILED (%d checks)\n", argc > 1 ? argv[1] : "?", g_failures);
+  return r;
+}
