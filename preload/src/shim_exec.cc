@@ -87,9 +87,11 @@ __attribute__((constructor)) void resume_after_exec() {
 // hold a stack socket: an inheritable fd of the table (exec), or any (a
 // spawn's file actions may dup one onto a new number).
 bool passes_attachment(char* const* envp, bool spawn) {
-  if (!ExecEnv(envp).preloads_shim()) return false;
-  for (int fd : table().fds()) {
-    if (spawn) return true;
+  if (table().sockets() == 0 || !ExecEnv(envp).preloads_shim()) return false;
+  if (spawn) return true;
+  const std::optional<std::vector<int>> fds = table().fds();
+  if (!fds) return true;  // busy (a fork while another thread changed it): pass, harmless
+  for (int fd : *fds) {
     const int f = REAL(fcntl)(fd, F_GETFD);
     if (f >= 0 && !(f & FD_CLOEXEC)) return true;
   }
