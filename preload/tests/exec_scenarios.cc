@@ -11,6 +11,12 @@
 //       test saw the CLOEXEC connection's FIN) before it ends.
 //   shim_test_exec_scenarios exec-listener PORT
 //       listen, exec as "listener-child": accept one connection, echo to EOF.
+//   shim_test_exec_scenarios exec-chain HOST ECHO_PORT N
+//       connect, then exec itself N times in a row, each image using the
+//       socket (a request on its thread's channel, an echo); the last one
+//       counts the channels marked claimed in the stackd segment (found
+//       through its memfd in /proc/self/fd): the exec'ed images' channels
+//       must have been freed (at most 2 claimed, not one per image).
 //   shim_test_exec_scenarios scm-rights HOST ECHO_PORT
 //       make a socket (the process attaches), fork; the parent connects
 //       after the fork and passes the fd to the child over a unix
@@ -27,12 +33,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <dirent.h>
+#include <sys/mman.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
+
+#include "stackd/abi/segment.h"
 
 extern char** environ;
 
@@ -163,6 +174,46 @@ int listener_child(int l) {
   return g_failures == 0 ? 0 : 1;
 }
 
+// Channels marked claimed in the stackd segment this process holds (its
+// memfd, kept open by the library), -1 if none is found.
+int claimed_channels() {
+  DIR* d = opendir("/proc/self/fd");
+  if (d == nullptr) return -1;
+  int found = -1;
+  while (dirent* e = readdir(d)) {
+    char path[320], link[256] = {};
+    std::snprintf(path, sizeof(path), "/proc/self/fd/%s", e->d_name);
+    if (readlink(path, link, sizeof(link) - 1) <= 0 || std::strstr(link, "memfd:stackd-client-") == nullptr) continue;
+    const int fd = std::atoi(e->d_name);
+    stackd::abi::SegmentHeader h{};
+    if (pread(fd, &h, sizeof(h), 0) != static_cast<ssize_t>(sizeof(h)) || h.magic != stackd::abi::kMagic) continue;
+    void* base = mmap(nullptr, h.segment_bytes, PROT_READ, MAP_SHARED, fd, 0);
+    if (base == MAP_FAILED) continue;
+    const auto* ch = reinterpret_cast<const stackd::abi::Channel*>(static_cast<uint8_t*>(base) + h.channels_off);
+    found = 0;
+    for (uint32_t c = 0; c < h.max_channels; ++c) found += ch[c].claimed.load() != 0;
+    munmap(base, h.segment_bytes);
+  }
+  closedir(d);
+  return found;
+}
+
+int chain_step(char** argv, int fd, int left) {
+  check_peer(fd, argv[3], std::atoi(argv[4]));  // a request on this image's channel
+  echo_check(fd, 4096);
+  if (left > 0) {
+    const std::string a = std::to_string(fd), n = std::to_string(left - 1);
+    execl("/proc/self/exe", argv[0], "chain-step", a.c_str(), argv[3], argv[4], n.c_str(), static_cast<char*>(nullptr));
+    std::perror("execl");
+    return 1;
+  }
+  const int claimed = claimed_channels();
+  std::printf("claimed channels after the chain: %d\n", claimed);
+  CHECK(claimed >= 1 && claimed <= 2);
+  close(fd);
+  return g_failures == 0 ? 0 : 1;
+}
+
 int scm_rights(char** argv) {
   // A socket before the fork attaches the process: the child shares that
   // attachment (a process that attaches only after forking has its own).
@@ -223,6 +274,11 @@ int main(int argc, char** argv) {
   else if (argc == 3 && std::strcmp(argv[1], "exec-listener") == 0) r = exec_listener(argv);
   else if (argc == 3 && std::strcmp(argv[1], "listener-child") == 0) r = listener_child(std::atoi(argv[2]));
   else if (argc == 4 && std::strcmp(argv[1], "scm-rights") == 0) r = scm_rights(argv);
+  else if (argc == 5 && std::strcmp(argv[1], "exec-chain") == 0) {
+    char* args[] = {argv[0], argv[1], nullptr, argv[2], argv[3], argv[4]};  // as chain-step's
+    r = chain_step(args, connect_to(argv[2], std::atoi(argv[3]), 0), std::atoi(argv[4]));
+  } else if (argc == 6 && std::strcmp(argv[1], "chain-step") == 0)
+    r = chain_step(argv, std::atoi(argv[2]), std::atoi(argv[5]));
   else std::fprintf(stderr, "usage: see the comment at the top of exec_scenarios.cc\n");
   if (r != 0) std::fprintf(stderr, "%s: FAILED (%d checks)\n", argc > 1 ? argv[1] : "?", g_failures);
   return r;
