@@ -21,7 +21,7 @@ std::optional<uint64_t> inode_of(int fd) {
 // One exact-lookup request (not a dump: the kernel finds the socket by
 // inode), answered by one unix_diag_msg whose attributes carry the peer.
 std::optional<uint64_t> ask_peer(int nl, uint32_t ino) {
-  static uint32_t seq = 0x5eed;
+  thread_local uint32_t seq = 0x5eed;  // per dataplane worker
   // A client's socket may hold messages it queued itself: only ours count.
   alignas(nlmsghdr) char buf[1024];
   for (int i = 0; i < 64 && recv(nl, buf, sizeof(buf), MSG_DONTWAIT) >= 0; ++i) {
