@@ -17,6 +17,12 @@
 //       counts the channels marked claimed in the stackd segment (found
 //       through its memfd in /proc/self/fd): the exec'ed images' channels
 //       must have been freed (at most 2 claimed, not one per image).
+//   shim_test_exec_scenarios scm-foreign HOST ECHO_PORT
+//       fork before either process attached: parent and child attach on
+//       their own (two attachments); the parent passes a connected socket
+//       to the child, which cannot claim it (another attachment's: ENOENT,
+//       a known difference): there it is the bare unix socket (SO_DOMAIN
+//       AF_UNIX), while the parent's copy still works.
 //   shim_test_exec_scenarios scm-rights HOST ECHO_PORT
 //       make a socket (the process attaches), fork; the parent connects
 //       after the fork and passes the fd to the child over a unix
@@ -214,34 +220,8 @@ int chain_step(char** argv, int fd, int left) {
   return g_failures == 0 ? 0 : 1;
 }
 
-int scm_rights(char** argv) {
-  // A socket before the fork attaches the process: the child shares that
-  // attachment (a process that attaches only after forking has its own).
-  const int early = socket(AF_INET, SOCK_STREAM, 0);
-  int sv[2];
-  CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
-  const pid_t pid = fork();
-  if (pid == 0) {
-    close(sv[0]);
-    char b;
-    iovec v{&b, 1};
-    alignas(cmsghdr) char cbuf[CMSG_SPACE(sizeof(int))];
-    msghdr m{};
-    m.msg_iov = &v;
-    m.msg_iovlen = 1;
-    m.msg_control = cbuf;
-    m.msg_controllen = sizeof(cbuf);
-    int fd = -1;
-    if (recvmsg(sv[1], &m, 0) == 1 && CMSG_FIRSTHDR(&m) != nullptr)
-      std::memcpy(&fd, CMSG_DATA(CMSG_FIRSTHDR(&m)), sizeof(int));
-    CHECK(fd >= 0);
-    check_peer(fd, argv[2], std::atoi(argv[3]));
-    echo_check(fd, 1 << 20);
-    close(fd);
-    _exit(g_failures == 0 ? 0 : 1);
-  }
-  close(sv[1]);
-  const int s = connect_to(argv[2], std::atoi(argv[3]), SOCK_CLOEXEC);  // made after the fork
+// Pass fd over unix socket `via` (SCM_RIGHTS, one byte).
+void send_fd(int via, int fd) {
   char b = 'x';
   iovec v{&b, 1};
   alignas(cmsghdr) char cbuf[CMSG_SPACE(sizeof(int))] = {};
@@ -254,8 +234,72 @@ int scm_rights(char** argv) {
   cm->cmsg_level = SOL_SOCKET;
   cm->cmsg_type = SCM_RIGHTS;
   cm->cmsg_len = CMSG_LEN(sizeof(int));
-  std::memcpy(CMSG_DATA(cm), &s, sizeof(int));
-  CHECK(sendmsg(sv[0], &m, 0) == 1);
+  std::memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+  CHECK(sendmsg(via, &m, 0) == 1);
+}
+
+int recv_fd(int via) {
+  char b;
+  iovec v{&b, 1};
+  alignas(cmsghdr) char cbuf[CMSG_SPACE(sizeof(int))];
+  msghdr m{};
+  m.msg_iov = &v;
+  m.msg_iovlen = 1;
+  m.msg_control = cbuf;
+  m.msg_controllen = sizeof(cbuf);
+  int fd = -1;
+  if (recvmsg(via, &m, 0) == 1 && CMSG_FIRSTHDR(&m) != nullptr) std::memcpy(&fd, CMSG_DATA(CMSG_FIRSTHDR(&m)), sizeof(int));
+  CHECK(fd >= 0);
+  return fd;
+}
+
+int scm_foreign(char** argv) {
+  int sv[2];
+  CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    close(sv[0]);
+    const int own = socket(AF_INET, SOCK_STREAM, 0);  // the child's own attachment
+    const int fd = recv_fd(sv[1]);
+    int dom = 0;
+    socklen_t len = sizeof(dom);
+    CHECK(getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &dom, &len) == 0 && dom == AF_UNIX);
+    close(fd);
+    close(own);
+    const char done = 'd';
+    CHECK(write(sv[1], &done, 1) == 1);
+    _exit(g_failures == 0 ? 0 : 1);
+  }
+  close(sv[1]);
+  const int s = connect_to(argv[2], std::atoi(argv[3]), 0);  // the parent attaches after the fork
+  send_fd(sv[0], s);
+  char done = 0;
+  CHECK(read(sv[0], &done, 1) == 1 && done == 'd');
+  echo_check(s, 65536);  // the owner's socket is untouched by the refused claim
+  close(s);
+  int st = 0;
+  CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+  return g_failures == 0 ? 0 : 1;
+}
+
+int scm_rights(char** argv) {
+  // A socket before the fork attaches the process: the child shares that
+  // attachment (a process that attaches only after forking has its own).
+  const int early = socket(AF_INET, SOCK_STREAM, 0);
+  int sv[2];
+  CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    close(sv[0]);
+    const int fd = recv_fd(sv[1]);
+    check_peer(fd, argv[2], std::atoi(argv[3]));
+    echo_check(fd, 1 << 20);
+    close(fd);
+    _exit(g_failures == 0 ? 0 : 1);
+  }
+  close(sv[1]);
+  const int s = connect_to(argv[2], std::atoi(argv[3]), SOCK_CLOEXEC);  // made after the fork
+  send_fd(sv[0], s);
   close(s);  // the child's copy is the socket now
   close(early);
   int st = 0;
@@ -274,6 +318,7 @@ int main(int argc, char** argv) {
   else if (argc == 3 && std::strcmp(argv[1], "exec-listener") == 0) r = exec_listener(argv);
   else if (argc == 3 && std::strcmp(argv[1], "listener-child") == 0) r = listener_child(std::atoi(argv[2]));
   else if (argc == 4 && std::strcmp(argv[1], "scm-rights") == 0) r = scm_rights(argv);
+  else if (argc == 4 && std::strcmp(argv[1], "scm-foreign") == 0) r = scm_foreign(argv);
   else if (argc == 5 && std::strcmp(argv[1], "exec-chain") == 0) {
     char* args[] = {argv[0], argv[1], nullptr, argv[2], argv[3], argv[4]};  // as chain-step's
     r = chain_step(args, connect_to(argv[2], std::atoi(argv[3]), 0), std::atoi(argv[4]));

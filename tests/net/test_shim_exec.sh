@@ -6,7 +6,8 @@
 # SOCK_CLOEXEC socket is gone (the Linux peer sees its FIN while the new
 # image lives: it was the last holder); the same through posix_spawn; a
 # listener inherited across exec accepts a Linux client; a socket passed
-# from a parent to its forked child with SCM_RIGHTS works there.
+# from a parent to its forked child with SCM_RIGHTS works there; one passed
+# to a process of another attachment is refused (a known difference).
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/client_lib.sh"
 source "$(dirname "$0")/shim_lib.sh"
@@ -77,6 +78,10 @@ wait "$srv" || fail "exec'ed listener: $(cat "$WORK/listener.out")"
 
 log "SCM_RIGHTS: a socket made after fork passed from the parent to its child"
 timeout 60 "${SHIMMED[@]}" "$PROG" scm-rights "$PEER_ADDR" 5000 >"$WORK/scm.out" 2>&1 || fail "scm-rights: $(cat "$WORK/scm.out")"
+refused=$(gauge IpcClaimsRefused)
+log "SCM_RIGHTS to a process of another attachment: refused (ENOENT), the fd stays bare there, the owner's socket works"
+timeout 60 "${SHIMMED[@]}" "$PROG" scm-foreign "$PEER_ADDR" 5000 >"$WORK/foreign.out" 2>&1 || fail "scm-foreign: $(cat "$WORK/foreign.out")"
+(( $(gauge IpcClaimsRefused) > refused )) || fail "the foreign claim was not refused by stackd"
 wait_gauge IpcSockets 0 25
 claimed=$(gauge IpcClaimed)
 (( claimed >= 24 )) || fail "IpcClaimed = $claimed, expected at least 24"
