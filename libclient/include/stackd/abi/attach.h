@@ -63,7 +63,8 @@
 //                                            claimer's network namespace, where its unix sockets
 //                                            are (stackd's own may be another: containers, tests)
 //   stackd: ipc::unix_peer_inode(A) (sock_diag UNIX_DIAG_PEER, the kernel's
-//   word, daemon/ipc/unix_peer.h) must equal fstat(B).st_ino of one of the
+//   word, daemon/ipc/unix_peer.h; asked through N when given, taking only
+//   the kernel's answer) must equal fstat(B).st_ino of one of the
 //   B ends it holds (an index by inode, daemon/ipc/claim.h); a number or a
 //   nonce the client writes proves nothing.
 //                                  ◄──  on R (MSG_DONTWAIT): ClaimReply{status, sock, gen, type, domain, state}
@@ -78,8 +79,10 @@
 //     shared with a second segment nor moved while the owner still holds
 //     A: status ENOENT (the claimer keeps a bare socketpair end).
 //   - A is not the peer of any B stackd holds: status EBADF.
-// A forked child needs no claim: it shares its parent's attachment
-// (segment and attach socket).
+// A forked child needs no claim for what it inherits: it shares its
+// parent's attachment (segment and attach socket). Old clients never send
+// Claim and an old stackd closes its fds unanswered, so the ABI version
+// stays (the client then sees R's end of file and keeps the bare fd).
 #pragma once
 
 #include <cstdint>
