@@ -36,6 +36,8 @@ struct AttachServer::Client final : session::Wakeups {
   int epfd = -1;
   std::vector<int> sock_fds;   // per slot: B of the socket's fd pair, -1 = none
   std::vector<Tag> sock_tags;  // per slot (sized once: epoll holds pointers)
+  std::vector<uint64_t> sock_inos;  // per slot: B's inode, as entered in *index
+  FdIndex* index = nullptr;         // the server's B ends by inode (claims)
   int fd = -1;
   uid_t uid = 0;
   pid_t pid = 0;
@@ -82,6 +84,7 @@ struct AttachServer::Client final : session::Wakeups {
     epoll_ctl(epfd, EPOLL_CTL_DEL, sock_fds[slot], nullptr);
     close(sock_fds[slot]);
     sock_fds[slot] = -1;
+    index->remove(sock_inos[slot]);
   }
   // B of socket (slot, gen): kept, watched for hang-up, then signalled.
   void open_socket_fd(uint32_t slot, uint32_t gen, int b, Instant now) {
@@ -98,6 +101,8 @@ struct AttachServer::Client final : session::Wakeups {
     const int fl = fcntl(b, F_GETFL);
     fcntl(b, F_SETFL, fl | O_NONBLOCK);
     sock_fds[slot] = b;
+    sock_inos[slot] = static_cast<uint64_t>(st.st_ino);
+    index->add(sock_inos[slot], this, slot);
     epoll_event ev{};
     ev.events = EPOLLRDHUP;  // A's last close; bytes B receives are filler, drained on demand
     ev.data.ptr = &sock_tags[slot];
@@ -105,6 +110,7 @@ struct AttachServer::Client final : session::Wakeups {
       epoll_ctl(epfd, EPOLL_CTL_DEL, b, nullptr);
       close(b);
       sock_fds[slot] = -1;
+      index->remove(sock_inos[slot]);
     }
   }
 };
@@ -264,6 +270,8 @@ void AttachServer::accept_clients(Instant) {
     c->tag.client = c.get();
     c->sock_fds.assign(geo_.max_sockets, -1);
     c->sock_tags.resize(geo_.max_sockets);
+    c->sock_inos.assign(geo_.max_sockets, 0);
+    c->index = &fd_index_;
     for (uint32_t i = 0; i < geo_.max_sockets; ++i) c->sock_tags[i] = Tag{c.get(), i};
     c->sockets = &table_.attach(session::SegmentView{c->seg->base(), geo_}, *c);
     c->sockets->set_peer({static_cast<int32_t>(c->pid), static_cast<uint32_t>(c->uid)});  // `stackctl conn -p`
@@ -355,6 +363,11 @@ bool AttachServer::read_messages(Client& c, Instant now) {
       std::memcpy(&m, buf, sizeof(m));
       c.open_socket_fd(m.sock, m.gen, fds[0], now);  // takes the fd
       fds.clear();
+    } else if (type == abi::AttachMsg::kClaim) {
+      // Exec / fd passing (abi/attach.h "Claim"): answered on R, fds closed.
+      const int st = answer_claim(buf, static_cast<size_t>(n), fds, fd_index_, &c,
+                                  [&c](uint32_t slot) { return c.sockets->describe(slot); });
+      ++(st == 0 ? claimed_total_ : claims_refused_total_);
     }
     for (int f : fds) close(f);
   }
@@ -401,7 +414,8 @@ void AttachServer::report(std::string& out) const {
                  table_.orphans(), "IpcSegmentBytes", table_.segment_bytes(), "IpcAttached",
                  attached_total_, "IpcRefused", refused_total_);
   // TcpTcbsInUse and the other TCP gauges come with the stack's report.
-  fmt::format_to(std::back_inserter(out), "{:<32}{}\n", "IpcReclaimed", reclaimed_total_);
+  fmt::format_to(std::back_inserter(out), "{:<32}{}\n{:<32}{}\n{:<32}{}\n", "IpcReclaimed", reclaimed_total_,
+                 "IpcClaimed", claimed_total_, "IpcClaimsRefused", claims_refused_total_);
 }
 
 }  // namespace stackd::ipc

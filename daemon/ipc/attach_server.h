@@ -19,6 +19,7 @@
 
 #include "app/loop_source.h"
 #include "ipc/attach_config.h"
+#include "ipc/claim.h"
 #include "ipc/segment.h"
 #include "session/session_table.h"
 #include "stack/stack.h"
@@ -54,8 +55,10 @@ class AttachServer final : public app::LoopSource {
   session::SessionTable table_;
   int epfd_ = -1;
   int listen_fd_ = -1;
+  FdIndex fd_index_;  // every client's socket fd ends B, for claims (outlives clients_)
   std::vector<std::unique_ptr<Client>> clients_;
   uint64_t attached_total_ = 0, refused_total_ = 0, reclaimed_total_ = 0;
+  uint64_t claimed_total_ = 0, claims_refused_total_ = 0;
 };
 
 }  // namespace stackd::ipc

@@ -787,4 +787,24 @@ void ClientSockets::fd_released(uint32_t slot, Instant now) {
   close_slot(slot, now);
 }
 
+
+
+std::optional<abi::ClaimReply> ClientSockets::describe(uint32_t slot) const {
+  if (slot >= slots_.size()) return std::nullopt;
+  const Slot& s = slots_[slot];
+  if (s.kind == Slot::Kind::kFree || !s.has_fd) return std::nullopt;
+  abi::ClaimReply r{};
+  r.sock = slot;
+  r.gen = s.gen;
+  r.type = s.kind == Slot::Kind::kTcp ? SOCK_STREAM : SOCK_DGRAM;
+  r.domain = s.v6 ? AF_INET6 : AF_INET;
+  constexpr uint32_t kOnceConnected =
+      abi::flag::kConnected | abi::flag::kConnecting | abi::flag::kReadEof | abi::flag::kHup;
+  if (s.kind == Slot::Kind::kTcp && !s.listening && (s.flags & kOnceConnected))
+    r.state |= abi::claim_state::kWasConnected;
+  if (s.kind == Slot::Kind::kUdp && s.udp_peer) r.state |= abi::claim_state::kUdpConnected;
+  if (s.broadcast) r.state |= abi::claim_state::kBroadcast;
+  return r;
+}
+
 }  // namespace stackd::session

@@ -24,6 +24,7 @@
 #include "base/time.h"
 #include "session/request.h"
 #include "session/wakeups.h"
+#include "stackd/abi/attach.h"
 #include "stackd/abi/ring.h"
 #include "stackd/abi/segment.h"
 #include "transport/tcp/tcp_socket.h"
@@ -100,6 +101,9 @@ class ClientSockets {
   // Every copy of the socket's fd A is closed (B hung up): close it as
   // Linux's last close(2) does, with the connections a listener had queued.
   void fd_released(uint32_t slot, Instant now);
+  // What a claimer of the socket's fd needs (abi::ClaimReply, abi/attach.h
+  // "Claim"): nullopt when the slot holds no socket with an fd.
+  std::optional<abi::ClaimReply> describe(uint32_t slot) const;
   // The client is gone: close every socket as Linux closes a dying
   // process's sockets (FIN after queued data, RST when unread data is left).
   void reclaim(Instant now);

@@ -121,23 +121,11 @@ Attachment* do_attach(const char* path, int* err) {
     void* base = g.segment_bytes == w.segment_bytes
                      ? mmap(nullptr, g.segment_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0)
                      : MAP_FAILED;
-    close(mfd);
-    mfd = -1;
     if (base != MAP_FAILED && g.max_sockets <= 65536) {
       g_said_unreachable = false;
-      auto* a = new Attachment;
-      a->fd = fd;
-      a->base = static_cast<uint8_t*>(base);
-      a->size = g.segment_bytes;
-      a->geo = g;
-      a->socks = std::vector<Sock>(g.max_sockets);
-      for (uint32_t i = 0; i < g.max_sockets; ++i) {
-        a->socks[i].rx_mu.word = &a->shm(i).rx_lock;
-        a->socks[i].tx_mu.word = &a->shm(i).tx_lock;
-        a->socks[i].fd_mu.word = &a->shm(i).fd_lock;
-      }
-      return a;
+      return make_attachment(fd, mfd, base, g);
     }
+    if (base != MAP_FAILED) munmap(base, g.segment_bytes);
     *err = EPROTO;
   } else {
     *err = EPROTO;
@@ -147,6 +135,28 @@ Attachment* do_attach(const char* path, int* err) {
   return nullptr;
 }
 
+}  // namespace
+
+Attachment* make_attachment(int fd, int memfd, void* base, const abi::Geometry& g) {
+  auto* a = new Attachment;
+  a->fd = fd;
+  a->memfd = memfd;
+  a->base = static_cast<uint8_t*>(base);
+  a->size = g.segment_bytes;
+  a->geo = g;
+  a->socks = std::vector<Sock>(g.max_sockets);
+  for (uint32_t i = 0; i < g.max_sockets; ++i) {
+    a->socks[i].rx_mu.word = &a->shm(i).rx_lock;
+    a->socks[i].tx_mu.word = &a->shm(i).tx_lock;
+    a->socks[i].fd_mu.word = &a->shm(i).fd_lock;
+  }
+  a->mine = std::make_unique<std::atomic<uint8_t>[]>(g.max_channels);
+  for (uint32_t c = 0; c < g.max_channels; ++c) a->mine[c].store(0, std::memory_order_relaxed);
+  return a;
+}
+
+namespace {
+
 // A thread's channel, released when the thread ends.
 struct ThreadChannel {
   Attachment* att = nullptr;
@@ -155,7 +165,10 @@ struct ThreadChannel {
   uint32_t next_tag = 0;
   int event_fd = -1;
   ~ThreadChannel() {
-    if (att != nullptr && index != UINT32_MAX && !shared) att->channel(index).claimed.store(0);
+    if (att != nullptr && index != UINT32_MAX && !shared) {
+      att->mine[index].store(0);
+      att->channel(index).claimed.store(0);
+    }
     if (event_fd >= 0) close(event_fd);
   }
 };
@@ -170,6 +183,9 @@ void forget_channel_in_child() {
   t_chan.att = nullptr;
   t_chan.index = UINT32_MAX;
   t_chan.shared = false;
+  // The parent's threads' channels are not this process's to free at exec.
+  if (Attachment* a = __atomic_load_n(&g_att, __ATOMIC_ACQUIRE))
+    for (uint32_t c = 0; c < a->geo.max_channels; ++c) a->mine[c].store(0, std::memory_order_relaxed);
 }
 [[maybe_unused]] const int g_atfork = pthread_atfork(nullptr, nullptr, forget_channel_in_child);
 
@@ -216,6 +232,15 @@ int handle_of(const Attachment& a, uint32_t slot) { return static_cast<int>((a.e
 
 namespace {
 // Under g_attach_mu.
+bool install_locked(Attachment* a) {
+  if (g_next_epoch >= kMaxEpochs) return false;
+  a->epoch = g_next_epoch++;
+  g_by_epoch[a->epoch].store(a, std::memory_order_release);
+  __atomic_store_n(&g_att, a, __ATOMIC_RELEASE);
+  return true;
+}
+
+// Under g_attach_mu.
 Attachment* attach_locked(const char* path, int* err) {
   if (g_next_epoch >= kMaxEpochs) {
     *err = EMFILE;
@@ -223,12 +248,20 @@ Attachment* attach_locked(const char* path, int* err) {
   }
   Attachment* a = do_attach(path, err);
   if (a == nullptr) return nullptr;
-  a->epoch = g_next_epoch++;
-  g_by_epoch[a->epoch].store(a, std::memory_order_release);
-  __atomic_store_n(&g_att, a, __ATOMIC_RELEASE);
+  install_locked(a);
   return a;
 }
 }  // namespace
+
+bool install_attachment(Attachment* a) {
+  std::lock_guard lk(g_attach_mu);
+  return install_locked(a);
+}
+
+Attachment* current_attachment() {
+  Attachment* a = __atomic_load_n(&g_att, __ATOMIC_ACQUIRE);
+  return a != nullptr && !a->dead.load(std::memory_order_relaxed) ? a : nullptr;
+}
 
 Attachment* attachment() {
   Attachment* a = __atomic_load_n(&g_att, __ATOMIC_ACQUIRE);
@@ -271,6 +304,10 @@ uint32_t my_channel(Attachment& a) {
   for (uint32_t c = 0; c + 1 < a.geo.max_channels; ++c) {
     uint32_t expect = 0;
     if (a.channel(c).claimed.compare_exchange_strong(expect, me)) {
+      a.mine[c].store(1);
+      // Tags from a clock: a channel freed by an exec'ed image may still
+      // get that image's last responses, which must not match ours.
+      t_chan.next_tag = static_cast<uint32_t>(mono_ns());
       t_chan.index = c;
       t_chan.shared = false;
       return c;
@@ -391,6 +428,7 @@ void stk_detach(void) {
     if (a->socks[s].open.load()) stk_close(handle_of(*a, s));
   std::lock_guard lk(g_attach_mu);
   close(a->fd);
+  if (a->memfd >= 0) close(a->memfd);
   a->dead.store(true);
   // The mapping stays: other threads may still look at it; the memory goes
   // with the process (stackd reclaims its side when the socket closes).

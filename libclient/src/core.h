@@ -49,12 +49,16 @@ struct Sock {
 struct Attachment {
   uint32_t epoch = 0;  // the how-manieth attachment of this process (handles carry it)
   int fd = -1;
+  int memfd = -1;  // the segment's memfd, kept for exec (STACKD_ATTACH, exec.cc)
   uint8_t* base = nullptr;
   size_t size = 0;
   abi::Geometry geo;
   std::vector<Sock> socks;
   std::atomic<bool> dead{false};
   std::mutex overflow_mu;  // the last channel, shared when every other is claimed
+  // Channels claimed by this process image's threads (1 = ours), so that
+  // the image that replaces it at exec can free them (exec.cc).
+  std::unique_ptr<std::atomic<uint8_t>[]> mine;
 
   abi::SocketShm& shm(uint32_t s) const {
     return reinterpret_cast<abi::SocketShm*>(base + geo.sockets_off)[s];
@@ -69,6 +73,14 @@ struct Attachment {
     return {base + geo.rings_off + (size_t{s} * 2 + 1) * geo.ring_bytes, geo.ring_bytes};
   }
 };
+
+// A new Attachment over an attach connection `fd`, the segment's memfd
+// and its mapping (both kept by the Attachment).
+Attachment* make_attachment(int fd, int memfd, void* base, const abi::Geometry& g);
+// Make `a` the process's attachment (a new epoch); false when out of epochs.
+bool install_attachment(Attachment* a);
+// The attachment if the process has one, without attaching.
+Attachment* current_attachment();
 
 // The attachment, attaching on first use and again after stackd went away
 // (new sockets work once it is back); nullptr with errno set.
@@ -94,6 +106,10 @@ uint32_t my_channel(Attachment& a);
 // Wait until ready() or the timeout (ns, 0 = forever; nonblock = return at
 // once). 0, -EAGAIN (timeout / would block), -ECONNRESET (stackd gone).
 int wait_for(Attachment& a, uint32_t s, bool nonblock, int64_t timeout_ns, const std::function<bool()>& ready);
+
+// Socket `s` of `a` is open in this process as (gen, type), fresh
+// per-process state (timeouts, connected, no fd yet).
+void open_sock(Attachment& a, uint32_t s, uint32_t gen, int type, bool nonblock);
 
 int set_errno(int neg);  // -errno -> -1 with errno set; >= 0 passes through
 

@@ -15,6 +15,20 @@
 using namespace stackd;
 using namespace stackd::client;
 
+void stackd::client::open_sock(Attachment& a, uint32_t s, uint32_t gen, int type, bool nonblock) {
+  Sock& k = a.socks[s];
+  k.gen = gen;
+  k.type = type;
+  k.nonblock = nonblock;
+  k.rcvtimeo_ns = 0;
+  k.sndtimeo_ns = 0;
+  k.was_connected = false;
+  k.udp_connected = false;
+  k.broadcast = false;
+  k.kfd = -1;
+  k.open.store(true, std::memory_order_release);
+}
+
 namespace {
 
 constexpr uint32_t kHdr = sizeof(abi::RecordHeader);
@@ -45,19 +59,6 @@ uint32_t tx_free(Attachment& a, int s) {
   return a.geo.ring_bytes - (sh.tx.head.load(std::memory_order_relaxed) - sh.tx.tail.load(std::memory_order_acquire));
 }
 
-void open_sock(Attachment& a, uint32_t s, uint32_t gen, int type, bool nonblock) {
-  Sock& k = a.socks[s];
-  k.gen = gen;
-  k.type = type;
-  k.nonblock = nonblock;
-  k.rcvtimeo_ns = 0;
-  k.sndtimeo_ns = 0;
-  k.was_connected = false;
-  k.udp_connected = false;
-  k.broadcast = false;
-  k.kfd = -1;
-  k.open.store(true, std::memory_order_release);
-}
 
 // ---- TCP data
 

@@ -14,6 +14,7 @@ bool FdTable::add(int fd, int h) {
   std::lock_guard lk(mu_);
   slots_[static_cast<size_t>(fd)].store(h, std::memory_order_release);
   by_handle_[h].push_back(fd);
+  sockets_.store(by_handle_.size(), std::memory_order_release);
   return true;
 }
 
@@ -37,6 +38,7 @@ FdTable::Removed FdTable::remove(int fd) {
   std::erase(it->second, fd);
   if (it->second.empty()) {
     by_handle_.erase(it);
+    sockets_.store(by_handle_.size(), std::memory_order_release);
     r.last = true;
   } else {
     r.other_fd = it->second.front();
@@ -48,6 +50,14 @@ size_t FdTable::fds_of(int h) const {
   std::lock_guard lk(mu_);
   auto it = by_handle_.find(h);
   return it == by_handle_.end() ? 0 : it->second.size();
+}
+
+std::optional<std::vector<int>> FdTable::fds() const {
+  std::unique_lock lk(mu_, std::try_to_lock);
+  if (!lk.owns_lock()) return std::nullopt;
+  std::vector<int> out;
+  for (const auto& [h, v] : by_handle_) out.insert(out.end(), v.begin(), v.end());
+  return out;
 }
 
 }  // namespace stackd::shim

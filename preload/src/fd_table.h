@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <unordered_map>
 #include <vector>
 
@@ -47,6 +48,12 @@ class FdTable {
 
   // fds naming handle h (tests, diagnostics).
   size_t fds_of(int h) const;
+  // Every fd in the table (exec: which of them the new image inherits);
+  // nullopt when another thread holds the table's mutex (an exec in a
+  // forked child must not wait for a lock whose holder did not fork).
+  std::optional<std::vector<int>> fds() const;
+  // Sockets in the table (lock-free).
+  size_t sockets() const { return sockets_.load(std::memory_order_acquire); }
   int capacity() const { return capacity_; }
 
  private:
@@ -54,6 +61,7 @@ class FdTable {
   std::unique_ptr<std::atomic<int>[]> slots_;
   mutable std::mutex mu_;
   std::unordered_map<int, std::vector<int>> by_handle_;
+  std::atomic<size_t> sockets_{0};  // by_handle_.size()
 };
 
 }  // namespace stackd::shim

@@ -30,4 +30,13 @@ int hand_over_to_kernel(int fd, int h);
 // 1: handed over (send with libc), 0: not, -1 with errno.
 int hand_over_for_send(int fd, int h, const sockaddr* to, socklen_t len);
 
+// fd might be a stack socket's fd A (an AF_UNIX stream socket).
+bool may_be_stack_fd(int fd);
+// fd came from elsewhere (exec, SCM_RIGHTS): when stackd says it is a
+// socket of this process's attachment, it enters the table. The handle, or
+// -1 (a kernel fd it stays: another attachment's socket, a unix socket).
+int claim_fd(int fd);
+// The SCM_RIGHTS fds of a received message, each claimed.
+void claim_received(const msghdr* m);
+
 }  // namespace stackd::shim

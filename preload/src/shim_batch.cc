@@ -87,7 +87,11 @@ int sendmmsg(int fd, mmsghdr* vec, unsigned int vlen, int flags) {
 
 int recvmmsg(int fd, mmsghdr* vec, unsigned int vlen, int flags, timespec* timeout) {
   const int h = table().handle(fd);
-  if (h < 0) return REAL(recvmmsg)(fd, vec, vlen, flags, timeout);
+  if (h < 0) {
+    const int n = REAL(recvmmsg)(fd, vec, vlen, flags, timeout);
+    for (int i = 0; i < n; ++i) claim_received(&vec[i].msg_hdr);  // stack sockets passed with SCM_RIGHTS
+    return n;
+  }
   timespec end{};
   if (timeout != nullptr) {
     if (timeout->tv_sec < 0 || timeout->tv_nsec < 0 || timeout->tv_nsec >= 1'000'000'000) {

@@ -51,7 +51,10 @@ ssize_t recvfrom(int fd, void* buf, size_t n, int flags, sockaddr* from, socklen
 
 ssize_t recvmsg(int fd, msghdr* m, int flags) {
   const int h = table().handle(fd);
-  return h < 0 ? REAL(recvmsg)(fd, m, flags) : stk_recvmsg(h, m, flags);
+  if (h >= 0) return stk_recvmsg(h, m, flags);
+  const ssize_t r = REAL(recvmsg)(fd, m, flags);
+  if (r >= 0) claim_received(m);  // stack sockets passed with SCM_RIGHTS
+  return r;
 }
 
 ssize_t send(int fd, const void* buf, size_t n, int flags) {

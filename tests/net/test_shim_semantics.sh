@@ -19,8 +19,6 @@ BASE6=7100
 # Known differences of the shim, with why (preload/README.md "Known deviations").
 declare -A KNOWN=(
   [poll_revents_after_refused_connect]="no POLLERR/POLLHUP on a stack socket's fd (A is a socketpair end)"
-  [exec_child_uses_inherited_socket]="a socket fd inherited across exec is not claimed by the new process (kClaim not implemented): it is the bare socketpair end"
-  [fd_passed_with_scm_rights]="a socket fd received with SCM_RIGHTS is not claimed either (kClaim not implemented)"
   [nonblocking_send_fills_then_eagain]="the socket's send buffer is its 256 KiB tx ring, which TCP sends from (zero copy) into the peer's still-open receive window: after EAGAIN the ring keeps draining and POLLOUT comes back while the peer reads nothing; on Linux it stays unwritable"
 )
 

@@ -187,5 +187,48 @@ TEST_F(SessionFdTest, EndOfStreamWaitsForTheBytesTheRingCouldNotTake) {
   EXPECT_NE(cs.flags.load() & abi::flag::kReadEof, 0u);
 }
 
+// What stackd tells a process claiming a socket's fd (abi/attach.h "Claim",
+// daemon/ipc/claim.h): only sockets whose fd it holds, with their type,
+// family and the per-process state the claimer's library keeps.
+TEST_F(SessionFdTest, DescribeTellsAClaimerWhichSocketItHolds) {
+  const auto l = call(abi::Op::kSocket, 0, 0, SOCK_STREAM);
+  EXPECT_FALSE(client_->describe(l.sock)) << "no fd given yet: nothing to claim";
+  ASSERT_EQ(call(abi::Op::kBind, l.sock, l.gen, 0, 9000).result, 0);
+  ASSERT_EQ(call(abi::Op::kListen, l.sock, l.gen, 8).result, 0);
+  ASSERT_TRUE(client_->attach_fd(l.sock, l.gen, now()));
+  auto d = client_->describe(l.sock);
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->sock, l.sock);
+  EXPECT_EQ(d->gen, l.gen);
+  EXPECT_EQ(d->type, SOCK_STREAM);
+  EXPECT_EQ(d->domain, AF_INET);
+  EXPECT_EQ(d->state, 0u) << "a listener was never connected";
+  // An accepted connection: connected once.
+  peer_segment(wire::tcp_flag::kSyn, 1000, 0);
+  uint32_t isn = 0;
+  for (const auto& f : pump())
+    if (auto t = tcp_of(f); t && t->flags == (wire::tcp_flag::kSyn | wire::tcp_flag::kAck)) isn = t->seq;
+  peer_segment(wire::tcp_flag::kAck, 1001, isn + 1);
+  pump();
+  abi::RecordHeader rec;
+  std::memcpy(&rec, mem_ + geo_.rings_off + size_t{l.sock} * 2 * geo_.ring_bytes, sizeof(rec));
+  ASSERT_TRUE(client_->attach_fd(rec.sock, rec.gen, now()));
+  d = client_->describe(rec.sock);
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->gen, rec.gen);
+  EXPECT_EQ(d->state & abi::claim_state::kWasConnected, abi::claim_state::kWasConnected);
+  // A UDP socket: datagrams, not connected.
+  const auto u = call(abi::Op::kSocket, 0, 0, SOCK_DGRAM);
+  ASSERT_TRUE(client_->attach_fd(u.sock, u.gen, now()));
+  d = client_->describe(u.sock);
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->type, SOCK_DGRAM);
+  EXPECT_EQ(d->state, 0u);
+  // The last fd closed: the slot is nobody's to claim any more.
+  client_->fd_released(u.sock, now());
+  EXPECT_FALSE(client_->describe(u.sock));
+  EXPECT_FALSE(client_->describe(geo_.max_sockets)) << "out of range";
+}
+
 }  // namespace
 }  // namespace stackd::testsupport

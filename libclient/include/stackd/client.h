@@ -91,6 +91,23 @@ int stk_forget(int s);
 /* FIONBIO, FIONREAD/SIOCINQ, SIOCOUTQ (ENOTTY otherwise). */
 int stk_ioctl(int s, unsigned long req, int* arg);
 
+/* ---- exec and fd passing (for the LD_PRELOAD shim; abi/attach.h "Claim") ----
+ * stk_exec_prepare: before an exec that should keep this process's
+ * attachment: writes the value of STACKD_ATTACH for the new image to out
+ * and makes the attach connection and the segment's memfd inheritable.
+ * 1 done, 0 no attachment (nothing to pass), -1 with errno.
+ * stk_exec_abandoned: the exec failed: close-on-exec again.
+ * stk_exec_resume: in the new image, the attachment named by the value
+ * (fds checked by inode, the segment by its header). 0 or -1 with errno.
+ * stk_claim_fd: the socket whose fd A is `fd` (inherited or received), as
+ * a handle of this process's attachment; -1 with errno ENOENT (another
+ * attachment's socket), EBADF (not a stack socket), ENOTCONN (no
+ * attachment). The handle's fd is `fd`. */
+int stk_exec_prepare(char* out, size_t n);
+void stk_exec_abandoned(void);
+int stk_exec_resume(const char* value);
+int stk_claim_fd(int fd);
+
 /* Busy-poll profile: spin this long before sleeping in every wait (0 = never
  * spin, the default; STACKD_BUSY_POLL_US sets it at attach). */
 void stk_set_busy_poll(unsigned usecs);

@@ -1,5 +1,8 @@
 // ipc::unix_peer_inode / is_peer_of: the kernel's word on which B an A pairs
 // with, the proof stackd asks of a process claiming a socket fd.
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+#include <linux/unix_diag.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -105,6 +108,43 @@ TEST(UnixPeer, AnEndWhosePeerClosedProvesNothing) {
   p.b = -1;
   const auto peer = stackd::ipc::unix_peer_inode(p.a);
   EXPECT_FALSE(peer.has_value()) << *peer << " (B was " << old_b << ")";
+}
+
+// The claimer's own sock_diag socket: its namespace's answer, and only
+// the kernel's (a message another socket queued there first is no answer).
+TEST(UnixPeer, ViaTheClaimersSockDiagSocketOnlyTheKernelAnswers) {
+  Pair p, other;
+  const int diag = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+  ASSERT_GE(diag, 0);
+  sockaddr_nl me{};
+  me.nl_family = AF_NETLINK;
+  ASSERT_EQ(bind(diag, reinterpret_cast<sockaddr*>(&me), sizeof(me)), 0);
+  socklen_t len = sizeof(me);
+  ASSERT_EQ(getsockname(diag, reinterpret_cast<sockaddr*>(&me), &len), 0);
+  // A forged "answer" naming another socket as the peer, from a user socket.
+  const int forger = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+  ASSERT_GE(forger, 0);
+  struct {
+    nlmsghdr nh;
+    unix_diag_msg m;
+    nlattr a;
+    uint32_t peer;
+  } f{};
+  f.nh.nlmsg_len = sizeof(f);
+  f.nh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+  f.nh.nlmsg_seq = 0x5eed + 1;
+  f.m.udiag_family = AF_UNIX;
+  f.m.udiag_ino = static_cast<uint32_t>(ino(p.a));
+  f.a.nla_len = sizeof(nlattr) + sizeof(uint32_t);
+  f.a.nla_type = UNIX_DIAG_PEER;
+  f.peer = static_cast<uint32_t>(ino(other.b));
+  if (sendto(forger, &f, sizeof(f), 0, reinterpret_cast<sockaddr*>(&me), sizeof(me)) != static_cast<ssize_t>(sizeof(f)))
+    GTEST_SKIP() << "this kernel refuses user-to-user sock_diag messages: nothing to forge";
+  EXPECT_EQ(stackd::ipc::unix_peer_inode_via(p.a, diag), ino(p.b));
+  // Not a sock_diag socket: no answer at all.
+  EXPECT_EQ(stackd::ipc::unix_peer_inode_via(p.a, other.a), std::nullopt);
+  close(forger);
+  close(diag);
 }
 
 }  // namespace

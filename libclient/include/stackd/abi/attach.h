@@ -54,27 +54,35 @@
 // reported spuriously for a moment (stackd emptying B while the client
 // fills the ring again: the send then fails with EAGAIN and re-fills A).
 //
-// Claim (reserved, NOT implemented: kClaim is never sent nor accepted yet).
-// For a process that holds A without its owner's attachment (exec, fd
-// passing). Planned protocol, so that nobody can claim a socket whose fd it
-// does not hold:
-//   Claim + SCM_RIGHTS[A, R]       ──►       R: one end of a fresh reply socketpair
-//                                            (the attach socket may be shared by forked
-//                                            processes: an answer on it could reach another)
+// Claim: for a process that holds A without having made it (exec, fd
+// passing), so that nobody can claim a socket whose fd it does not hold:
+//   Claim + SCM_RIGHTS[A, R, N]    ──►       R: one end of a fresh SOCK_SEQPACKET reply
+//                                            socketpair (the attach socket may be shared by
+//                                            forked processes: an answer on it could reach another);
+//                                            N (optional): a NETLINK_SOCK_DIAG socket of the
+//                                            claimer's network namespace, where its unix sockets
+//                                            are (stackd's own may be another: containers, tests)
 //   stackd: ipc::unix_peer_inode(A) (sock_diag UNIX_DIAG_PEER, the kernel's
-//   word, daemon/ipc/unix_peer.h) must equal fstat(B).st_ino of one of the
-//   B ends it holds; a number or a nonce the client writes proves nothing.
-//                                  ◄──  on R: ClaimReply{status, sock, gen, type, domain}
+//   word, daemon/ipc/unix_peer.h; asked through N when given, taking only
+//   the kernel's answer) must equal fstat(B).st_ino of one of the
+//   B ends it holds (an index by inode, daemon/ipc/claim.h); a number or a
+//   nonce the client writes proves nothing.
+//                                  ◄──  on R (MSG_DONTWAIT): ClaimReply{status, sock, gen, type, domain, state}
+//   stackd then closes every fd it received. A message without two or three
+//   fds or shorter than ClaimMsg gets no answer (R's close tells the client).
 //   - same attachment (exec keeps the attach fd and the segment's memfd
-//     open, found again by the new image): the answer is the slot; both
+//     open and names them in STACKD_ATTACH, preload/README.md; or a forked
+//     process passing fds to another): status 0 and the slot; both
 //     processes then share one socket, as Linux and as after fork.
 //   - another attachment: the socket's rings are the owner's segment (TCP
 //     sends from and receives into them, zero copy), so it can be neither
 //     shared with a second segment nor moved while the owner still holds
-//     A. Answer ENOENT until that is designed (the claimer then keeps a
-//     bare socketpair end, as today).
-// A forked child needs no claim: it shares its parent's attachment
-// (segment and attach socket).
+//     A: status ENOENT (the claimer keeps a bare socketpair end).
+//   - A is not the peer of any B stackd holds: status EBADF.
+// A forked child needs no claim for what it inherits: it shares its
+// parent's attachment (segment and attach socket). Old clients never send
+// Claim and an old stackd closes its fds unanswered, so the ABI version
+// stays (the client then sees R's end of file and keeps the bare fd).
 #pragma once
 
 #include <cstdint>
@@ -87,7 +95,7 @@ enum class AttachMsg : uint8_t {
   kDoorbell = 3,
   kEventFd = 4,
   kOpenSocketFd = 5,  // + SCM_RIGHTS[B]: OpenSocketFdMsg
-  kClaim = 6,         // reserved, not implemented (exec / fd passing, see "Claim" above)
+  kClaim = 6,         // + SCM_RIGHTS[A, R]: ClaimMsg; ClaimReply on R ("Claim" above)
 };
 
 struct Hello {
@@ -120,6 +128,28 @@ struct OpenSocketFdMsg {
   uint8_t pad[3];
   uint32_t sock;
   uint32_t gen;
+};
+
+struct ClaimMsg {
+  uint8_t type;  // kClaim
+  uint8_t pad[3];
+  uint32_t flags;  // 0
+};
+
+// ClaimReply::state: what the claimer's library keeps per socket besides
+// the slot (the rest is stackd's or the fd's own, e.g. O_NONBLOCK).
+namespace claim_state {
+inline constexpr uint32_t kWasConnected = 1u << 0;  // TCP: connected or connecting once
+inline constexpr uint32_t kUdpConnected = 1u << 1;  // UDP: connect(2)ed to a peer
+inline constexpr uint32_t kBroadcast = 1u << 2;     // SO_BROADCAST set
+}  // namespace claim_state
+
+struct ClaimReply {
+  int32_t status;  // 0, or a positive errno: ENOENT another attachment's, EBADF not stackd's
+  uint32_t sock, gen;
+  int32_t type;    // SOCK_STREAM / SOCK_DGRAM
+  int32_t domain;  // AF_INET / AF_INET6
+  uint32_t state;  // claim_state bits
 };
 
 }  // namespace stackd::abi
