@@ -97,13 +97,15 @@ int timer_fd(Duration first, Duration interval) {
 TEST_F(RuntimeTest, DeviceFdWakesTheSleepingLoop) {
   FakeWorker w;
   int polls = 0;
-  // Watch a disarmed timerfd; the first poll arms it for 1 ms from now.
+  // Watch a disarmed timerfd; the first poll arms it for 20 ms from now
+  // (long enough that the loop is asleep when it fires even on a loaded
+  // machine: with 1 ms it failed once while two builds ran).
   int fd = timer_fd(Duration::zero(), Duration::zero());  // disarmed
   ASSERT_GE(fd, 0);
   w.on_poll = [&](Instant) {
     if (++polls == 1) {
       itimerspec its{};
-      its.it_value.tv_nsec = Duration::millis(1).ns;
+      its.it_value.tv_nsec = Duration::millis(20).ns;
       timerfd_settime(fd, 0, &its, nullptr);
     }
     if (polls == 2) raise(SIGTERM);
