@@ -91,8 +91,8 @@ class Ipv4Layer final : public l2::L3Handler {
   void set_filter(filter::Filter* f) { filter_ = f; }
   filter::Filter* firewall() const { return filter_; }
   void set_tcp_reject_handler(TcpRejectHandler* h) { tcp_reject_ = h; }
-  // Raw sockets (transport/raw.h): null, or a tap with no socket, costs
-  // one branch per delivered datagram.
+  // Raw sockets (transport/raw.h): set while raw sockets exist; null
+  // costs one branch per delivered datagram.
   void set_raw_tap(Ipv4RawTap* t) { raw_ = t; }
 
   // --- l2::L3Handler ---

@@ -16,9 +16,13 @@ int tx_errno(const ip::TxResult& r) { return r.reason == DropReason::kNoBuffer ?
 
 // ------------------------------------------------------------- layer
 
-RawLayer::RawLayer(ip::Ipv4Layer& ip) : ip_(ip) { ip_.set_raw_tap(this); }
+RawLayer::RawLayer(ip::Ipv4Layer& ip) : ip_(ip) {}
 
-RawLayer::~RawLayer() { ip_.set_raw_tap(nullptr); }
+// The tap is set only while a socket exists: IPv4 input without raw
+// sockets pays one null check.
+RawLayer::~RawLayer() {
+  if (!socks_.empty()) ip_.set_raw_tap(nullptr);
+}
 
 // Linux raw_v4_input: every matching socket gets its own copy.
 bool RawLayer::deliver(const ip::Ipv4RxMeta& meta, std::span<const uint8_t> header,
@@ -38,10 +42,14 @@ RawSocket::RawSocket(RawLayer& raw, uint8_t protocol, Options opt)
     : raw_(raw), protocol_(protocol), opt_(opt), hdrincl_(protocol == kIpprotoRaw) {
   ring_.resize(std::bit_ceil(std::max<uint32_t>(opt_.rcv_datagrams, 1)));
   mask_ = ring_.size() - 1;
+  if (raw_.socks_.empty()) raw_.ip_.set_raw_tap(&raw_);
   raw_.socks_.push_back(this);
 }
 
-RawSocket::~RawSocket() { std::erase(raw_.socks_, this); }
+RawSocket::~RawSocket() {
+  std::erase(raw_.socks_, this);
+  if (raw_.socks_.empty()) raw_.ip_.set_raw_tap(nullptr);
+}
 
 int RawSocket::bind(Ipv4Addr a) {
   // Linux raw_bind: one of our addresses, a broadcast or multicast one, or any.

@@ -4,7 +4,7 @@
 // header) or whole datagrams (IP_HDRINCL, always for IPPROTO_RAW: stackd
 // fills in what Linux fills in).
 //
-//   RawLayer raw(ip);               // taps Ipv4Layer (set_raw_tap)
+//   RawLayer raw(ip);               // taps Ipv4Layer (set_raw_tap) while it has sockets
 //   RawSocket s(raw, 1);            // IPPROTO_ICMP
 //   s.send_to(peer, echo_request, now);
 //   while (auto d = s.recv()) ...   // d->bytes: IP header + ICMP message
