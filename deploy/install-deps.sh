@@ -24,6 +24,8 @@ pkgs=(
   # control-plane tests: a grpcio client, captures read by tshark, runuser/setpriv,
   # the Prometheus endpoint read by curl
   python3-grpcio python3-protobuf tshark tcpdump curl
+  # raw sockets (tests/net/test_raw.sh): iputils ping under stackrun
+  iputils-ping
   # client-library tests: Linux-side peers
   socat
   # shim tests: unmodified programs under libstackshim.so, and their peers

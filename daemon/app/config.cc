@@ -306,8 +306,11 @@ class Parser {
         } else if (auto n = integer(v, p, path, 0, 0777)) {
           a.mode = static_cast<uint32_t>(*n);
         }
-      } else if (key == "allow_uids" || key == "allow_gids") {
-        auto& out = key == "allow_uids" ? a.allow_uids : a.allow_gids;
+      } else if (key == "allow_uids" || key == "allow_gids" || key == "raw_uids" || key == "raw_gids") {
+        auto& out = key == "allow_uids" ? a.allow_uids
+                    : key == "allow_gids" ? a.allow_gids
+                    : key == "raw_uids"   ? a.raw_uids
+                                          : a.raw_gids;
         if (const auto* arr = v.as_array()) {
           for (size_t i = 0; i < arr->size(); ++i) {
             if (auto n = integer(*arr->get(i), p, fmt::format("{}[{}]", path, i), 0, 0xfffffffe))
@@ -330,7 +333,7 @@ class Parser {
         }
       } else {
         unknown(p, "attach", key, {"enabled", "socket", "group", "mode", "allow_uids", "allow_gids",
-                                   "max_sockets", "max_channels", "ring_kib"});
+                                   "raw_uids", "raw_gids", "max_sockets", "max_channels", "ring_kib"});
       }
     }
   }

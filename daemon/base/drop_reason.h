@@ -97,6 +97,8 @@ namespace stackd {
   X(kUdpNoPort, "udp_no_port")                                                   \
   X(kUdpRcvbufFull, "udp_rcvbuf_full")                                           \
   X(kUdpZeroChecksumV6, "udp_zero_checksum_v6")                                  \
+  /* raw sockets */                                                               \
+  X(kRawRcvbufFull, "raw_rcvbuf_full")      /* a raw socket's queue bound */     \
   /* TCP (grows with the TCP issue) */                                           \
   X(kTcpTruncated, "tcp_truncated")                                              \
   X(kTcpBadChecksum, "tcp_bad_checksum")                                         \

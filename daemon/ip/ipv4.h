@@ -91,6 +91,9 @@ class Ipv4Layer final : public l2::L3Handler {
   void set_filter(filter::Filter* f) { filter_ = f; }
   filter::Filter* firewall() const { return filter_; }
   void set_tcp_reject_handler(TcpRejectHandler* h) { tcp_reject_ = h; }
+  // Raw sockets (transport/raw.h): set while raw sockets exist; null
+  // costs one branch per delivered datagram.
+  void set_raw_tap(Ipv4RawTap* t) { raw_ = t; }
 
   // --- l2::L3Handler ---
   void ipv4_input(l2::Interface& iface, buf::PacketBuf&& pkt, l2::LinkCast cast,
@@ -109,6 +112,13 @@ class Ipv4Layer final : public l2::L3Handler {
   // The same over a route the caller already looked up (UDP does, to know
   // the source address for its pseudo-header checksum).
   TxResult output(buf::PacketBuf&& l4, const Ipv4TxParams& p, const Ipv4Route& r, Instant now);
+  // A whole datagram whose header the sender wrote (IP_HDRINCL, raw(7)):
+  // sent as it is over `r` (the caller filled in length, id, source and
+  // checksum and checked it against the MTU: no fragmentation), through the
+  // firewall's output hook.
+  TxResult output_hdrincl(buf::PacketBuf&& datagram, const Ipv4Route& r, Instant now);
+  // The next IP identification (for a header the sender left it 0).
+  uint16_t next_ident() { return next_ident_++; }
 
   // Is `a` one of our unicast addresses (on any interface: weak host model,
   // RFC 1122 §3.3.4.2)?
@@ -167,6 +177,7 @@ class Ipv4Layer final : public l2::L3Handler {
   std::array<Ipv4ProtocolHandler*, 256> protos_{};
   filter::Filter* filter_ = nullptr;
   TcpRejectHandler* tcp_reject_ = nullptr;
+  Ipv4RawTap* raw_ = nullptr;
   Reassembler reasm_;
   Icmpv4 icmp_;
   uint16_t next_ident_ = 1;

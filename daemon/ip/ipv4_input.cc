@@ -142,7 +142,16 @@ bool Ipv4Layer::filter_input(const Ipv4RxMeta& meta, const buf::PacketBuf& paylo
 
 void Ipv4Layer::deliver(const Ipv4RxMeta& meta, buf::PacketBuf&& payload, Instant now) {
   if (filter_ != nullptr && filter_->active() && !filter_input(meta, payload, now)) return;
+  // raw(7): matching raw sockets get a copy, header included; the
+  // protocol still gets the datagram (Linux ip_local_deliver_finish).
+  const bool raw = raw_ != nullptr && !meta.quote.empty() &&
+                   raw_->deliver(meta, meta.quote.first(std::min<size_t>(meta.quote.size(), (meta.quote[0] & 0x0fu) * 4u)),
+                                 payload.bytes(), now);
   Ipv4ProtocolHandler* h = protos_[meta.protocol];
+  if (h == nullptr && raw) {
+    counters_.inc(Counter::IpInDelivers);  // a raw socket took it: no protocol unreachable
+    return;
+  }
   if (h == nullptr) {
     counters_.inc(Counter::IpInUnknownProtos);
     drops_.drop(DropReason::kIpUnknownProtocol);

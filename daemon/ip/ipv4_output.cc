@@ -150,6 +150,41 @@ TxResult Ipv4Layer::output(buf::PacketBuf&& l4, const Ipv4TxParams& p, const Ipv
   return TxResult::sent();
 }
 
+TxResult Ipv4Layer::output_hdrincl(buf::PacketBuf&& datagram, const Ipv4Route& r, Instant now) {
+  counters_.inc(Counter::IpOutRequests);
+  l2::Interface* iface = interface(r.ifindex);
+  auto h = wire::Ipv4Repr::parse(datagram.bytes(), wire::ChecksumCheck::kSkip);
+  if (iface == nullptr || !h) {
+    const DropReason why = iface == nullptr ? DropReason::kIpNoRoute : h.error();
+    counters_.inc(iface == nullptr ? Counter::IpOutNoRoutes : Counter::IpOutDiscards);
+    drops_.drop(why);
+    return {why, 0};
+  }
+  if (filter_ != nullptr && filter_->active()) {
+    const uint32_t hlen = (datagram.data()[0] & 0x0fu) * 4u;
+    buf::PacketBuf l4 = std::move(datagram);
+    l4.pull_front(hlen);
+    const filter::Verdict v = filter_output(*h, r.ifindex, l4, now);
+    if (!v.accepted()) {
+      drops_.drop(v.reason);
+      return {v.reason, 0};
+    }
+    (void)l4.push_front(hlen);
+    datagram = std::move(l4);
+  }
+  if (r.local) {
+    if (loopback_.size() >= kLoopbackQueueMax) {
+      counters_.inc(Counter::IpOutDiscards);
+      drops_.drop(DropReason::kIpLoopbackFull);
+      return {DropReason::kIpLoopbackFull, 0};
+    }
+    loopback_.push_back({std::move(datagram), r.ifindex});
+    return TxResult::sent();
+  }
+  send_one(*iface, r.next_hop, std::move(datagram), now);
+  return TxResult::sent();
+}
+
 filter::Verdict Ipv4Layer::filter_output(const wire::Ipv4Repr& h, uint16_t oif,
                                          const buf::PacketBuf& l4, Instant now) {
   filter::PacketMeta m;

@@ -60,4 +60,18 @@ class Ipv4ProtocolHandler {
   virtual void error(const IcmpErrorIn& err, Instant now) = 0;
 };
 
+// Raw sockets (transport/raw.h, raw(7)): a copy of every datagram IPv4
+// delivers locally, after the firewall's input hook and reassembly, before
+// (and independently of) the protocol's own handler.
+class Ipv4RawTap {
+ public:
+  virtual ~Ipv4RawTap() = default;
+  // `header`: the IP header as received (options included; a reassembled
+  // datagram's is its first fragment's). `payload`: the transport bytes.
+  // Both valid only during the call. True when a raw socket took a copy
+  // (then an unknown protocol is no "protocol unreachable", as Linux).
+  virtual bool deliver(const Ipv4RxMeta& meta, std::span<const uint8_t> header,
+                       std::span<const uint8_t> payload, Instant now) = 0;
+};
+
 }  // namespace stackd::ip

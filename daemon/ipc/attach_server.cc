@@ -41,6 +41,7 @@ struct AttachServer::Client final : session::Wakeups {
   int fd = -1;
   uid_t uid = 0;
   pid_t pid = 0;
+  bool raw_allowed = false;  // SOCK_RAW (admitted())
   std::unique_ptr<Segment> seg;
   session::ClientSockets* sockets = nullptr;
   std::vector<int> event_fds;  // per channel, -1 = none
@@ -204,7 +205,7 @@ bool AttachServer::listen_on(std::string* err) {
   return true;
 }
 
-bool AttachServer::admitted(int fd, std::string* why, uid_t* uid) const {
+bool AttachServer::admitted(int fd, std::string* why, uid_t* uid, bool* raw) const {
   ucred cred{};
   socklen_t len = sizeof(cred);
   if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
@@ -212,15 +213,22 @@ bool AttachServer::admitted(int fd, std::string* why, uid_t* uid) const {
     return false;
   }
   *uid = cred.uid;
-  if (cred.uid == 0) return true;
-  if (std::find(cfg_.allow_uids.begin(), cfg_.allow_uids.end(), cred.uid) != cfg_.allow_uids.end()) return true;
   std::vector<gid_t> groups(64);
   len = static_cast<socklen_t>(groups.size() * sizeof(gid_t));
   if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups.data(), &len) != 0) len = 0;
   groups.resize(len / sizeof(gid_t));
   groups.push_back(cred.gid);
-  for (gid_t g : groups)
-    if (std::find(cfg_.allow_gids.begin(), cfg_.allow_gids.end(), g) != cfg_.allow_gids.end()) return true;
+  // The uid, or its primary or a supplementary group, in one of the lists.
+  auto listed = [&](const std::vector<uint32_t>& uids, const std::vector<uint32_t>& gids) {
+    if (std::find(uids.begin(), uids.end(), cred.uid) != uids.end()) return true;
+    for (gid_t g : groups)
+      if (std::find(gids.begin(), gids.end(), g) != gids.end()) return true;
+    return false;
+  };
+  // Linux wants CAP_NET_RAW for SOCK_RAW: stackd gives raw sockets to root
+  // and to whom [attach] raw_uids / raw_gids name, never to every client.
+  *raw = cred.uid == 0 || listed(cfg_.raw_uids, cfg_.raw_gids);
+  if (cred.uid == 0 || listed(cfg_.allow_uids, cfg_.allow_gids)) return true;
   *why = fmt::format(
       "stackd refused to attach: uid {} (gid {}) is not allowed; an administrator can add it to "
       "allow_uids or allow_gids in [attach] of stackd's config",
@@ -246,7 +254,8 @@ void AttachServer::accept_clients(Instant) {
     if (fd < 0) return;
     std::string why;
     uid_t uid = 0;
-    if (!admitted(fd, &why, &uid)) {
+    bool raw = false;
+    if (!admitted(fd, &why, &uid, &raw)) {
       app::log::warn("attach: {}", why);
       refuse(fd, EACCES, why);
       continue;
@@ -254,6 +263,7 @@ void AttachServer::accept_clients(Instant) {
     auto c = std::make_unique<Client>();
     c->fd = fd;
     c->uid = uid;
+    c->raw_allowed = raw;
     ucred cred{};
     socklen_t len = sizeof(cred);
     if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) c->pid = cred.pid;
@@ -274,7 +284,7 @@ void AttachServer::accept_clients(Instant) {
     c->index = &fd_index_;
     for (uint32_t i = 0; i < geo_.max_sockets; ++i) c->sock_tags[i] = Tag{c.get(), i};
     c->sockets = &table_.attach(session::SegmentView{c->seg->base(), geo_}, *c);
-    c->sockets->set_peer({static_cast<int32_t>(c->pid), static_cast<uint32_t>(c->uid)});  // `stackctl conn -p`
+    c->sockets->set_peer({static_cast<int32_t>(c->pid), static_cast<uint32_t>(c->uid), c->raw_allowed});  // `stackctl conn -p`
     abi::Welcome w{};
     w.type = static_cast<uint8_t>(abi::AttachMsg::kWelcome);
     w.magic = abi::kMagic;

@@ -44,7 +44,8 @@ class AttachServer final : public app::LoopSource {
   AttachServer(stack::Stack& stack, const AttachConfig& cfg);
   bool listen_on(std::string* err);
   void accept_clients(Instant now);
-  bool admitted(int fd, std::string* why, uid_t* uid) const;
+  // *raw: may open SOCK_RAW sockets (root, [attach] raw_uids / raw_gids).
+  bool admitted(int fd, std::string* why, uid_t* uid, bool* raw) const;
   void refuse(int fd, int status, const std::string& msg);
   bool read_messages(Client& c, Instant now);  // false: the client is gone
   void drop(Client& c, Instant now);

@@ -26,7 +26,7 @@ ClientSockets::ClientSockets(SessionTable& table, SegmentView seg, Wakeups& wake
       slots_(seg.geo.max_sockets),
       req_tail_(seg.geo.max_channels, 0),
       resp_head_(seg.geo.max_channels, 0),
-      scratch_(transport::kUdpMaxPayload) {
+      scratch_(transport::kRawMaxDatagram) {
   free_.reserve(slots_.size());
   for (uint32_t i = static_cast<uint32_t>(slots_.size()); i-- > 0;) free_.push_back(i);
 }
@@ -120,7 +120,7 @@ size_t ClientSockets::serve_channels(Instant now) {
 
 void ClientSockets::handle(uint32_t, const DecodedRequest& r, abi::Response& out, Instant now) {
   if (r.op == abi::Op::kSocket) {
-    out.result = op_socket(r.a[0], r.a[1], out);
+    out.result = op_socket(r.a[0], r.a[1], r.a[2], out);
     return;
   }
   Slot& s = slots_[r.slot];
@@ -190,8 +190,18 @@ std::optional<uint32_t> ClientSockets::alloc_slot() {
   return i;
 }
 
-// a1 = domain: AF_INET6, or AF_INET (0 from clients that predate IPv6).
-int ClientSockets::op_socket(int32_t type, int32_t domain, abi::Response& out) {
+// a1 = domain: AF_INET6, or AF_INET (0 from clients that predate IPv6);
+// a2 = protocol (SOCK_RAW only; 0 from clients that predate raw sockets).
+int ClientSockets::op_socket(int32_t type, int32_t domain, int32_t protocol, abi::Response& out) {
+  if (type == SOCK_RAW) {
+    uint32_t slot = 0;
+    const int r = op_socket_raw(domain, protocol, &slot);
+    if (r == 0) {
+      out.sock = slot;
+      out.gen = slots_[slot].gen;
+    }
+    return r;
+  }
   if (type != SOCK_STREAM && type != SOCK_DGRAM) return -ESOCKTNOSUPPORT;
   if (domain != 0 && domain != AF_INET && domain != AF_INET6) return -EAFNOSUPPORT;
   if (domain == AF_INET6 && !table_.tcp().has_ipv6()) return -EAFNOSUPPORT;
@@ -249,6 +259,7 @@ int ClientSockets::op_bind(Slot& s, const Endpoint& given) {
   auto ep = to_transport(s, given);
   if (!ep) return ep.error() == ENETUNREACH ? -EINVAL : -ep.error();  // Linux inet6_bind
   if (s.kind == Slot::Kind::kTcp) return ep->port == 0 ? bind_tcp_ephemeral(s, *ep) : s.tcp->bind(ep->addr, ep->port);
+  if (s.raw) return s.raw->bind(ep->addr.v4());  // a raw socket is AF_INET: to_transport checked
   return s.udp->bind(ep->addr, ep->port);
 }
 
@@ -283,6 +294,11 @@ int ClientSockets::op_connect(Slot& s, uint32_t slot, const Endpoint& given, Ins
   auto tep = to_transport(s, given, V4Form::kUdpConnect);
   if (!tep) return -tep.error();
   const Endpoint& ep = *tep;
+  if (s.raw) {
+    const int r = s.raw->connect(ep.addr.v4());
+    if (r == 0) s.udp_peer = Endpoint{ep.addr, 0};
+    return r;
+  }
   if (s.kind == Slot::Kind::kUdp) {
     const int r = s.udp->connect(ep.addr, ep.port);
     if (r == 0) s.udp_peer = ep;
@@ -300,7 +316,7 @@ int ClientSockets::op_connect(Slot& s, uint32_t slot, const Endpoint& given, Ins
 
 int ClientSockets::op_shutdown(Slot& s, uint32_t slot, int32_t how, Instant now) {
   if (how < SHUT_RD || how > SHUT_RDWR) return -EINVAL;
-  if (s.kind == Slot::Kind::kUdp) {
+  if (s.kind != Slot::Kind::kTcp) {
     if (!s.udp_peer) return -ENOTCONN;
   } else {
     const auto st = s.tcp->state();
@@ -348,8 +364,9 @@ void ClientSockets::close_slot(uint32_t slot, Instant now) {
       }
       t.close(now);
     }
-  } else if (s.kind == Slot::Kind::kUdp) {
+  } else if (s.kind == Slot::Kind::kUdp || s.kind == Slot::Kind::kRaw) {
     s.udp.reset();
+    s.raw.reset();
     std::erase(udp_slots_, slot);
   }
   const uint32_t gen = s.gen;
@@ -385,7 +402,7 @@ void ClientSockets::sync(uint32_t slot, Instant now) {
   for (int round = 0; round < 4; ++round) {
     const uint32_t tail = sh.rx.tail.load(std::memory_order_seq_cst);
     if (s.kind == Slot::Kind::kTcp && s.tcp && s.tcp->valid()) sync_tcp(slot, s, now);
-    else if (s.kind == Slot::Kind::kUdp) sync_udp(slot, s, now);
+    else if (s.kind == Slot::Kind::kUdp || s.kind == Slot::Kind::kRaw) sync_udp(slot, s, now);
     else return;
     if (s.broken || !(s.flags & abi::flag::kRxBlocked)) return;
     if (sh.rx.tail.load(std::memory_order_seq_cst) == tail) return;
@@ -600,7 +617,7 @@ void ClientSockets::sync_udp(uint32_t slot, Slot& s, Instant now) {
   while (used >= kRecordHeader) {
     abi::RecordHeader h;
     txb.copy_out(s.tx_tail, &h, sizeof(h));
-    if (h.len > transport::kUdpMaxPayload || abi::record_size(h.len) > used)
+    if (h.len > (s.raw ? transport::kRawMaxDatagram : transport::kUdpMaxPayload) || abi::record_size(h.len) > used)
       return mark_broken(slot, s, now);
     std::span<const uint8_t> payload = txb.span_at(s.tx_tail + kRecordHeader, h.len);
     if (payload.size() < h.len) {
@@ -608,7 +625,9 @@ void ClientSockets::sync_udp(uint32_t slot, Slot& s, Instant now) {
       payload = std::span(scratch_).first(h.len);
     }
     int r;
-    if (h.addr.family == 0) {
+    if (s.raw) {
+      r = raw_send(s, h.addr, payload, now);
+    } else if (h.addr.family == 0) {
       r = s.udp->send(payload, now);
     } else if (auto w = endpoint_from_wire(h.addr)) {
       auto ep = to_transport(s, *w, V4Form::kUdpSendto);
@@ -626,7 +645,7 @@ void ClientSockets::sync_udp(uint32_t slot, Slot& s, Instant now) {
     moved = true;
   }
   if (moved) sh.tx.tail.store(s.tx_tail, std::memory_order_release);
-  if (int e = s.udp->take_error()) s.udp_error = e;
+  if (int e = s.udp ? s.udp->take_error() : 0) s.udp_error = e;
   // Network -> client: datagrams with their source address.
   const uint32_t tail = sh.rx.tail.load(std::memory_order_acquire);
   const uint32_t rused = abi::ring_used(s.rx_head, tail, cap);
@@ -636,7 +655,7 @@ void ClientSockets::sync_udp(uint32_t slot, Slot& s, Instant now) {
   bool got = false;
   for (;;) {
     if (!s.udp_held) {
-      auto d = s.udp->recv();
+      auto d = s.raw ? raw_recv(s) : s.udp->recv();
       if (!d) break;
       s.udp_held = std::move(d);
     }
@@ -667,11 +686,11 @@ size_t ClientSockets::poll_udp(Instant now) {
   size_t n = 0;
   for (uint32_t i : udp_slots_) {
     Slot& s = slots_[i];
-    if (s.broken || !s.udp) continue;
+    if (s.broken || (!s.udp && !s.raw)) continue;
     // An ICMP error (port unreachable...) becomes the socket's SO_ERROR.
-    const int e = s.udp->take_error();
+    const int e = s.udp ? s.udp->take_error() : 0;
     if (e != 0) s.udp_error = e;
-    if (e != 0 || s.udp->readable() || s.udp_held) {
+    if (e != 0 || (s.udp ? s.udp->readable() : s.raw->readable()) || s.udp_held) {
       sync_udp(i, s, now);
       ++n;
     }

@@ -28,6 +28,7 @@
 #include "stackd/abi/ring.h"
 #include "stackd/abi/segment.h"
 #include "transport/tcp/tcp_socket.h"
+#include "transport/raw.h"
 #include "transport/udp.h"
 
 namespace stackd::session {
@@ -42,11 +43,12 @@ struct SegmentView {
 
 // Daemon-private state of one slot.
 struct Slot {
-  enum class Kind : uint8_t { kFree, kTcp, kUdp };
+  enum class Kind : uint8_t { kFree, kTcp, kUdp, kRaw };
   Kind kind = Kind::kFree;
   uint32_t gen = 0;
   std::optional<tcp::TcpSocket> tcp;
   std::unique_ptr<transport::UdpSocket> udp;
+  std::unique_ptr<transport::RawSocket> raw;  // SOCK_RAW (raw_sockets.cc)
   uint32_t rx_head = 0;  // our producer index of the rx ring (never read back)
   uint32_t rx_tail = 0;  // the client's consumer index as last validated (TCP)
   uint32_t tx_tail = 0;  // our consumer index of the tx ring (TCP: the acknowledged end)
@@ -70,7 +72,8 @@ struct Slot {
   bool fd_eof_sent = false;      // B's write side shut (A reads EOF)
   int broken_error = 0;
   int udp_error = 0;             // pending SO_ERROR of a UDP socket
-  std::optional<transport::UdpDatagram> udp_held;  // received, waiting for rx ring space
+  // Received (UDP, or raw: the IP datagram as payload, port 0), waiting for rx ring space.
+  std::optional<transport::UdpDatagram> udp_held;
   // Options Linux reports back (getsockopt) that the transport does not keep.
   bool reuseaddr = false, reuseport = false, keepalive = false, nodelay = false, cork = false, broadcast = false;
   int32_t linger_on = 0, linger_secs = 0;
@@ -114,6 +117,9 @@ class ClientSockets {
   struct Peer {
     int32_t pid = 0;
     uint32_t uid = 0;
+    // May open SOCK_RAW sockets (Linux: CAP_NET_RAW): root, or a uid/gid
+    // of [attach] raw_uids/raw_gids, decided by daemon/ipc at attach.
+    bool raw_allowed = false;
   };
   void set_peer(Peer p) { peer_ = p; }
   const Peer& peer() const { return peer_; }
@@ -134,7 +140,13 @@ class ClientSockets {
   abi::RingBytes tx_bytes(uint32_t slot) const;
 
   void handle(uint32_t ch, const DecodedRequest& r, abi::Response& out, Instant now);
-  int op_socket(int32_t type, int32_t domain, abi::Response& out);
+  int op_socket(int32_t type, int32_t domain, int32_t protocol, abi::Response& out);
+  // raw_sockets.cc: SOCK_RAW (raw(7)) as Linux's inet_create / raw_setsockopt.
+  int op_socket_raw(int32_t domain, int32_t protocol, uint32_t* slot);
+  int set_raw_option(Slot& s, int32_t level, int32_t name, int32_t v);
+  int get_raw_option(Slot& s, int32_t level, int32_t name, abi::Response& out);
+  int raw_send(Slot& s, const abi::WireAddr& to, std::span<const uint8_t> datagram, Instant now);
+  std::optional<transport::UdpDatagram> raw_recv(Slot& s);
   // The transport's endpoint for an address the client gave `s`; -errno
   // when the family does not fit the socket's.
   // How an IPv4 endpoint given to an AF_INET6 slot is taken (Linux): UDP
@@ -163,7 +175,7 @@ class ClientSockets {
   bool tcp_tx(uint32_t slot, Slot& s, Instant now, bool* moved);  // false: broken
   bool tcp_rx(uint32_t slot, Slot& s, Instant now, bool* moved);
   uint32_t tcp_flags(const Slot& s) const;
-  void sync_udp(uint32_t slot, Slot& s, Instant now);
+  void sync_udp(uint32_t slot, Slot& s, Instant now);  // UDP and raw: datagram rings
   void accept_into(uint32_t slot, Slot& s, Instant now);
   void publish(uint32_t slot, Slot& s, uint32_t flags, bool moved);
   void signal_fd(uint32_t slot, Slot& s, bool moved);
@@ -177,7 +189,7 @@ class ClientSockets {
   Peer peer_;
   std::vector<Slot> slots_;
   std::vector<uint32_t> free_;
-  std::vector<uint32_t> udp_slots_;
+  std::vector<uint32_t> udp_slots_;  // datagram sockets (UDP and raw): polled
   std::vector<uint32_t> req_tail_;   // per channel: our consumer index
   std::vector<uint32_t> resp_head_;  // per channel: our producer index
   size_t open_ = 0;

@@ -4,7 +4,7 @@
 
 namespace stackd::session {
 
-SessionTable::SessionTable(tcp::TcpLayer& tcp, transport::UdpLayer& udp) : tcp_(tcp), udp_(udp) {}
+SessionTable::SessionTable(tcp::TcpLayer& tcp, transport::UdpLayer& udp) : tcp_(tcp), udp_(udp), raw_(udp.ip()) {}
 
 SessionTable::~SessionTable() {
   // At shutdown: close as at a client's exit.

@@ -51,6 +51,9 @@ class SessionTable {
 
   tcp::TcpLayer& tcp() { return tcp_; }
   transport::UdpLayer& udp() { return udp_; }
+  // Raw sockets exist for clients only: the table owns their layer (it
+  // taps IPv4 input while the table lives).
+  transport::RawLayer& raw() { return raw_; }
 
   // Gauges for the counter report.
   size_t clients() const { return clients_.size(); }
@@ -66,6 +69,7 @@ class SessionTable {
 
   tcp::TcpLayer& tcp_;
   transport::UdpLayer& udp_;
+  transport::RawLayer raw_;
   std::vector<std::unique_ptr<ClientSockets>> clients_;
   std::vector<Route> routes_;  // by TCB index
   std::vector<uint32_t> pending_;

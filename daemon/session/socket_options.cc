@@ -91,6 +91,7 @@ int ClientSockets::op_setsockopt(Slot& s, const DecodedRequest& r, Instant now) 
     }
   }
   if (level == IPPROTO_IPV6) return set_ipv6_option(s, name, v);
+  if (s.raw) return set_raw_option(s, level, name, v);
   if (level != IPPROTO_TCP || !tcp) return -ENOPROTOOPT;
   switch (name) {
     case TCP_NODELAY:
@@ -169,8 +170,8 @@ int ClientSockets::op_getsockopt(Slot& s, const DecodedRequest& r, abi::Response
   };
   if (level == SOL_SOCKET) {
     switch (name) {
-      case SO_TYPE: return int_opt(tcp ? SOCK_STREAM : SOCK_DGRAM);
-      case SO_PROTOCOL: return int_opt(tcp ? IPPROTO_TCP : IPPROTO_UDP);
+      case SO_TYPE: return int_opt(tcp ? SOCK_STREAM : s.raw ? SOCK_RAW : SOCK_DGRAM);
+      case SO_PROTOCOL: return int_opt(tcp ? IPPROTO_TCP : s.raw ? int32_t{s.raw->protocol()} : int32_t{IPPROTO_UDP});
       case SO_DOMAIN: return int_opt(s.v6 ? AF_INET6 : AF_INET);
       case SO_ACCEPTCONN: return int_opt(s.listening ? 1 : 0);
       case SO_REUSEADDR: return int_opt(s.reuseaddr);
@@ -205,6 +206,7 @@ int ClientSockets::op_getsockopt(Slot& s, const DecodedRequest& r, abi::Response
       default: return -ENOPROTOOPT;
     }
   }
+  if (s.raw) return get_raw_option(s, level, name, out);
   if (level != IPPROTO_TCP || !tcp) return -ENOPROTOOPT;
   switch (name) {
     case TCP_NODELAY: return int_opt(s.nodelay);
@@ -248,6 +250,8 @@ int ClientSockets::op_getname(Slot& s, bool peer, abi::Response& out) {
     if (peer) {
       if (!s.udp_peer) return -ENOTCONN;
       w = to_wire(s, s.udp_peer->addr, s.udp_peer->port);
+    } else if (s.raw) {
+      w = to_wire(s, IpAddr(s.raw->local_addr()), s.raw->protocol());  // Linux: inet_sport = protocol
     } else {
       w = to_wire(s, s.udp->local_addr(), s.udp->local_port());
     }

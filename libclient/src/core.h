@@ -35,7 +35,7 @@ struct Sock {
   ShmLock rx_mu, tx_mu;
   std::atomic<bool> open{false};
   uint32_t gen = 0;
-  int type = 0;  // SOCK_STREAM / SOCK_DGRAM
+  int type = 0;  // SOCK_STREAM / SOCK_DGRAM / SOCK_RAW (datagram rings as UDP)
   int domain = 0;  // AF_INET / AF_INET6 (which sockaddr it takes, sockaddr.h)
   std::atomic<bool> nonblock{false};
   std::atomic<int64_t> rcvtimeo_ns{0}, sndtimeo_ns{0};  // 0 = forever

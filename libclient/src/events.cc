@@ -28,7 +28,7 @@ short readiness(Attachment& a, uint32_t s, const Sock& k) {
   if (f & abi::flag::kReadEof) r |= POLLRDHUP;
   if (f & abi::flag::kError) r |= POLLERR | POLLOUT;
   if (f & abi::flag::kHup) r |= POLLHUP;
-  const bool can_write = k.type == SOCK_DGRAM ? space >= abi::record_size(1472)
+  const bool can_write = k.type != SOCK_STREAM ? space >= abi::record_size(1472)
                                               : (f & abi::flag::kConnected) && !(f & abi::flag::kWriteShut) && space > 0;
   if (can_write) r |= POLLOUT;
   return r;

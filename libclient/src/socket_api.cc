@@ -182,8 +182,8 @@ ssize_t udp_send(Attachment& a, int s, Sock& k, const iovec* iov, int iovcnt, in
                  const sockaddr* to, socklen_t tolen) {
   abi::RecordHeader h{};
   if (to != nullptr) {
-    if (const int e = to_wire(to, tolen, k.domain, &h.addr, true)) return e;
-    if (h.addr.port == 0) return -EINVAL;
+    if (const int e = to_wire(to, tolen, k.domain, &h.addr, k.type == SOCK_DGRAM)) return e;
+    if (h.addr.port == 0 && k.type != SOCK_RAW) return -EINVAL;  // raw(7): the port is ignored
     // Linux: broadcast without SO_BROADCAST is EACCES (subnet broadcasts,
     // which need the interfaces' prefixes, are checked by stackd: SO_ERROR).
     static constexpr uint8_t kAllOnes[4] = {255, 255, 255, 255};
@@ -194,7 +194,7 @@ ssize_t udp_send(Attachment& a, int s, Sock& k, const iovec* iov, int iovcnt, in
   }
   size_t len = 0;
   for (int i = 0; i < iovcnt; ++i) len += iov[i].iov_len;
-  if (len > 65507) return -EMSGSIZE;
+  if (len > (k.type == SOCK_RAW ? 65535u : 65507u)) return -EMSGSIZE;
   h.len = static_cast<uint32_t>(len);
   if (a.dead.load()) return -ECONNREFUSED;
   std::lock_guard lk(k.tx_mu);
@@ -264,7 +264,7 @@ ssize_t do_send(int s, const iovec* iov, int iovcnt, int flags, const sockaddr* 
   Sock* k = sock_of(s, &a);
   if (k == nullptr) return -1;
   // A stream socket ignores sendto's address, as Linux's TCP does.
-  const ssize_t r = k->type == SOCK_DGRAM ? udp_send(*a, s, *k, iov, iovcnt, flags, to, tolen)
+  const ssize_t r = k->type != SOCK_STREAM ? udp_send(*a, s, *k, iov, iovcnt, flags, to, tolen)
                                           : tcp_send(*a, s, *k, iov, iovcnt, flags);
   fd_settle_tx(*a, static_cast<uint32_t>(s), *k);
   if (r < 0) {
@@ -279,7 +279,7 @@ ssize_t do_recv(int s, const iovec* iov, int iovcnt, int flags, sockaddr* from, 
   Sock* k = sock_of(s, &a);
   if (k == nullptr) return -1;
   ssize_t r;
-  if (k->type == SOCK_DGRAM) {
+  if (k->type != SOCK_STREAM) {  // UDP and raw: datagram records
     r = udp_recv(*a, s, *k, iov, iovcnt, flags, from, fromlen, mflags);
   } else {
     if (mflags != nullptr) *mflags = 0;
@@ -301,8 +301,9 @@ extern "C" {
 int stk_socket(int domain, int type, int protocol) {
   if (domain != AF_INET && domain != AF_INET6) return set_errno(-EAFNOSUPPORT);
   const int base = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
-  if (base != SOCK_STREAM && base != SOCK_DGRAM) return set_errno(-ESOCKTNOSUPPORT);
-  if (protocol != 0 && protocol != (base == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP))
+  if (base != SOCK_STREAM && base != SOCK_DGRAM && base != SOCK_RAW) return set_errno(-ESOCKTNOSUPPORT);
+  // SOCK_RAW: stackd checks the protocol and the client's privilege (raw(7)).
+  if (base != SOCK_RAW && protocol != 0 && protocol != (base == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP))
     return set_errno(-EPROTONOSUPPORT);
   Attachment* a = attachment();
   if (a == nullptr) return -1;
@@ -310,6 +311,7 @@ int stk_socket(int domain, int type, int protocol) {
   r.op = static_cast<uint32_t>(abi::Op::kSocket);
   r.a[0] = base;
   r.a[1] = domain;
+  r.a[2] = base == SOCK_RAW ? protocol : 0;
   abi::Response out;
   const int res = call(*a, r, out);
   if (res < 0) return set_errno(res);
@@ -386,7 +388,7 @@ int stk_connect(int s, const sockaddr* addr, socklen_t len) {
   std::memcpy(r.data, &w, sizeof(w));
   abi::Response out;
   const int res = call(*a, r, out);
-  if (k->type == SOCK_DGRAM) {
+  if (k->type != SOCK_STREAM) {
     if (res == 0) k->udp_connected = true;
     return set_errno(res);
   }

@@ -167,7 +167,7 @@ int stk_ioctl(int s, unsigned long req, int* arg) {
     case FIONREAD: {  // == SIOCINQ
       if (flags_now(*a, slot) & abi::flag::kListening) return set_errno(-EINVAL);
       const uint32_t used = rx_used(*a, slot);
-      if (k->type == SOCK_DGRAM) {
+      if (k->type != SOCK_STREAM) {
         // The next datagram's size, as Linux's UDP answers.
         abi::RecordHeader h{};
         if (used >= sizeof(h)) a->rx(slot).copy_out(a->shm(slot).rx.tail.load(), &h, sizeof(h));

@@ -63,8 +63,14 @@ extern "C" {
 
 int socket(int domain, int type, int protocol) {
   const int base = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
-  const bool ours = (domain == AF_INET || domain == AF_INET6) && (base == SOCK_STREAM || base == SOCK_DGRAM) &&
-                    (protocol == 0 || protocol == (base == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP));
+  // SOCK_RAW AF_INET (raw(7)) too; and ICMP datagram ("ping") sockets,
+  // which stackd does not have: stk_socket answers EPROTONOSUPPORT, as
+  // Linux built without them, and ping falls back to SOCK_RAW on stackd.
+  const bool raw = domain == AF_INET && base == SOCK_RAW;
+  const bool ping = domain == AF_INET && base == SOCK_DGRAM && protocol == IPPROTO_ICMP;
+  const bool ours = raw || ping ||
+                    ((domain == AF_INET || domain == AF_INET6) && (base == SOCK_STREAM || base == SOCK_DGRAM) &&
+                     (protocol == 0 || protocol == (base == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP)));
   if (!ours || (stackd_unreachable() && policy().fallback == Fallback::kKernel)) return REAL(socket)(domain, type, protocol);
   if (stackd_unreachable()) {
     errno = ENETDOWN;
@@ -73,7 +79,9 @@ int socket(int domain, int type, int protocol) {
   const int h = stk_socket(domain, type, protocol);
   if (h < 0) {
     const int e = errno;
-    if (!is_unreachable_errno(e)) return -1;
+    // EPERM for SOCK_RAW: stackd refused this client raw sockets (Linux's
+    // answer without CAP_NET_RAW), not a sign that stackd is unreachable.
+    if (!is_unreachable_errno(e) || (raw && e == EPERM)) return -1;
     say_unreachable(e);
     if (policy().fallback == Fallback::kKernel) return REAL(socket)(domain, type, protocol);
     errno = ENETDOWN;

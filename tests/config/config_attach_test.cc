@@ -34,6 +34,8 @@ group = "stackd"
 mode = "0600"
 allow_uids = [1000, 1001]
 allow_gids = [42]
+raw_uids = [1001]
+raw_gids = [43, 44]
 max_sockets = 128
 max_channels = 8
 ring_kib = 64
@@ -46,6 +48,8 @@ enabled = false
   EXPECT_EQ(a.mode, 0600u);
   EXPECT_EQ(a.allow_uids, (std::vector<uint32_t>{1000, 1001}));
   EXPECT_EQ(a.allow_gids, (std::vector<uint32_t>{42}));
+  EXPECT_EQ(a.raw_uids, (std::vector<uint32_t>{1001}));
+  EXPECT_EQ(a.raw_gids, (std::vector<uint32_t>{43, 44}));
   EXPECT_EQ(a.max_sockets, 128u);
   EXPECT_EQ(a.max_channels, 8u);
   EXPECT_EQ(a.ring_kib, 64u);
