@@ -54,7 +54,9 @@ namespace stackd {
   X(Icmp6OutParmProblems) X(Icmp6OutEchoReplies) X(Icmp6OutRouterSolicits)              \
   X(Icmp6OutNeighborSolicits) X(Icmp6OutNeighborAdvertisements)                         \
   X(Udp6InDatagrams) X(Udp6NoPorts) X(Udp6InErrors) X(Udp6OutDatagrams)                 \
-  X(Udp6RcvbufErrors) X(Udp6SndbufErrors) X(Udp6InCsumErrors)
+  X(Udp6RcvbufErrors) X(Udp6SndbufErrors) X(Udp6InCsumErrors)                          \
+  /* RFC 8985 tail loss probes (Linux names) */                                          \
+  X(TcpExtTCPLossProbes) X(TcpExtTCPLossProbeRecovery)
 
 enum class Counter : uint16_t {
 #define STACKD_X(id) id,

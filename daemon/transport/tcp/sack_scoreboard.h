@@ -50,6 +50,7 @@ struct SackUpdate {
   // RFC 3522 (Eifel detection): the ACK's TSecr is older than the first
   // retransmission of the current loss episode (set by the sender).
   bool ts_delayed = false;
+  uint32_t tsecr = 0;  // the ACK's TSecr (0: none), for RACK's RTT ambiguity test (RFC 8985 §6.2)
 };
 
 class SackScoreboard {
@@ -104,6 +105,8 @@ class SackScoreboard {
   // by any received SACK", + 1); the last snd.una seen if nothing is SACKed.
   SeqNum highest_sacked() const;
   bool empty() const { return count_ == 0; }
+  // The k-th SACKed range (k < size()), in sequence order.
+  SackBlock range(size_t k) const { return {base_ + r_[k].start, base_ + r_[k].end}; }
   size_t size() const { return count_; }
   // RFC 2018 §8: after a retransmission timeout the sender SHOULD forget
   // SACK information (the receiver may have reneged).

@@ -6,6 +6,11 @@
 // Receiver side: D-SACK (RFC 2883) for duplicates, an out-of-order FIN.
 // Segments are 1000 bytes (MSS 1000), congestion control "reno" so the
 // windows are the RFC 5681 numbers; both ISSs are near 2^32.
+// These tests pin down the RFC 6675 DupThresh path, so RACK-TLP is off
+// (TcpConfig::rack / tlp, Linux net.ipv4.tcp_recovery = 0): with RACK a
+// segment is lost by time, not by the count of segments SACKed above it,
+// and these scripts send everything at one instant. rack_test.cc drives
+// RACK-TLP with a clock.
 #include <utility>
 
 #include "tcp_fixture.h"
@@ -27,6 +32,8 @@ class Recovery : public TcpFixture {
     cfg.sack = sack;
     cfg.timestamps = ts;
     cfg.congestion = "reno";
+    cfg.rack = false;
+    cfg.tlp = false;
     cfg_override = cfg;
     ts_ = ts;
     TcpSocket& l = listening();
