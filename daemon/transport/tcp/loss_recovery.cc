@@ -260,8 +260,10 @@ void TcpLayer::enter_sack_recovery(Tcb& t, Instant now) {
   // RescueRxt to its end (no premature rescue retransmission).
   t.high_rxt = t.snd.una;
   if (rack_on(t)) {
-    // RACK marked what is lost; (3) is sack_transmit's first step then.
+    // (3) with RACK: the first segment RACK marked lost goes out whatever
+    // pipe says (the fast retransmit; Linux PRR's first segment too).
     t.rescue_valid = false;
+    rack_retransmit_lost(t, now);
     arm_rto(t, now);
     sack_transmit(t, now);
     return;
