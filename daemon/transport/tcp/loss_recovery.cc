@@ -5,6 +5,7 @@
 //    NextSeg() rules 1-4 incl. the rescue retransmission);
 //  - without SACK: fast retransmit / fast recovery (RFC 5681 §3.2) with
 //    NewReno's partial-ACK handling (RFC 6582).
+// With RACK (rack.cc, RFC 8985) what is lost is RACK's mark, not DupThresh.
 // Spurious episodes are undone (D-SACK, RFC 3708; timestamps, RFC 3522)
 // and the measured reordering raises DupThresh (note_reordering).
 // And the congestion-control hooks of every new ACK (AckEvent). Limited
