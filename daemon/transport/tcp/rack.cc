@@ -161,7 +161,9 @@ void TcpLayer::rack_on_ack(Tcb& t, const SackUpdate& su, bool advanced, Instant 
   }
   if (!t.in_recovery) {
     if (!advanced) output(t, now);  // RFC 3042 limited transmit
-    schedule_loss_probe(t, now);
+    // RFC 8985 §7.2: (re)armed by an ACK of new data, not pushed back by
+    // every duplicate.
+    if (advanced || t.rtx_timer != RtxTimer::kPto) schedule_loss_probe(t, now);
   }
 }
 
