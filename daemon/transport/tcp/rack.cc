@@ -22,6 +22,10 @@ namespace {
 
 constexpr Duration kWcDelAckT = Duration::millis(200);  // RFC 8985 §7.2 WCDelAckT
 constexpr uint8_t kReoWndPersist = 16;                  // RFC 8985 §6.2 step 4
+// Added to 2*SRTT when more than one segment is in flight: the timer's
+// granularity (Linux TCP_TIMEOUT_MIN, 2 jiffies), so that an SRTT near 0
+// (1 ms timestamps on a fast path) does not probe at once.
+constexpr Duration kPtoMin = Duration::millis(2);
 
 uint32_t us_clock(Instant now) { return static_cast<uint32_t>(now.ns / 1000); }
 int64_t us_of(Duration d) { return d.ns / 1000; }
@@ -56,10 +60,11 @@ uint32_t TcpLayer::rack_reo_wnd_us(const Tcb& t) const {
     if (t.scoreboard.sacked_bytes() >= SackScoreboard::kDupThresh * std::max<uint32_t>(t.eff_mss, 1))
       return 0;
   }
-  const Duration min_rtt = t.rtt.min_rtt();
-  if (min_rtt.ns < 0) return 0;
-  int64_t w = us_of(min_rtt) / 4 * t.rack.reo_wnd_mult;
-  if (t.rtt.has_sample()) w = std::min(w, us_of(t.rtt.srtt()));
+  if (t.rack.min_rtt_us == UINT32_MAX) return 0;
+  int64_t w = int64_t{t.rack.min_rtt_us} / 4 * t.rack.reo_wnd_mult;
+  // At most SRTT (RttEstimator's, from 1 ms timestamp ticks: not below
+  // RACK's own minimum).
+  if (t.rtt.has_sample()) w = std::min(w, std::max<int64_t>(us_of(t.rtt.srtt()), t.rack.min_rtt_us));
   return static_cast<uint32_t>(std::clamp<int64_t>(w, 0, INT32_MAX));
 }
 
@@ -107,9 +112,9 @@ void TcpLayer::rack_respond(Tcb& t, bool lost, Instant now) {
 void TcpLayer::rack_on_ack(Tcb& t, const SackUpdate& su, bool advanced, Instant now) {
   if (!rack_on(t)) return;
   tlp_process_ack(t, su, advanced, now);
-  // Step 2: RACK.xmit_ts / end_seq / rtt from the newly delivered segments.
+  // Steps 1-2: RACK.min_RTT, RACK.xmit_ts / end_seq / rtt from the newly
+  // delivered segments.
   const uint32_t now_us = us_clock(now);
-  const Duration min_rtt = t.rtt.min_rtt();
   size_t k = 0;
   for (size_t i = 0; i < t.xmit_log.size(); ++i) {
     XmitLog::Entry& x = t.xmit_log.at(i);
@@ -124,8 +129,9 @@ void TcpLayer::rack_on_ack(Tcb& t, const SackUpdate& su, bool advanced, Instant 
       // retransmission, or an RTT below the path's minimum).
       const Instant sent = now - Duration{static_cast<int64_t>(rtt) * 1000};
       if (su.tsecr != 0 && static_cast<int32_t>(su.tsecr - tsval(t, sent)) < 0) continue;
-      if (min_rtt.ns >= 0 && rtt < us_of(min_rtt)) continue;
+      if (t.rack.min_rtt_us != UINT32_MAX && rtt < static_cast<int64_t>(t.rack.min_rtt_us)) continue;
     }
+    if (rtt >= 0) t.rack.min_rtt_us = std::min(t.rack.min_rtt_us, static_cast<uint32_t>(rtt));
     if (!t.rack.valid || sent_after(x.xmit_us, x.end, t.rack.xmit_us, t.rack.end_seq)) {
       t.rack.valid = true;
       t.rack.rtt_us = static_cast<uint32_t>(std::max(rtt, 0));
@@ -262,7 +268,7 @@ void TcpLayer::schedule_loss_probe(Tcb& t, Instant now) {
   Duration pto = Duration::seconds(1);
   if (t.rtt.has_sample()) {
     pto = t.rtt.srtt() * 2;
-    if ((t.snd_max - t.snd.una).v <= t.eff_mss) pto = pto + kWcDelAckT;
+    pto = pto + ((t.snd_max - t.snd.una).v <= t.eff_mss ? kWcDelAckT : kPtoMin);
   }
   pto = std::min(pto, t.rtt.rto());  // never later than the RTO would fire
   arm(t, kTimerRetransmit, now + pto);

@@ -70,16 +70,19 @@ struct RackState {
   uint32_t xmit_us = 0;  // RACK.xmit_ts: the latest send time of a delivered segment
   SeqNum end_seq;        // RACK.end_seq: its end
   uint32_t rtt_us = 0;   // RACK.rtt: RTT of that delivery
+  // RACK.min_RTT from RACK's own µs samples: the RttEstimator's come from
+  // 1 ms timestamps and are 0 on a fast path, which would make reo_wnd 0.
+  uint32_t min_rtt_us = UINT32_MAX;
   SeqNum dsack_round;    // RACK.dsack_round (valid if dsack_round_valid)
   SeqNum tlp_end_seq;    // TLP.end_seq (valid if tlp_active)
   uint8_t reo_wnd_mult = 1;     // RACK.reo_wnd_mult
   uint8_t reo_wnd_persist = 0;  // RACK.reo_wnd_persist
-  bool valid = false;            // xmit_us/end_seq/rtt_us set (something was delivered)
-  bool dsack_round_valid = false;
-  bool reordering_seen = false;  // RACK.reordering_seen
-  bool tlp_active = false;       // TLP.end_seq is not None
-  bool tlp_is_retrans = false;   // TLP.is_retrans
-  bool tlp_dsacked = false;      // a D-SACK reported the probe (RFC 8985 §7.4.2)
+  bool valid : 1 = false;            // xmit_us/end_seq/rtt_us set (something was delivered)
+  bool dsack_round_valid : 1 = false;
+  bool reordering_seen : 1 = false;  // RACK.reordering_seen
+  bool tlp_active : 1 = false;       // TLP.end_seq is not None
+  bool tlp_is_retrans : 1 = false;   // TLP.is_retrans
+  bool tlp_dsacked : 1 = false;      // a D-SACK reported the probe (RFC 8985 §7.4.2)
 };
 
 struct Tcb {
