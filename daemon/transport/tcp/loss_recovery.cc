@@ -47,7 +47,7 @@ SackUpdate TcpLayer::sack_input(Tcb& t, const Segment& s, Instant now) {
   if (n == 0)
     t.scoreboard.advance(una);
   else
-    u = t.scoreboard.update(una, t.snd_max, std::span<const SackBlock>(b.data(), n));
+    u = t.scoreboard.update(una, t.snd_max, std::span<const SackBlock>(b.data(), n), s.ack);
   u.ts_delayed = delayed;
   u.tsecr = tsecr;
   // A cumulative ACK over a hole below SACKed data: the hole's original

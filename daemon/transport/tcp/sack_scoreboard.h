@@ -73,7 +73,11 @@ class SackScoreboard {
   // that are empty, inverted, or not within [snd_una, snd_nxt] are ignored
   // (RFC 2018 §5 / RFC 6675 §5 validity; also RFC 5961-style blind
   // injection cannot inflate the scoreboard).
-  SackUpdate update(SeqNum snd_una, SeqNum snd_nxt, std::span<const SackBlock> blocks);
+  // `seg_ack`: the ACK's own cumulative acknowledgment (RFC 2883 §4: a first
+  // block below *it* is a D-SACK); a reordered older ACK's ordinary blocks
+  // may lie below snd_una without reporting a duplicate. Default: snd_una.
+  SackUpdate update(SeqNum snd_una, SeqNum snd_nxt, std::span<const SackBlock> blocks,
+                    std::optional<SeqNum> seg_ack = std::nullopt);
 
   // Drop everything below snd_una (the cumulative ACK moved).
   void advance(SeqNum snd_una);
