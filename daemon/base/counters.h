@@ -56,7 +56,9 @@ namespace stackd {
   X(Icmp6InGroupMembQueries) X(Icmp6OutGroupMembResponses)                              \
   X(Icmp6OutGroupMembReductions) X(Icmp6OutMLDv2Reports)                                \
   X(Udp6InDatagrams) X(Udp6NoPorts) X(Udp6InErrors) X(Udp6OutDatagrams)                 \
-  X(Udp6RcvbufErrors) X(Udp6SndbufErrors) X(Udp6InCsumErrors)
+  X(Udp6RcvbufErrors) X(Udp6SndbufErrors) X(Udp6InCsumErrors)                          \
+  /* RFC 8985 tail loss probes (Linux names) */                                          \
+  X(TcpExtTCPLossProbes) X(TcpExtTCPLossProbeRecovery)
 
 enum class Counter : uint16_t {
 #define STACKD_X(id) id,

@@ -5,6 +5,7 @@
 //    NextSeg() rules 1-4 incl. the rescue retransmission);
 //  - without SACK: fast retransmit / fast recovery (RFC 5681 §3.2) with
 //    NewReno's partial-ACK handling (RFC 6582).
+// With RACK (rack.cc, RFC 8985) what is lost is RACK's mark, not DupThresh.
 // Spurious episodes are undone (D-SACK, RFC 3708; timestamps, RFC 3522)
 // and the measured reordering raises DupThresh (note_reordering).
 // And the congestion-control hooks of every new ACK (AckEvent). Limited
@@ -16,13 +17,10 @@
 
 namespace stackd::tcp {
 
-namespace {
-
-uint32_t pipe_of(const Tcb& t) {
+uint32_t TcpLayer::pipe_of(const Tcb& t) const {
+  if (rack_on(t)) return rack_pipe(t);
   return t.scoreboard.pipe(t.snd.una, t.snd_max, t.high_rxt, t.eff_mss);
 }
-
-}  // namespace
 
 // The SACK blocks of an acceptable ACK into the scoreboard (RFC 6675 §5:
 // "update the scoreboard"), D-SACKs counted (RFC 2883 §4). `s.ack` has
@@ -34,6 +32,7 @@ SackUpdate TcpLayer::sack_input(Tcb& t, const Segment& s, Instant now) {
   const auto& ts = s.h.options.timestamps;
   const bool delayed = t.undo_valid && t.ts_ok && ts && ts->tsecr != 0 &&
                        static_cast<int32_t>(ts->tsecr - t.retrans_stamp) < 0;
+  const uint32_t tsecr = t.ts_ok && ts ? ts->tsecr : 0;
   if (!t.sack_ok) {
     u.ts_delayed = delayed;
     return u;
@@ -48,8 +47,9 @@ SackUpdate TcpLayer::sack_input(Tcb& t, const Segment& s, Instant now) {
   if (n == 0)
     t.scoreboard.advance(una);
   else
-    u = t.scoreboard.update(una, t.snd_max, std::span<const SackBlock>(b.data(), n));
+    u = t.scoreboard.update(una, t.snd_max, std::span<const SackBlock>(b.data(), n), s.ack);
   u.ts_delayed = delayed;
+  u.tsecr = tsecr;
   // A cumulative ACK over a hole below SACKed data: the hole's original
   // segment came late (Linux tcp_clean_rtx_queue's `reord`).
   if (had_sacks && una.after(t.snd.una) && t.snd.una.before(prior_fack) &&
@@ -145,7 +145,8 @@ void TcpLayer::undo_episode(Tcb& t, Counter why, Instant now) {
 
 // One retransmission of [b.start, b.end) during recovery: cut at the end of
 // the data, with our FIN if the range covers it.
-bool TcpLayer::retransmit_range(Tcb& t, SackBlock b, Instant now) {
+// `fast`: a fast retransmission (not a tail loss probe).
+bool TcpLayer::retransmit_range(Tcb& t, SackBlock b, Instant now, bool fast) {
   const SeqNum data_end(t.snd_ring.tail());
   const SeqNum end = b.end.after(data_end) ? data_end : b.end;
   const uint32_t len = end.after(b.start) ? (end - b.start).v : 0;
@@ -155,7 +156,7 @@ bool TcpLayer::retransmit_range(Tcb& t, SackBlock b, Instant now) {
     flags |= wire::tcp_flag::kFin;
   if (len == 0 && !(flags & wire::tcp_flag::kFin)) return false;
   if (!send_segment(t, b.start, len, flags, now)) return false;
-  counters_.inc(Counter::TcpExtTCPFastRetrans);
+  if (fast) counters_.inc(Counter::TcpExtTCPFastRetrans);
   if (t.undo_valid) t.undo_retrans += len;
   if (t.sack_recovery && !t.rxt_track) {
     t.rxt_track = true;
@@ -171,7 +172,7 @@ bool TcpLayer::retransmit_range(Tcb& t, SackBlock b, Instant now) {
 // (tcp_mark_lost_retrans) we watch the oldest outstanding one: once the
 // data sent after it is SACKed enough for IsLost(), it is sent again.
 void TcpLayer::check_lost_retransmit(Tcb& t, Instant now) {
-  if (!t.rxt_track) return;
+  if (!t.rxt_track || rack_on(t)) return;  // RACK finds lost retransmissions by time
   if (t.snd.una.after(t.rxt_seq) || t.scoreboard.is_sacked(t.rxt_seq)) {
     // It arrived: watch the next retransmitted hole, with a later (safe) mark.
     t.rxt_track = false;
@@ -198,10 +199,21 @@ void TcpLayer::check_lost_retransmit(Tcb& t, Instant now) {
 // RFC 6675 §5 (C): while cwnd - pipe >= 1 SMSS, send by NextSeg():
 // rule 1 (a lost hole), rule 2 (new data, by output()), rule 3 (any hole),
 // rule 4 (one rescue retransmission per recovery episode).
+//
+// With RACK (RFC 8985 §8) rule 1's IsLost() is RACK's mark, and rules 3
+// and 4 are left out, as Linux does: a hole RACK has not found lost is in
+// flight or reordered, and the tail is probed by TLP, not resent blindly.
 void TcpLayer::sack_transmit(Tcb& t, Instant now) {
   for (int guard = 0; guard < 1024; ++guard) {
     const uint32_t pipe = pipe_of(t);
     if (t.cc.cwnd < pipe + t.eff_mss) break;
+    if (rack_on(t)) {
+      if (rack_retransmit_lost(t, now)) continue;
+      const SeqNum before = t.snd.nxt;
+      output(t, now);
+      if (t.snd.nxt != before) continue;
+      break;
+    }
     if (auto h = t.scoreboard.next_seg(t.snd.una, t.high_rxt, t.eff_mss)) {
       if (!retransmit_range(t, *h, now)) break;
       t.high_rxt = h->end;  // RFC 6675 §4 (C.3): HighRxt
@@ -248,6 +260,15 @@ void TcpLayer::enter_sack_recovery(Tcb& t, Instant now) {
   // (3) retransmit the segment at snd.una (HighACK + 1); HighRxt and
   // RescueRxt to its end (no premature rescue retransmission).
   t.high_rxt = t.snd.una;
+  if (rack_on(t)) {
+    // (3) with RACK: the first segment RACK marked lost goes out whatever
+    // pipe says (the fast retransmit; Linux PRR's first segment too).
+    t.rescue_valid = false;
+    rack_retransmit_lost(t, now);
+    arm_rto(t, now);
+    sack_transmit(t, now);
+    return;
+  }
   SeqNum end = t.snd.una + std::min<uint32_t>(t.eff_mss, flight);
   if (auto h = t.scoreboard.next_hole(t.snd.una, t.snd.una, t.eff_mss)) end = h->end;
   if (retransmit_range(t, {t.snd.una, end}, now)) {
@@ -265,6 +286,10 @@ void TcpLayer::enter_sack_recovery(Tcb& t, Instant now) {
 void TcpLayer::on_dup_ack(Tcb& t, const SackUpdate& su, Instant now) {
   if (t.sack_ok) {
     if (su.newly_sacked != 0) ++t.dupacks;
+    if (rack_on(t)) {
+      rack_on_ack(t, su, /*advanced=*/false, now);  // RACK decides (rack.cc)
+      return;
+    }
     if (t.in_recovery) {
       check_lost_retransmit(t, now);
       sack_transmit(t, now);  // RFC 6675 §5 (C)
@@ -318,6 +343,7 @@ void TcpLayer::on_new_ack(Tcb& t, uint32_t acked, const SackUpdate& su, Instant 
       t.rescue_valid = false;
       t.rxt_track = false;
       t.dupacks = 0;
+      rack_exit_recovery(t);
       if (t.ca) t.ca->on_exit_recovery(t.cc, now);
       // RFC 3522 Eifel detection at the full ACK (Linux
       // tcp_try_undo_recovery): the original segment got there first.
@@ -355,7 +381,7 @@ void TcpLayer::on_new_ack(Tcb& t, uint32_t acked, const SackUpdate& su, Instant 
     t.ca->on_ack(t.cc, ev);
   }
   // RFC 6675 §5: SACKed data may already show snd.una's segment lost.
-  if (t.sack_ok && t.snd.una != t.snd_max && t.snd.una.after_eq(t.recover) &&
+  if (t.sack_ok && !rack_on(t) && t.snd.una != t.snd_max && t.snd.una.after_eq(t.recover) &&
       t.scoreboard.is_lost(t.snd.una, t.eff_mss))
     enter_sack_recovery(t, now);
 }
@@ -375,6 +401,7 @@ void TcpLayer::on_rto_recovery(Tcb& t) {
   t.recover = t.snd_max;
   t.scoreboard.clear();
   t.high_rxt = t.snd.una;
+  rack_on_rto(t);
 }
 
 }  // namespace stackd::tcp

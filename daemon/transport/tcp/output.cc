@@ -110,6 +110,8 @@ bool TcpLayer::send_segment(Tcb& t, SeqNum seq, uint32_t len, uint8_t flags, Ins
   counters_.inc(Counter::TcpOutSegs);
   if ((len != 0 || (flags & (kSyn | kFin))) && seq.before(t.snd_max))
     counters_.inc(Counter::TcpRetransSegs), ++t.total_retrans;
+  if ((len != 0 || (flags & kFin)) && !syn)
+    rack_on_send(t, seq, seq + len + ((flags & kFin) ? 1 : 0), now);  // RFC 8985 Segment.xmit_ts
   if (flags & kRst) counters_.inc(Counter::TcpOutRsts);
   ++t.segs_out;
   t.last_send = now;
@@ -197,7 +199,7 @@ uint32_t TcpLayer::usable_window(const Tcb& t) const {
   if (t.sack_recovery) {
     // RFC 6675 §5 (C): new data only while cwnd - pipe >= 1 SMSS (the
     // caller checks the SMSS), and within the peer's window.
-    const uint32_t pipe = t.scoreboard.pipe(t.snd.una, t.snd_max, t.high_rxt, t.eff_mss);
+    const uint32_t pipe = pipe_of(t);
     const uint32_t flight = (t.snd.nxt - t.snd.una).v;
     const uint32_t cwnd_room = t.cc.cwnd > pipe ? t.cc.cwnd - pipe : 0;
     const uint32_t rwnd_room = t.snd.wnd > flight ? t.snd.wnd - flight : 0;
@@ -213,7 +215,7 @@ uint32_t TcpLayer::usable_window(const Tcb& t) const {
 }
 
 void TcpLayer::output(Tcb& t, Instant now) {
-  bool sent_any = false;
+  bool sent_any = false, sent_new = false;
   switch (t.state) {
     case TcpState::kEstablished:
     case TcpState::kCloseWait:
@@ -270,6 +272,7 @@ void TcpLayer::output(Tcb& t, Instant now) {
       break;
     }
     sent_any = true;
+    sent_new |= new_data;
     if (new_data && len != 0 && !t.rtt_timing) {  // RFC 6298 / Karn: time one new segment
       t.rtt_timing = true;
       t.rtt_seq = t.snd.nxt + len;
@@ -286,6 +289,7 @@ void TcpLayer::output(Tcb& t, Instant now) {
     if (fin_due) break;
   }
   if (!sent_any && t.ack_now) send_ack(t, now);
+  if (sent_new) schedule_loss_probe(t, now);  // RFC 8985 §7.2 (rack.cc)
   // RFC 9293 §3.8.6.1: data waits behind a zero window with nothing in
   // flight: probe on the persist timer.
   // The same when no frame buffer was free for it (the device's pool was

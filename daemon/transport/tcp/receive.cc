@@ -43,6 +43,7 @@ void TcpLayer::new_ack(Tcb& t, const Segment& s, const SackUpdate& sack, Instant
     disarm(t, kTimerRetransmit);
   else
     arm_rto(t, now);
+  rack_on_ack(t, sack, /*advanced=*/true, now);  // RFC 8985 (rack.cc)
   notify(t);
 }
 

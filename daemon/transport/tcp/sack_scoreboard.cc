@@ -64,7 +64,7 @@ uint32_t SackScoreboard::insert(uint32_t so, uint32_t eo) {
 }
 
 SackUpdate SackScoreboard::update(SeqNum snd_una, SeqNum snd_nxt,
-                                  std::span<const SackBlock> blocks) {
+                                  std::span<const SackBlock> blocks, std::optional<SeqNum> seg_ack) {
   advance(snd_una);
   SackUpdate u;
   size_t first = 0;
@@ -72,7 +72,7 @@ SackUpdate SackScoreboard::update(SeqNum snd_una, SeqNum snd_nxt,
     const SackBlock& b0 = blocks[0];
     // RFC 2883 §4: a first block below the cumulative ACK, or contained in
     // the second block, reports a duplicate segment.
-    bool dsack = b0.start.before(snd_una);
+    bool dsack = b0.start.before(seg_ack.value_or(snd_una));
     if (!dsack && blocks.size() > 1) {
       const SackBlock& b1 = blocks[1];
       dsack = b0.start.after_eq(b1.start) && b0.end.before_eq(b1.end);

@@ -50,6 +50,7 @@ struct SackUpdate {
   // RFC 3522 (Eifel detection): the ACK's TSecr is older than the first
   // retransmission of the current loss episode (set by the sender).
   bool ts_delayed = false;
+  uint32_t tsecr = 0;  // the ACK's TSecr (0: none), for RACK's RTT ambiguity test (RFC 8985 §6.2)
 };
 
 class SackScoreboard {
@@ -72,7 +73,11 @@ class SackScoreboard {
   // that are empty, inverted, or not within [snd_una, snd_nxt] are ignored
   // (RFC 2018 §5 / RFC 6675 §5 validity; also RFC 5961-style blind
   // injection cannot inflate the scoreboard).
-  SackUpdate update(SeqNum snd_una, SeqNum snd_nxt, std::span<const SackBlock> blocks);
+  // `seg_ack`: the ACK's own cumulative acknowledgment (RFC 2883 §4: a first
+  // block below *it* is a D-SACK); a reordered older ACK's ordinary blocks
+  // may lie below snd_una without reporting a duplicate. Default: snd_una.
+  SackUpdate update(SeqNum snd_una, SeqNum snd_nxt, std::span<const SackBlock> blocks,
+                    std::optional<SeqNum> seg_ack = std::nullopt);
 
   // Drop everything below snd_una (the cumulative ACK moved).
   void advance(SeqNum snd_una);
@@ -104,6 +109,8 @@ class SackScoreboard {
   // by any received SACK", + 1); the last snd.una seen if nothing is SACKed.
   SeqNum highest_sacked() const;
   bool empty() const { return count_ == 0; }
+  // The k-th SACKed range (k < size()), in sequence order.
+  SackBlock range(size_t k) const { return {base_ + r_[k].start, base_ + r_[k].end}; }
   size_t size() const { return count_; }
   // RFC 2018 §8: after a retransmission timeout the sender SHOULD forget
   // SACK information (the receiver may have reneged).

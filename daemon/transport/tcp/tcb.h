@@ -24,6 +24,7 @@
 #include "transport/tcp/rx_ranges.h"
 #include "transport/tcp/sack_scoreboard.h"
 #include "transport/tcp/seq.h"
+#include "transport/tcp/xmit_log.h"
 
 namespace stackd::tcp {
 
@@ -58,6 +59,32 @@ enum TimerKind : uint8_t {
   kTimerCount,
 };
 
+// What the retransmission timer slot currently means (as Linux's
+// icsk_pending): the RTO, RACK's reordering timer (RFC 8985 §6.3) or the
+// TLP probe timeout (RFC 8985 §7.2); PTO and RTO are never armed together.
+enum class RtxTimer : uint8_t { kRto, kReo, kPto };
+
+// RFC 8985 RACK-TLP per-connection state (rack.cc). Times are a µs clock
+// truncated to 32 bits (XmitLog); RACK's RTT is at most seconds.
+struct RackState {
+  uint32_t xmit_us = 0;  // RACK.xmit_ts: the latest send time of a delivered segment
+  SeqNum end_seq;        // RACK.end_seq: its end
+  uint32_t rtt_us = 0;   // RACK.rtt: RTT of that delivery
+  // RACK.min_RTT from RACK's own µs samples: the RttEstimator's come from
+  // 1 ms timestamps and are 0 on a fast path, which would make reo_wnd 0.
+  uint32_t min_rtt_us = UINT32_MAX;
+  SeqNum dsack_round;    // RACK.dsack_round (valid if dsack_round_valid)
+  SeqNum tlp_end_seq;    // TLP.end_seq (valid if tlp_active)
+  uint8_t reo_wnd_mult = 1;     // RACK.reo_wnd_mult
+  uint8_t reo_wnd_persist = 0;  // RACK.reo_wnd_persist
+  bool valid : 1 = false;            // xmit_us/end_seq/rtt_us set (something was delivered)
+  bool dsack_round_valid : 1 = false;
+  bool reordering_seen : 1 = false;  // RACK.reordering_seen
+  bool tlp_active : 1 = false;       // TLP.end_seq is not None
+  bool tlp_is_retrans : 1 = false;   // TLP.is_retrans
+  bool tlp_dsacked : 1 = false;      // a D-SACK reported the probe (RFC 8985 §7.4.2)
+};
+
 struct Tcb {
   // ---- identity
   uint32_t index = 0;
@@ -73,6 +100,7 @@ struct Tcb {
   bool v6only = false;     // IPV6_V6ONLY: a listener on :: takes no IPv4
   uint8_t hop_limit = 0;   // IPV6_UNICAST_HOPS (0: the layer's default)
   uint8_t tclass = 0;      // IPV6_TCLASS
+  bool sack_ok = false;  // both sides sent SACK-permitted
 
   // ---- RFC 9293 §3.3.1 send sequence variables
   struct {
@@ -110,7 +138,6 @@ struct Tcb {
   uint32_t ts_offset = 0;    // per-connection TSval offset (RFC 7323 §5.4)
 
   // ---- RFC 2018 SACK
-  bool sack_ok = false;  // both sides sent SACK-permitted
   RxRanges rx_ranges;    // receiver: out-of-order islands, SACK and D-SACK blocks
 
   // ---- RFC 6298 retransmission timer (Karn: only never-retransmitted segments are timed)
@@ -141,6 +168,9 @@ struct Tcb {
   SeqNum undo_fack;            // highest SACKed (+1) when the loss episode began (undo_valid)
   // ---- RFC 6675 SACK-based loss recovery (loss_recovery.cc)
   SackScoreboard scoreboard;   // what the peer SACKed in [snd.una, snd_max)
+  // ---- RFC 8985 RACK-TLP (rack.cc): transmissions of [snd.una, snd_max)
+  XmitLog xmit_log;
+  RackState rack;
   SeqNum high_rxt;             // RFC 6675 HighRxt + 1 (sack_scoreboard.h convention)
   SeqNum rescue_rxt;           // RFC 6675 RescueRxt (valid if rescue_valid)
   // Lost-retransmission detection (as Linux tcp_mark_lost_retrans): the
@@ -161,6 +191,7 @@ struct Tcb {
   SeqNum undo_marker;          // snd.una when the episode began
   uint32_t undo_retrans = 0;   // octets resent in it and not yet D-SACKed
   uint32_t retrans_stamp = 0;  // our TSval of its first retransmission
+  uint32_t owner = 0;         // opaque tag of whoever holds the socket
   Duration last_rtt_sample{-1};  // the RTT sample of the ACK being processed (AckEvent)
   Instant last_send;           // RFC 5681 §4.1 idle restart
 
@@ -171,6 +202,10 @@ struct Tcb {
   uint32_t delack_segs = 0;       // full-sized segments received since the last ACK
   bool ack_now = false;           // an ACK must go out in the next output()
   bool delack_pending = false;    // an ACK is owed; the delayed-ACK timer runs
+  RtxTimer rtx_timer = RtxTimer::kRto;  // what kTimerRetransmit is armed for
+  bool fin_sent = false;
+  bool fin_received = false;
+  bool fin_pending = false;  // an out-of-order FIN is held until rcv.nxt reaches rcv_fin_seq
 
   // ---- buffers: send data stays in the send ring until acknowledged and
   // is re-cut from snd.una; received data goes to rcv_ring at seq - rcv.nxt.
@@ -186,22 +221,21 @@ struct Tcb {
   bool rcv_external = false;
   bool fin_queued = false;  // the user closed the send side: FIN after the ring's data
   SeqNum fin_seq;           // sequence number of our FIN once sent (valid if fin_sent)
-  bool fin_sent = false;
-  bool fin_received = false;
-  bool fin_pending = false;  // an out-of-order FIN is held until rcv.nxt reaches rcv_fin_seq
   SeqNum rcv_fin_seq;        // sequence number of the peer's FIN when fin_pending
 
   // ---- socket options and user state
   bool nodelay = false;     // TCP_NODELAY: no Nagle
   bool cork = false;        // TCP_CORK: hold partial segments
   bool keepalive = false;   // SO_KEEPALIVE
-  Duration keep_idle = Duration::seconds(7200);   // TCP_KEEPIDLE (Linux default)
-  Duration keep_intvl = Duration::seconds(75);    // TCP_KEEPINTVL
-  uint32_t keep_cnt = 9;                          // TCP_KEEPCNT
+  bool syncookie_used = false;
+  bool accept_queued = false;        // child: sits in its parent's accept queue
+  bool event_queued = false;  // on TcpLayer's ready list
   bool user_closed = false;  // close() called: the layer frees the TCB when done
   bool rd_shut = false;      // no more reads (close with unread data sends RST)
+  uint32_t keep_cnt = 9;                          // TCP_KEEPCNT
+  Duration keep_idle = Duration::seconds(7200);   // TCP_KEEPIDLE (Linux default)
+  Duration keep_intvl = Duration::seconds(75);    // TCP_KEEPINTVL
   int error = 0;             // pending SO_ERROR (positive errno)
-  int soft_error = 0;        // last soft ICMP error (RFC 1122 §4.2.3.9)
   Instant last_rcv;          // for keepalive
 
   // ---- listen (listen.cc)
@@ -209,22 +243,19 @@ struct Tcb {
   uint32_t backlog = 0;              // listener: accept queue bound
   std::vector<uint32_t> syn_queue;     // listener: children in SYN-RECEIVED
   std::vector<uint32_t> accept_queue;  // listener: established children not yet accepted
-  bool accept_queued = false;        // child: sits in its parent's accept queue
   // listener: when it last answered with a SYN cookie (Linux
   // tcp_synq_overflow); returning ACKs are checked as cookies only for a
   // while after that (Linux tcp_synq_no_recent_overflow).
   Instant syncookie_sent_at;
-  bool syncookie_used = false;
 
   // ---- events for the owner (services / session layer)
-  uint32_t owner = 0;         // opaque tag of whoever holds the socket
-  bool event_queued = false;  // on TcpLayer's ready list
 
   // ---- per-connection statistics (TCP_INFO)
   uint64_t bytes_acked = 0;
   uint64_t bytes_received = 0;
   uint32_t total_retrans = 0;
   uint32_t segs_in = 0, segs_out = 0;
+  int soft_error = 0;        // last soft ICMP error (RFC 1122 §4.2.3.9)
 };
 
 }  // namespace stackd::tcp

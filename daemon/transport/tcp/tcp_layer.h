@@ -57,6 +57,11 @@ struct TcpConfig {
   bool timestamps = true;          // RFC 7323 (Linux tcp_timestamps)
   bool window_scaling = true;      // RFC 7323 (Linux tcp_window_scaling)
   bool sack = true;                // RFC 2018 (Linux tcp_sack)
+  // RFC 8985 RACK loss detection on SACK connections, replacing DupThresh
+  // (Linux net.ipv4.tcp_recovery = 1), and Tail Loss Probes (Linux
+  // tcp_early_retrans = 3). Off: RFC 6675 DupThresh recovery (rack.cc).
+  bool rack = true;
+  bool tlp = true;
   std::string congestion = "cubic";  // Linux tcp_congestion_control
   // RFC 9293 §3.8.6.3 (SHOULD < 0.5 s): Linux acks at its minimum of 40 ms
   // (TCP_DELACK_MIN) on a quiet connection; we use that bound throughout.
@@ -279,12 +284,29 @@ class TcpLayer final : public ip::Ipv4ProtocolHandler,
   void on_rto_recovery(Tcb& t);  // RTO: leave recovery, forget SACK information
   void enter_sack_recovery(Tcb& t, Instant now);  // RFC 6675 §5
   void sack_transmit(Tcb& t, Instant now);        // RFC 6675 §5 (C), NextSeg() rules 1-4
-  bool retransmit_range(Tcb& t, SackBlock b, Instant now);
+  bool retransmit_range(Tcb& t, SackBlock b, Instant now, bool fast = true);
   void check_lost_retransmit(Tcb& t, Instant now);
   void note_reordering(Tcb& t, SeqNum low, SeqNum fack);
   void raise_reordering(Tcb& t, uint32_t metric);
   uint32_t dup_thresh(const Tcb& t, SeqNum una) const;
   void start_undo_episode(Tcb& t, Instant now);
+  uint32_t pipe_of(const Tcb& t) const;  // RFC 6675 SetPipe(), or RACK's in-flight octets
+  // rack.cc: RFC 8985 RACK-TLP
+  bool rack_on(const Tcb& t) const { return cfg_.rack && t.sack_ok; }
+  void rack_on_send(Tcb& t, SeqNum seq, SeqNum end, Instant now);
+  void rack_on_ack(Tcb& t, const SackUpdate& su, bool advanced, Instant now);
+  void rack_exit_recovery(Tcb& t);
+  uint32_t rack_reo_wnd_us(const Tcb& t) const;
+  uint32_t rack_detect_loss(Tcb& t, Instant now, bool& lost);
+  void rack_respond(Tcb& t, bool lost, Instant now);
+  void rack_arm_reo(Tcb& t, uint32_t timeout_us, Instant now);
+  void rack_reo_timeout(Tcb& t, Instant now);
+  bool rack_retransmit_lost(Tcb& t, Instant now);
+  uint32_t rack_pipe(const Tcb& t) const;
+  void rack_on_rto(Tcb& t);
+  void schedule_loss_probe(Tcb& t, Instant now);
+  void tlp_send_probe(Tcb& t, Instant now);
+  void tlp_process_ack(Tcb& t, const SackUpdate& su, bool advanced, Instant now);
   void undo_episode(Tcb& t, Counter why, Instant now);
   // tcp_layer.cc
   void set_state(Tcb& t, TcpState s);

@@ -16,7 +16,10 @@ void TcpLayer::arm(Tcb& t, TimerKind k, Instant deadline) {
 
 void TcpLayer::disarm(Tcb& t, TimerKind k) { wheel_.stop(t.timers[k]); }
 
-void TcpLayer::arm_rto(Tcb& t, Instant now) { arm(t, kTimerRetransmit, now + t.rtt.rto()); }
+void TcpLayer::arm_rto(Tcb& t, Instant now) {
+  arm(t, kTimerRetransmit, now + t.rtt.rto());
+  t.rtx_timer = RtxTimer::kRto;
+}
 
 void TcpLayer::enter_time_wait(Tcb& t, Instant now) {
   for (int k = 0; k < kTimerCount; ++k) wheel_.stop(t.timers[k]);
@@ -71,6 +74,16 @@ void TcpLayer::fire(uint32_t i, TimerKind k, Instant now) {
         return;
       }
       if (t.snd.una == t.snd_max) return;  // nothing outstanding
+      // The slot held RACK's reordering timer or the loss probe (rack.cc).
+      if (t.rtx_timer != RtxTimer::kRto) {
+        const RtxTimer what = t.rtx_timer;
+        t.rtx_timer = RtxTimer::kRto;
+        if (what == RtxTimer::kReo)
+          rack_reo_timeout(t, now);  // RFC 8985 §6.3
+        else
+          tlp_send_probe(t, now);  // RFC 8985 §7.3
+        return;
+      }
       // The timer was started when the oldest unacknowledged data went out
       // (or was last acknowledged): one RTO ago.
       if (t.retries == 0) t.first_retrans = now - t.rtt.rto();

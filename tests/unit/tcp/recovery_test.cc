@@ -6,91 +6,20 @@
 // Receiver side: D-SACK (RFC 2883) for duplicates, an out-of-order FIN.
 // Segments are 1000 bytes (MSS 1000), congestion control "reno" so the
 // windows are the RFC 5681 numbers; both ISSs are near 2^32.
+// These tests pin down the RFC 6675 DupThresh path, so RACK-TLP is off
+// (RecoveryFixture::open's default: TcpConfig::rack / tlp false, Linux
+// net.ipv4.tcp_recovery = 0): with RACK a
+// segment is lost by time, not by the count of segments SACKed above it,
+// and these scripts send everything at one instant. rack_test.cc drives
+// RACK-TLP with a clock.
 #include <utility>
 
-#include "tcp_fixture.h"
+#include "recovery_fixture.h"
 
 namespace stackd::tcp::testing {
 namespace {
 
-constexpr uint32_t L = kLocalIss, R = kRemoteIss;
-constexpr uint32_t B = L + 1;  // our first data octet
-constexpr uint32_t M = 1000;   // MSS
-using Blocks = std::vector<std::pair<uint32_t, uint32_t>>;  // offsets from B
-
-class Recovery : public TcpFixture {
- protected:
-  // With `ts`, RFC 7323 timestamps too (the peer's MSS then leaves
-  // segments of M octets after the 12 option octets).
-  TcpSocket& open(bool sack, bool ts = false) {
-    auto cfg = tcp_cfg();
-    cfg.sack = sack;
-    cfg.timestamps = ts;
-    cfg.congestion = "reno";
-    cfg_override = cfg;
-    ts_ = ts;
-    TcpSocket& l = listening();
-    const uint16_t mss = static_cast<uint16_t>(ts ? M + 12 : M);
-    std::optional<wire::TcpTimestamps> syn_ts;
-    if (ts) syn_ts = wire::TcpTimestamps{peer_ts_++, 0};
-    send({.flags = kSyn, .seq = R, .mss = mss, .sack_perm = sack, .ts = syn_ts});
-    auto synack = next_emit();
-    if (ts && synack && synack->options.timestamps) last_tsval = synack->options.timestamps->tsval;
-    std::optional<wire::TcpTimestamps> ack_ts;
-    if (ts) ack_ts = wire::TcpTimestamps{peer_ts_++, last_tsval};
-    send({.flags = kAck, .seq = R + 1, .ack = L + 1, .ts = ack_ts});
-    auto c = l.accept();
-    EXPECT_TRUE(c);
-    held.push_back(std::move(*c));
-    TcpSocket& s = held.back();
-    s.set_nodelay(true);
-    return s;
-  }
-  // Send `n` segments of data and swallow them (the IW is 10 segments).
-  void send_segments(TcpSocket& c, int n) {
-    for (int i = 0; i < n; ++i) {
-      EXPECT_EQ(c.send(bytes(M, static_cast<uint8_t>(i)), now()), M);
-      expect_data(B + i * M, M);
-    }
-  }
-  // An ACK from the peer, SACK blocks as offsets from B; with timestamps
-  // it echoes `tsecr` (default: our latest TSval).
-  void ack(uint32_t a, const Blocks& blocks = {}, std::optional<uint32_t> tsecr = {}) {
-    wire::TcpRepr h;
-    if (ts_) h.options.timestamps = wire::TcpTimestamps{peer_ts_++, tsecr.value_or(last_tsval)};
-    h.src_port = kRemotePort;
-    h.dst_port = kLocalPort;
-    h.seq = R + 1;
-    h.ack = a;
-    h.flags = kAck;
-    h.window = 65535;
-    for (auto [s, e] : blocks)
-      h.options.sack[h.options.sack_count++] = {B + s, B + e};
-    std::vector<uint8_t> b(h.buffer_len());
-    h.emit(b, IpAddr(A("10.0.0.1")), IpAddr(A("10.0.0.2")));
-    rx(packet(hdr(6), b));
-  }
-  void expect_data(uint32_t seq, size_t len) {
-    std::vector<uint8_t> data;
-    auto r = next_emit(&data);
-    ASSERT_TRUE(r) << "nothing sent, wanted seq " << seq - B;
-    EXPECT_EQ(r->seq, seq) << "offset " << r->seq - B << " instead of " << seq - B;
-    EXPECT_EQ(data.size(), len);
-    if (r->options.timestamps) last_tsval = r->options.timestamps->tsval;
-  }
-  // Send segments k..n-1 (offsets k*M) and swallow them.
-  void send_more(TcpSocket& c, int k, int n) {
-    for (int i = k; i < n; ++i) {
-      EXPECT_EQ(c.send(bytes(M, static_cast<uint8_t>(i)), now()), M);
-      expect_data(B + i * M, M);
-    }
-  }
-  Tcb& tcb(TcpSocket& c) { return tcp().tcb(c.index()); }
-  uint64_t retrans() const { return counters[Counter::TcpRetransSegs]; }
-  bool ts_ = false;
-  uint32_t peer_ts_ = 7000;   // the peer's TSval clock
-  uint32_t last_tsval = 0;    // our TSval on the last segment looked at
-};
+class Recovery : public RecoveryFixture {};
 
 // RFC 6675 §5: one loss. Three duplicate ACKs SACKing 1, 2, 3 segments
 // above snd.una start recovery; the first segment is resent once; cwnd =

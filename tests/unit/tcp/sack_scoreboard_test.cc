@@ -259,6 +259,23 @@ TEST(SackScoreboard, WrapAround) {
   EXPECT_EQ(sb.highest_unsacked(SeqNum(0x100u), nxt), SeqNum(0xFFFu));
 }
 
+// RFC 2883 §4: a D-SACK's first block lies below the ACK's own cumulative
+// ACK. An older ACK overtaken by a newer one (ACKs reordered) carries
+// ordinary SACK blocks that may now lie below snd.una: no duplicate (they
+// used to be counted as D-SACKs, undoing recoveries that were not spurious).
+TEST(SackScoreboard, ReorderedOldAckIsNoDsack) {
+  SackScoreboard sb;
+  const SeqNum una(0xFFFFFC00u);
+  const SeqNum nxt = una + 0x2000;
+  const std::vector<SackBlock> old_blocks{{una - 0x200, una - 0x100}};
+  auto u = sb.update(una, nxt, old_blocks, /*seg_ack=*/una - 0x400);
+  EXPECT_FALSE(u.dsack);
+  EXPECT_EQ(u.newly_sacked, 0u);
+  u = sb.update(una, nxt, old_blocks, /*seg_ack=*/una);
+  EXPECT_TRUE(u.dsack);
+  EXPECT_EQ(u.dsack_block, old_blocks[0]);
+}
+
 TEST(SackScoreboard, BoundIgnoresNewRangesButStillMerges) {
   SackScoreboard sb;
   const SeqNum nxt = at(100000);
